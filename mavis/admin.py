@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from mavis import audit
+from mavis.models import AuditEvent, Team, User
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every admin write lands in the audit trail."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        with audit.acting_as(request.user):
+            audit.record(
+                f"admin.{'changed' if change else 'added'}",
+                obj,
+                team=getattr(obj, "team", None) if hasattr(obj, "team_id") else None,
+                fields=sorted(form.changed_data),
+            )
+
+    def delete_model(self, request, obj):
+        with audit.acting_as(request.user):
+            audit.record("admin.deleted", obj, team=getattr(obj, "team", None) if hasattr(obj, "team_id") else None)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(Team)
+class TeamAdmin(AuditedAdmin):
+    list_display = ["name", "ods_code", "email", "automatic_clinic_invitations", "send_time"]
+    search_fields = ["name", "ods_code"]
+    list_filter = ["automatic_clinic_invitations"]
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "is_active", "is_staff"]
+    list_filter = ["role", "is_active", "is_staff", "teams"]
+    fieldsets = DjangoUserAdmin.fieldsets + (("Mavis", {"fields": ("role", "teams")}),)
+    filter_horizontal = ["teams", "groups", "user_permissions"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_id", "team"]
+    list_filter = ["action", "team"]
+    search_fields = ["actor", "action", "object_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

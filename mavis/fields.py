@@ -1,0 +1,59 @@
+"""Form fields shared by every app."""
+
+import datetime
+
+from django import forms
+
+
+class DateInputWidget(forms.MultiWidget):
+    """Day, month and year boxes (the NHS date input)."""
+
+    template_name = "django/forms/widgets/multiwidget.html"
+    anchor_suffix = "_day"  # the error summary links to the day box
+
+    def __init__(self, attrs=None):
+        widgets = {
+            "day": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "month": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "year": forms.TextInput(attrs={"inputmode": "numeric"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, datetime.date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.MultiValueField):
+    """A calendar date typed as day, month and year, with the NHS error wording."""
+
+    widget = DateInputWidget
+
+    def __init__(self, *, required_message="Enter a date", **kwargs):
+        self.required_message = required_message
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(
+            fields=fields,
+            require_all_fields=False,
+            error_messages={"required": required_message, "incomplete": required_message},
+            **kwargs,
+        )
+        for field in self.fields:
+            field.required = False
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            if self.required:
+                raise forms.ValidationError(self.required_message, code="required")
+            return None
+        day, month, year = (str(part or "").strip() for part in data_list)
+        if not (day and month and year):
+            raise forms.ValidationError("Enter a date that includes a day, month and year", code="incomplete")
+        try:
+            value = datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError("Enter a real date", code="invalid") from None
+        if value.year < 1900:
+            raise forms.ValidationError("Enter a real date", code="invalid")
+        return value

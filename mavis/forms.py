@@ -1,0 +1,43 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150)
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def _throttle_key(self, username):
+        ip = self.request.META.get("REMOTE_ADDR", "")
+        return f"sign-in-failures:{username.lower()}:{ip}"
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return self.cleaned_data
+        key = self._throttle_key(username)
+        if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
+            minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
+            raise forms.ValidationError(f"Too many failed attempts to sign in. Wait {minutes} minutes and try again.")
+        self.user = authenticate(self.request, username=username, password=password)
+        if self.user is None:
+            cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+            cache.incr(key)
+            raise forms.ValidationError("Enter a correct username and password.")
+        cache.delete(key)
+        return self.cleaned_data
+
+
+class ChooseTeamForm(forms.Form):
+    team = forms.TypedChoiceField(label="Which team are you working in?", coerce=int, widget=forms.RadioSelect)
+
+    def __init__(self, teams, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [(t.pk, t.name) for t in teams]

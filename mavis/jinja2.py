@@ -1,0 +1,68 @@
+"""The Jinja2 environment: NHS templates, Django helpers and shared filters."""
+
+import datetime
+
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+
+
+def url(name, *args, **kwargs):
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def date_long(value):
+    """'Monday 1 December 2026' (the NHS style for dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def date_short(value):
+    """'1 December 2026'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return f"{value.day} {value:%B %Y}"
+
+
+def time_of_day(value):
+    """'9:05am' in London time."""
+    if value is None:
+        return ""
+    value = timezone.localtime(value) if isinstance(value, datetime.datetime) else value
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+
+
+def plural(count, singular, plural_form=None):
+    return singular if count == 1 else (plural_form or singular + "s")
+
+
+def environment(**options):
+    options.setdefault("autoescape", True)
+    # The NHS macros read optional parameters in chains (params.search.action).
+    options["undefined"] = ChainableUndefined
+    options["loader"] = ChoiceLoader(
+        [
+            options.pop("loader", None) or FileSystemLoader(options.pop("searchpath", [])),
+            PackageLoader("nhsuk_frontend_jinja"),
+        ]
+    )
+    options.setdefault("extensions", ["jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    env = Environment(**options)  # noqa: S701 - autoescape is set above
+    env.globals.update(
+        {
+            "static": static,
+            "url": url,
+            "get_messages": messages.get_messages,
+            "localdate": timezone.localdate,
+        }
+    )
+    env.filters.update({"date_long": date_long, "date_short": date_short, "time_of_day": time_of_day, "plural": plural})
+    return env

@@ -1,0 +1,79 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from mavis import audit, health
+from mavis.forms import ChooseTeamForm, SignInForm
+from mavis.middleware import CurrentTeamMiddleware
+
+
+@login_not_required
+@never_cache
+def sign_in(request):
+    if request.user.is_authenticated:
+        return redirect("mavis:home")
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user)
+        with audit.acting_as(form.user):
+            audit.record("user.signed_in", form.user)
+        next_url = request.POST.get("next") or request.GET.get("next")
+        if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+            return redirect(next_url)
+        return redirect("mavis:home")
+    return render(request, "mavis/sign_in.jinja", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("mavis:sign_in")
+
+
+def home(request):
+    return redirect(reverse("patients:children"))
+
+
+def choose_team(request):
+    teams = request.user_teams
+    form = ChooseTeamForm(teams, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.session[CurrentTeamMiddleware.SESSION_KEY] = form.cleaned_data["team"]
+        return redirect("mavis:home")
+    return render(request, "mavis/choose_team.jinja", {"form": form})
+
+
+@login_not_required
+def healthcheck(request):
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+def readiness(request):
+    results = health.run_checks()
+    ready = all(result == "ok" for result in results.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+
+
+def error_404(request, exception=None):
+    return render(request, "errors/404.jinja", status=404)
+
+
+def error_403(request, exception=None):
+    return render(request, "errors/403.jinja", status=403)
+
+
+def error_500(request):
+    return render(request, "errors/500.jinja", status=500)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/403.jinja", {"csrf": True}, status=403)

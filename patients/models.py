@@ -1,0 +1,325 @@
+"""The register: programmes, schools, children, parents and vaccination records."""
+
+from django.db import models
+from django.db.models import Q
+
+from mavis.models import Team, User
+from patients.academic import academic_year_bounds, academic_year_of
+from patients.nhs_number import validate_nhs_number
+from patients.phone import UK_MOBILE_SQL_REGEX, is_uk_mobile
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Programme(models.Model):
+    class Code(models.TextChoices):
+        FLU = "flu", "Flu"
+        HPV = "hpv", "HPV"
+        MENACWY = "menacwy", "MenACWY"
+        TD_IPV = "td_ipv", "Td/IPV"
+
+    code = models.CharField(max_length=20, choices=Code.choices, unique=True)
+    name = models.CharField(max_length=50)
+    year_groups = models.JSONField(help_text="Default year groups, Reception = 0.")
+    seasonal = models.BooleanField(default=False, help_text="Vaccinated means vaccinated this academic year.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_flu(self) -> bool:
+        return self.code == self.Code.FLU
+
+
+class School(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="schools")
+    urn = models.CharField("URN", max_length=10)
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    year_groups = models.JSONField(default=list, help_text="Year groups taught, Reception = 0.")
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["team", "urn"], name="school_unique_urn_per_team")]
+
+    def __str__(self):
+        return self.name
+
+
+class ChildQuerySet(TeamQuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def not_blocked(self):
+        """Children whose family may be messaged at all: not deceased, restricted, invalidated or archived."""
+        return self.filter(deceased=False, restricted=False, invalidated=False, archived_at__isnull=True)
+
+    def with_contactable_parent(self):
+        """Annotates `has_contactable_parent` (an email or a UK mobile on any parent)."""
+        return self.annotate(
+            has_contactable_parent=models.Exists(
+                ParentRelationship.objects.filter(child=models.OuterRef("pk")).filter(contactable_q("parent__"))
+            )
+        )
+
+    def can_be_messaged(self):
+        """The one predicate of domain.md: not blocked and at least one contactable parent."""
+        return self.not_blocked().with_contactable_parent().filter(has_contactable_parent=True)
+
+    def cannot_be_contacted(self):
+        """Not blocked, but no parent has an email or a UK mobile: listed to nurses, never skipped silently."""
+        return self.not_blocked().with_contactable_parent().filter(has_contactable_parent=False)
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        digits = text.replace(" ", "")
+        if digits.isdigit() and len(digits) == 10:
+            return self.filter(nhs_number=digits)
+        query = Q()
+        for word in text.split():
+            query &= (
+                Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(preferred_given_name__icontains=word)
+            )
+        return self.filter(query)
+
+
+class Child(models.Model):
+    class SchoolStatus(models.TextChoices):
+        SCHOOL = "school", "School"
+        HOME_SCHOOLED = "home_schooled", "Home-schooled"
+        UNKNOWN = "unknown", "Unknown school"
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        NOT_KNOWN = "not_known", "Not known"
+        NOT_SPECIFIED = "not_specified", "Not specified"
+
+    class ArchiveReason(models.TextChoices):
+        IMPORTED_IN_ERROR = "imported_in_error", "Imported in error"
+        MOVED_OUT_OF_AREA = "moved_out_of_area", "Moved out of area"
+        DECEASED = "deceased", "Deceased"
+        OTHER = "other", "Other"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="children")
+    nhs_number = models.CharField(
+        "NHS number", max_length=10, null=True, blank=True, unique=True, validators=[validate_nhs_number]
+    )
+    given_name = models.CharField("first name", max_length=100)
+    family_name = models.CharField("last name", max_length=100)
+    preferred_given_name = models.CharField("preferred first name", max_length=100, blank=True)
+    preferred_family_name = models.CharField("preferred last name", max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=20, choices=Gender.choices, default=Gender.NOT_KNOWN)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    address_town = models.CharField(max_length=100, blank=True)
+    address_postcode = models.CharField(max_length=10, blank=True)
+    school_status = models.CharField(max_length=20, choices=SchoolStatus.choices)
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Flags that stop every message to the family.
+    deceased = models.BooleanField(default=False)
+    restricted = models.BooleanField(default=False, help_text="Sensitive record: no address or messages.")
+    invalidated = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archive_reason = models.CharField(max_length=30, choices=ArchiveReason.choices, blank=True)
+    archive_details = models.CharField(max_length=300, blank=True)
+    parents = models.ManyToManyField("Parent", through="ParentRelationship", related_name="children")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name_plural = "children"
+        indexes = [
+            models.Index(fields=["team", "family_name", "given_name"]),
+            models.Index(fields=["team", "school_status"]),
+            models.Index(fields=["team", "date_of_birth"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(school_status="school") & Q(school__isnull=False))
+                | (~Q(school_status="school") & Q(school__isnull=True)),
+                name="child_school_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=True) | ~Q(archive_reason=""),
+                name="child_archive_needs_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def short_name(self) -> str:
+        return self.preferred_given_name or self.given_name
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    def year_group(self, academic_year: int) -> int:
+        return academic_year - academic_year_of(self.date_of_birth) - 5
+
+    @property
+    def address(self) -> str:
+        parts = [self.address_line_1, self.address_line_2, self.address_town, self.address_postcode]
+        return ", ".join(p for p in parts if p)
+
+
+class ParentQuerySet(TeamQuerySet):
+    def contactable(self):
+        """Parents with an email or a UK mobile number (domain.md)."""
+        return self.filter(contactable_q())
+
+
+def contactable_q(prefix: str = "") -> Q:
+    return ~Q(**{f"{prefix}email": ""}) | Q(**{f"{prefix}phone__regex": UK_MOBILE_SQL_REGEX})
+
+
+class Parent(models.Model):
+    class ContactMethod(models.TextChoices):
+        ANY = "any", "Any"
+        TEXT = "text", "Text only"
+        VOICE = "voice", "Voice only"
+        OTHER = "other", "Other"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="parents")
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    phone_receive_updates = models.BooleanField("Get updates by text message", default=False)
+    contact_method = models.CharField(max_length=10, choices=ContactMethod.choices, default=ContactMethod.ANY)
+    contact_method_details = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ParentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name"]
+        indexes = [models.Index(fields=["team", "email"]), models.Index(fields=["team", "phone"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def has_uk_mobile(self) -> bool:
+        return is_uk_mobile(self.phone)
+
+    @property
+    def can_receive_texts(self) -> bool:
+        return self.has_uk_mobile and self.contact_method in (self.ContactMethod.ANY, self.ContactMethod.TEXT)
+
+    @property
+    def contactable(self) -> bool:
+        """Has an email or a UK mobile number (domain.md)."""
+        return bool(self.email) or self.has_uk_mobile
+
+
+class ParentRelationship(models.Model):
+    class Type(models.TextChoices):
+        MUM = "mum", "Mum"
+        DAD = "dad", "Dad"
+        GUARDIAN = "guardian", "Guardian"
+        OTHER = "other", "Other"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="relationships")
+    parent = models.ForeignKey(Parent, on_delete=models.CASCADE, related_name="relationships")
+    type = models.CharField(max_length=10, choices=Type.choices)
+    other_name = models.CharField("relationship", max_length=100, blank=True)
+    parental_responsibility = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["child", "parent"], name="relationship_unique")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.other_name if self.type == self.Type.OTHER and self.other_name else self.get_type_display()
+
+
+class VaccinationRecordQuerySet(models.QuerySet):
+    def counts_as_vaccinated(self, academic_year: int):
+        """Records that make a child vaccinated: flu only in this academic year."""
+        start, end = academic_year_bounds(academic_year)
+        administered = Q(outcome__in=VaccinationRecord.VACCINATED_OUTCOMES)
+        in_year = Q(programme__seasonal=False) | Q(performed_at__date__gte=start, performed_at__date__lte=end)
+        return self.filter(administered & in_year)
+
+
+class VaccinationRecord(models.Model):
+    class Outcome(models.TextChoices):
+        VACCINATED = "vaccinated", "Vaccinated"
+        ALREADY_HAD = "already_had", "Already had the vaccine"
+        REFUSED = "refused", "Refused vaccine"
+        UNWELL = "unwell", "Unwell"
+        CONTRAINDICATIONS = "contraindications", "Had contraindications"
+        ABSENT = "absent", "Absent from session"
+
+    class Method(models.TextChoices):
+        INTRAMUSCULAR = "intramuscular", "Intramuscular"
+        SUBCUTANEOUS = "subcutaneous", "Subcutaneous"
+        NASAL = "nasal", "Nasal spray"
+
+    class Site(models.TextChoices):
+        LEFT_ARM_UPPER = "left_arm_upper", "Left arm (upper position)"
+        RIGHT_ARM_UPPER = "right_arm_upper", "Right arm (upper position)"
+        LEFT_THIGH = "left_thigh", "Left thigh"
+        RIGHT_THIGH = "right_thigh", "Right thigh"
+        NOSE = "nose", "Nose"
+
+    VACCINATED_OUTCOMES = (Outcome.VACCINATED, Outcome.ALREADY_HAD)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="vaccination_records")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    performed_at = models.DateTimeField()
+    # Where: a session (set by the sessions app, which sits above this one) or a venue name.
+    session_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    location_name = models.CharField(max_length=200, blank=True)
+    performed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(blank=True, max_length=1000)
+    vaccine = models.CharField(max_length=100, blank=True)
+    batch = models.CharField(max_length=50, blank=True)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    site = models.CharField(max_length=20, choices=Site.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VaccinationRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-performed_at"]
+        indexes = [models.Index(fields=["child", "programme"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="vaccinated") | (~Q(vaccine="") & ~Q(batch="") & ~Q(method="") & ~Q(site="")),
+                name="vaccination_administered_has_details",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.programme} {self.get_outcome_display()} {self.performed_at:%Y-%m-%d}"
+
+    @property
+    def administered(self) -> bool:
+        return self.outcome in self.VACCINATED_OUTCOMES

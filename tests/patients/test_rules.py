@@ -1,0 +1,60 @@
+import datetime
+
+import pytest
+
+from patients.academic import academic_year_of, year_group, year_group_label
+from patients.nhs_number import is_valid_nhs_number
+from patients.phone import normalise_uk_mobile
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (datetime.date(2026, 8, 31), 2025),
+        (datetime.date(2026, 9, 1), 2026),
+        (datetime.date(2027, 1, 1), 2026),
+    ],
+)
+def test_academic_year_boundary(day, year):
+    assert academic_year_of(day) == year
+
+
+@pytest.mark.parametrize(
+    ("born", "group"),
+    [
+        (datetime.date(2015, 8, 31), 7),  # youngest of their year: born 31 August
+        (datetime.date(2015, 9, 1), 6),  # born a day later, on 1 September: a year below
+        (datetime.date(2021, 9, 1), 0),  # Reception
+        (datetime.date(2011, 9, 1), 10),
+    ],
+)
+def test_year_group_in_2026(born, group):
+    assert year_group(born, 2026) == group
+
+
+def test_year_group_labels():
+    assert year_group_label(0) == "Reception"
+    assert year_group_label(11) == "Year 11"
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [("9434765919", True), ("943 476 5919", True), ("9434765918", False), ("123", False), ("abcdefghij", False)],
+)
+def test_nhs_number_check_digit(number, valid):
+    assert is_valid_nhs_number(number) is valid
+
+
+@pytest.mark.parametrize(
+    ("phone", "normalised"),
+    [
+        ("07700 900123", "07700900123"),
+        ("+44 7700 900123", "07700900123"),
+        ("0044 7700 900123", "07700900123"),
+        ("0121 496 0000", None),
+        ("+33 6 12 34 56 78", None),
+        ("", None),
+    ],
+)
+def test_uk_mobile(phone, normalised):
+    assert normalise_uk_mobile(phone) == normalised
