@@ -214,3 +214,46 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "mavis.views.csrf_failure"
+
+# GOV.UK Notify template ids per message kind and channel (a team can override any).
+# The defaults are the local Notify's templates (notifications/local_notify/templates.py).
+NOTIFY_TEMPLATES = {
+    "clinic_invitation.email": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_INVITATION_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0001"
+    ),
+    "clinic_invitation.sms": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_INVITATION_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0002"
+    ),
+    "clinic_booking_reminder.email": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_BOOKING_REMINDER_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0003"
+    ),
+    "clinic_booking_reminder.sms": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_BOOKING_REMINDER_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0004"
+    ),
+    "consent_request.email": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_REQUEST_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0005"
+    ),
+    "consent_request.sms": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_REQUEST_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0006"
+    ),
+    "consent_confirmation_given.email": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_GIVEN_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0007"
+    ),
+    "consent_confirmation_given.sms": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_GIVEN_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0008"
+    ),
+    "consent_confirmation_refused.email": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_REFUSED_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0009"
+    ),
+    "consent_confirmation_refused.sms": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_REFUSED_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0010"
+    ),
+    "consent_confirmation_triage.email": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_TRIAGE_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0011"
+    ),
+    "consent_confirmation_triage.sms": env.str(
+        "NOTIFY_TEMPLATE_CONSENT_TRIAGE_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0012"
+    ),
+    "test.email": env.str("NOTIFY_TEMPLATE_TEST_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0013"),
+    "test.sms": env.str("NOTIFY_TEMPLATE_TEST_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0014"),
+}

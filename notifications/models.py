@@ -1,0 +1,83 @@
+"""The outbox: one row per email or text message to a parent."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from mavis.models import Team, User
+from patients.models import Child, Parent
+from sessions.models import Session
+
+
+class Message(models.Model):
+    """One email or text message. Its id is the Notify `reference`.
+
+    Created in the same transaction as the business record that causes it; the
+    dispatcher claims due rows, sends them once, and delivery receipts move
+    `status` forward only.
+    """
+
+    class Kind(models.TextChoices):
+        CLINIC_INVITATION = "clinic_invitation", "Clinic invitation"
+        CLINIC_BOOKING_REMINDER = "clinic_booking_reminder", "Booking reminder"
+        CONSENT_REQUEST = "consent_request", "Consent request"
+        CONSENT_CONFIRMATION_GIVEN = "consent_confirmation_given", "Consent confirmation (given)"
+        CONSENT_CONFIRMATION_REFUSED = "consent_confirmation_refused", "Consent confirmation (refused)"
+        CONSENT_CONFIRMATION_TRIAGE = "consent_confirmation_triage", "Consent confirmation (nurse to review)"
+        TEST = "test", "Test message"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    class Status(models.TextChoices):
+        # Ours, before Notify has it.
+        PENDING = "pending", "Waiting to send"
+        # Notify's statuses, in the order they can move.
+        CREATED = "created", "Sending"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
+        PERMANENT_FAILURE = "permanent-failure", "Permanent failure"
+        TECHNICAL_FAILURE = "technical-failure", "Technical failure"
+        # Ours: Notify refused it (400), or we could not send it (not a UK mobile).
+        REJECTED = "rejected", "Not sent"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=320, help_text="Email address or phone number.")
+    template_id = models.UUIDField()
+    personalisation = models.JSONField(default=dict)
+    child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    parent = models.ForeignKey(Parent, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    activity_event_id = models.UUIDField(
+        null=True, blank=True, help_text="The child's activity event for this message."
+    )
+
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    notify_id = models.UUIDField(null=True, blank=True, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # Set when a send attempt may have reached Notify (timeout, 5xx): look it up before resending.
+    ambiguous = models.BooleanField(default=False)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="message_due_idx"),
+            models.Index(fields=["parent", "-created_at"]),
+            models.Index(fields=["session", "kind"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"

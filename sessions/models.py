@@ -1,0 +1,210 @@
+"""Sessions: a location, an academic year, programmes and dates; who is in them; what happened."""
+
+import datetime
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from mavis.models import Team, User
+from patients.models import Child, Programme, School
+
+
+class SessionQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+    def community_clinics(self):
+        return self.filter(kind=Session.Kind.COMMUNITY_CLINIC)
+
+    def schools(self):
+        return self.filter(kind=Session.Kind.SCHOOL)
+
+    def with_date_bounds(self):
+        """Annotates first_date and last_date (None when unscheduled)."""
+        return self.annotate(first_date=models.Min("dates__value"), last_date=models.Max("dates__value"))
+
+    def unscheduled(self):
+        return self.filter(~models.Exists(SessionDate.objects.filter(session=models.OuterRef("pk"))))
+
+    def scheduled(self, today: datetime.date):
+        """Has a date today or later (includes In progress)."""
+        return self.filter(models.Exists(SessionDate.objects.filter(session=models.OuterRef("pk"), value__gte=today)))
+
+    def in_progress(self, today: datetime.date):
+        return self.filter(models.Exists(SessionDate.objects.filter(session=models.OuterRef("pk"), value=today)))
+
+    def completed(self, today: datetime.date):
+        """Has dates and every one has passed."""
+        return self.filter(models.Exists(SessionDate.objects.filter(session=models.OuterRef("pk")))).exclude(
+            models.Exists(SessionDate.objects.filter(session=models.OuterRef("pk"), value__gte=today))
+        )
+
+
+class Session(models.Model):
+    class Kind(models.TextChoices):
+        SCHOOL = "school", "School session"
+        COMMUNITY_CLINIC = "community_clinic", "Community clinic"
+
+    class Status(models.TextChoices):
+        UNSCHEDULED = "unscheduled", "Unscheduled"
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    COMMUNITY_CLINIC_NAME = "Community clinic"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="sessions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    academic_year = models.PositiveSmallIntegerField()
+    programmes = models.ManyToManyField(Programme, related_name="+")
+    # Community clinic: when automatic invitations go out. Schools: consent request and reminder dates.
+    invitation_date = models.DateField(null=True, blank=True)
+    invitation_date_set_by_hand = models.BooleanField(default=False)
+    consent_request_date = models.DateField(null=True, blank=True)
+    consent_request_date_set_by_hand = models.BooleanField(default=False)
+    consent_reminder_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["academic_year", "kind", "school__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "academic_year"],
+                condition=Q(kind="community_clinic"),
+                name="one_community_clinic_per_team_and_year",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "school", "academic_year"],
+                condition=Q(kind="school"),
+                name="one_school_session_per_school_and_year",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="school") & Q(school__isnull=False))
+                | (Q(kind="community_clinic") & Q(school__isnull=True)),
+                name="session_school_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.location_name} ({self.academic_year}/{(self.academic_year + 1) % 100:02d})"
+
+    @property
+    def is_community_clinic(self) -> bool:
+        return self.kind == self.Kind.COMMUNITY_CLINIC
+
+    @property
+    def location_name(self) -> str:
+        return self.school.name if self.school_id else self.COMMUNITY_CLINIC_NAME
+
+
+class SessionDate(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="dates")
+    value = models.DateField()
+
+    class Meta:
+        ordering = ["value"]
+        constraints = [models.UniqueConstraint(fields=["session", "value"], name="session_date_unique")]
+
+    def __str__(self):
+        return self.value.isoformat()
+
+
+class SessionMembership(models.Model):
+    """A child on a session's list (when their year group is eligible there)."""
+
+    class Source(models.TextChoices):
+        COHORT = "cohort", "Cohort (school or school status)"
+        SCHOOL_SESSION = "school_session", "Send clinic invitations"
+        CHILD_RECORD = "child_record", "Invite to community clinic"
+        OTHER = "other", "Other"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="memberships")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="session_memberships")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.COHORT)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "child"], name="membership_unique")]
+        indexes = [models.Index(fields=["child", "session"])]
+
+    def __str__(self):
+        return f"{self.child} in {self.session}"
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        ATTENDING = "attending", "Attending"
+        ABSENT = "absent", "Absent"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="attendances")
+    date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "child", "date"], name="attendance_unique")]
+
+    def __str__(self):
+        return f"{self.child} {self.get_status_display().lower()} on {self.date}"
+
+
+class ActivityEvent(models.Model):
+    """Every event about a child, recorded once, with who did it and the session it belongs to.
+
+    Message events (one per email or text) carry channel, recipient and delivery status;
+    the notifications app creates them with the outbox row and moves the status forward.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED_TO_SESSION = "added_to_session", "Added to the session"
+        REMOVED_FROM_SESSION = "removed_from_session", "Removed from the session"
+        CLINIC_INVITATION_SENT = "clinic_invitation_sent", "Clinic invitation sent"
+        BOOKING_REMINDER_SENT = "booking_reminder_sent", "Booking reminder sent"
+        CONSENT_REQUEST_SENT = "consent_request_sent", "Consent request sent"
+        CONSENT_CONFIRMATION_SENT = "consent_confirmation_sent", "Consent confirmation sent"
+        MESSAGE_SENT = "message_sent", "Message sent"
+        CONSENT_RECORDED = "consent_recorded", "Consent recorded"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+        CONSENT_INVALIDATED = "consent_invalidated", "Consent invalidated"
+        TRIAGE = "triage", "Triaged"
+        ATTENDANCE = "attendance", "Attendance recorded"
+        VACCINATION = "vaccination", "Vaccination outcome recorded"
+        NOTE = "note", "Note"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="activity_events")
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="activity_events"
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.CharField(max_length=200, help_text='A person\'s name, or "automatic".')
+    text = models.TextField(blank=True, max_length=1000, help_text="A note's text or a short description.")
+    details = models.JSONField(default=dict, blank=True)
+    # Message events only.
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    recipient = models.CharField(max_length=320, blank=True)
+    delivery_status = models.CharField(max_length=30, blank=True)
+    message_id = models.UUIDField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["child", "session", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
