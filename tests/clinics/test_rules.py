@@ -11,8 +11,8 @@ from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from notifications.models import Message
 from patients.models import Child, Programme
 from sessions.models import ActivityEvent
-from tests.clinics.factories import clinic_session, school_session
 from tests.clinics.factories import child as make_child
+from tests.clinics.factories import clinic_session, school_session
 from tests.factories import SchoolFactory, UserFactory, VaccinationRecordFactory
 
 TODAY = datetime.date(2026, 11, 23)
