@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
-from clinics.eligibility import Eligibility, next_clinic_date
+from clinics.eligibility import Eligibility, next_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from notifications.models import Message
 from patients.models import Child, Programme

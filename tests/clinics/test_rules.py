@@ -237,3 +237,46 @@ def test_other_teams_children_are_never_invited(team, other_team, clinic):
     sweep(team)
     assert invited_ids(clinic) == {mine.pk}
     assert not ClinicInvitation.objects.filter(child=theirs).exists()
+
+
+# --- Consent refused (consent.selectors.consent_refused) ------------------------------------------
+
+
+def refuse(clinic, child, code):
+    from tests.consent.factories import record
+
+    return record(clinic, child, code, "refused")
+
+
+def test_refused_for_every_programme_is_not_invited(team, clinic):
+    refused = make_child(team, session=clinic)
+    refuse(clinic, refused, "flu")
+    refuse(clinic, refused, "hpv")
+    sweep(team)
+    assert invited_ids(clinic) == set()
+
+
+def test_vaccinated_for_one_and_refused_for_the_other_is_not_invited(team, clinic):
+    child = make_child(team, session=clinic)
+    vaccinate(child, "flu")
+    refuse(clinic, child, "hpv")
+    sweep(team)
+    assert invited_ids(clinic) == set()
+    assert not Message.objects.filter(kind=Message.Kind.CLINIC_INVITATION).exists()
+
+
+def test_refused_for_one_is_invited_for_the_other_only(team, clinic):
+    child = make_child(team, session=clinic)
+    refuse(clinic, child, "flu")
+    sweep(team)
+    assert ClinicInvitation.objects.get(child=child).programmes == ["hpv"]
+
+
+def test_child_refused_before_the_next_day_run_gets_nothing(team, clinic):
+    requested = make_child(team, school=SchoolFactory(team=team))
+    request_for(requested, clinic)
+    refuse(clinic, requested, "flu")
+    refuse(clinic, requested, "hpv")
+    [result] = sweep(team, today=TODAY + datetime.timedelta(days=1))
+    assert result.requested == 0
+    assert not ClinicInvitation.objects.exists()
