@@ -97,9 +97,7 @@ class ParentDetailsForm(forms.Form):
             if not data.get("other_relationship", "").strip():
                 self.add_error("other_relationship", "Enter the relationship to the child")
             if data.get("parental_responsibility") != "yes":
-                self.add_error(
-                    "parental_responsibility", "Only someone with parental responsibility can give consent"
-                )
+                self.add_error("parental_responsibility", "Only someone with parental responsibility can give consent")
         if not self.email_required and not data.get("email") and not data.get("phone") and "email" not in self.errors:
             self.add_error("email", "Enter an email address or a phone number")
         if data.get("phone_receive_updates") == "yes" and not data.get("phone"):
@@ -129,13 +127,17 @@ class AgreeForm(forms.Form):
         for programme in self.programmes:
             if programme.is_flu:
                 choices = list(FLU_CHOICES)
-                label = "Do they agree to the flu vaccination?" if allow_no_response else (
-                    "Do you agree to your child having the flu vaccination?"
+                label = (
+                    "Do they agree to the flu vaccination?"
+                    if allow_no_response
+                    else ("Do you agree to your child having the flu vaccination?")
                 )
             else:
                 choices = [("given", "Yes, they agree" if allow_no_response else "Yes, I agree"), ("refused", "No")]
-                label = f"Do they agree to the {programme.name} vaccination?" if allow_no_response else (
-                    f"Do you agree to your child having the {programme.name} vaccination?"
+                label = (
+                    f"Do they agree to the {programme.name} vaccination?"
+                    if allow_no_response
+                    else (f"Do you agree to your child having the {programme.name} vaccination?")
                 )
             if allow_no_response:
                 choices.append(("not_provided", "No response"))
@@ -236,8 +238,7 @@ class WhoForm(forms.Form):
         choices = [(f"parent:{r.parent_id}", f"{r.parent.full_name} ({r.label})") for r in relationships]
         choices += [("new", "Add a new parental contact"), ("child", "Child (Gillick competent)")]
         self.hints = {
-            f"parent:{r.parent_id}": " · ".join(x for x in [r.parent.email, r.parent.phone] if x)
-            for r in relationships
+            f"parent:{r.parent_id}": " · ".join(x for x in [r.parent.email, r.parent.phone] if x) for r in relationships
         }
         self.fields["who"] = forms.ChoiceField(
             label="Who are you trying to get consent from?",

@@ -128,7 +128,9 @@ def parent_form(request, token, step="start"):
             return _submit(request, link, state)
         return _render(request, link, state, step, None)
 
-    form = _form(link, step, request.POST if request.method == "POST" else None, initial=state.get(step, {}).get("data"))
+    form = _form(
+        link, step, request.POST if request.method == "POST" else None, initial=state.get(step, {}).get("data")
+    )
     if request.method == "POST" and form.is_valid():
         if step == "start" and form.cleaned_data["confirm"] == "no":
             return render(request, "consent/parent/not_your_child.jinja", {"team": link.team})
@@ -179,8 +181,12 @@ def _summary(link, state) -> dict:
         "parent": parent,
         "relationship": presenters.relationship_label(parent["relationship"], parent.get("other_relationship", "")),
         "answers": [(p, presenters.answer_label(p, answers[p.code])) for p in link.programmes],
-        "health": presenters.health_rows(state.get("health", {}).get("answers", [])) if "health" in _steps(state) else [],
-        "reason": presenters.refusal_reason_label(state["reason"]["data"]["reason"]) if "reason" in _steps(state) else "",
+        "health": presenters.health_rows(state.get("health", {}).get("answers", []))
+        if "health" in _steps(state)
+        else [],
+        "reason": presenters.refusal_reason_label(state["reason"]["data"]["reason"])
+        if "reason" in _steps(state)
+        else "",
         "reason_notes": state.get("reason", {}).get("data", {}).get("notes", "") if "reason" in _steps(state) else "",
         "urls": {step: _url(link, step) for step in STEPS},
     }
