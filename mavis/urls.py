@@ -18,6 +18,7 @@ urlpatterns = [
     path("children/", include("patients.urls")),
     path("sessions/", include("sessions.urls")),
     path("", include("consent.urls")),
+    path("clinics/", include("clinics.urls")),
 ]
 
 handler403 = "mavis.views.error_403"
