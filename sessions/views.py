@@ -37,7 +37,7 @@ from sessions.forms import (
 )
 from sessions.models import Attendance, Session
 from sessions.presenters import SessionPresenter, events_by_day, outcome_label, parent_delivery
-from sessions.status import is_session_day
+from sessions.status import date_values, is_session_day
 
 PAGE_SIZE = 50
 
@@ -239,7 +239,7 @@ def vaccinate(request, session_id, child_id, programme_code):
     programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
     if programme is None:
         raise Http404
-    form = VaccinationForm(request.POST or None)
+    form = VaccinationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.vaccination_record_add(
@@ -286,7 +286,7 @@ def edit_programmes(request, session_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     initial = {"programmes": [p.code for p in session.programmes.all()]}
-    form = SessionProgrammesForm(request.POST or None, initial=initial)
+    form = SessionProgrammesForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.session_programmes_set(session=session, programmes=form.cleaned_data["programmes"])
         messages.success(request, "Programmes updated")
@@ -313,29 +313,26 @@ def edit_dates(request, session_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     locked = selectors.dates_with_records(session)
-    extra_errors = []
     if request.method == "GET":
-        rows = [[str(d.day), str(d.month), str(d.year)] for d in session.date_values] or [["", "", ""]]
+        rows = [[str(d.day), str(d.month), str(d.year)] for d in date_values(session)] or [["", "", ""]]
         form = _dates_form(rows)
     else:
         rows = _posted_dates(request.POST)
         action = request.POST.get("action", "save")
         if action == "add":
-            form = _dates_form(rows + [["", "", ""]])
+            rows = rows + [["", "", ""]]
+            form = _dates_form(rows)
         elif action.startswith("remove-") and action[7:].isdigit():
             index = int(action[7:])
-            form = _dates_form([row for i, row in enumerate(rows) if i != index])
+            rows = [row for i, row in enumerate(rows) if i != index]
+            form = _dates_form(rows)
         else:
-            form_class = session_dates_form_class(len(rows))
-            form = form_class(request.POST)
+            form = session_dates_form_class(len(rows))(request.POST)
             if form.is_valid():
                 dates = [form.cleaned_data[f"date_{i}"] for i in range(len(rows))]
                 errors = services.session_dates_errors(session=session, dates=dates)
                 for index, message in errors:
-                    if index is None:
-                        form.add_error(None, message)
-                    else:
-                        form.add_error(f"date_{index}", message)
+                    form.add_error(None if index is None else f"date_{index}", message)
                 if not errors:
                     try:
                         services.session_dates_set(session=session, dates=dates)
@@ -344,19 +341,15 @@ def edit_dates(request, session_id):
                     else:
                         messages.success(request, "Session dates saved")
                         return redirect("sessions:edit", session.pk)
-    locked_labels = [date_long(value) for value in sorted(locked)]
     return render(
         request,
         "sessions/edit_dates.jinja",
         {
             "form": form,
             "session": SessionPresenter(session, today),
-            "rows": len(form.fields),
-            "locked": locked_labels,
-            "locked_rows": [i for i, row in enumerate(rows) if _row_date(row) in locked]
-            if request.method == "GET" or request.POST.get("action", "save") == "save"
-            else [],
-            "extra_errors": extra_errors,
+            "rows": len(rows),
+            "locked": [date_long(value) for value in sorted(locked)],
+            "locked_rows": [i for i, row in enumerate(rows) if _row_date(row) in locked],
         },
     )
 
@@ -386,7 +379,7 @@ def edit_message_date(request, session_id, which):
     field, heading, clinic_only = MESSAGE_DATE_FIELDS[which]
     if clinic_only != session.is_community_clinic:
         raise Http404
-    form = MessageDateForm(request.POST or None, initial={"value": getattr(session, field)})
+    form = MessageDateForm(_posted(request), initial={"value": getattr(session, field)})
     if request.method == "POST" and form.is_valid():
         try:
             services.session_message_date_set(session=session, field=field, value=form.cleaned_data["value"])
@@ -479,7 +472,7 @@ def child_activity(request, session_id, child_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     child = selectors.child_in_session(session, child_id)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.note_add(session=session, child=child, text=form.cleaned_data["text"], user=request.user)
@@ -492,3 +485,8 @@ def child_activity(request, session_id, child_id):
     context["form"] = form
     context["days"] = events_by_day(selectors.child_session_events(session, child))
     return render(request, "sessions/child_activity.jinja", context)
+
+
+def _posted(request):
+    """The POST data on a POST (even when empty, so a blank submit shows its errors), else None."""
+    return request.POST if request.method == "POST" else None
