@@ -123,7 +123,9 @@ class ParentRow:
 
     @property
     def key(self):
-        return (self.name.lower(), self.email, self.phone)
+        """Siblings in one file share a parent with the same name and email (or, without one, phone)."""
+        contact = self.email or self.phone
+        return (self.name.lower(), contact) if contact else None
 
 
 @dataclass
@@ -278,7 +280,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         rel_type = RELATIONSHIPS.get(relationship.lower(), ParentRelationship.Type.OTHER)
         other = relationship[:100] if rel_type == ParentRelationship.Type.OTHER else ""
         parents.append(ParentRow(name[:200], rel_type, other, email, normalise_phone(phone)))
-    if len(parents) == 2 and parents[0].key == parents[1].key:
+    if len(parents) == 2 and parents[0].key and parents[0].key == parents[1].key:
         parents.pop()
     if reasons:
         return reasons
@@ -478,7 +480,7 @@ def _write_parents(team, rows: list[Row], new_child_ids: set[int]) -> int:
                     fills.setdefault(found["parent_id"], {}).update(fill)
                     row.changed = True
                 continue
-            parent = shared.get(parent_row.key)
+            parent = shared.get(parent_row.key) if parent_row.key else None
             if parent is None:
                 parent = Parent(
                     team=team,
@@ -487,7 +489,8 @@ def _write_parents(team, rows: list[Row], new_child_ids: set[int]) -> int:
                     phone=parent_row.phone,
                     phone_receive_updates=bool(parent_row.phone),
                 )
-                shared[parent_row.key] = parent
+                if parent_row.key:
+                    shared[parent_row.key] = parent
                 new_parents.append(parent)
             pending_links.append((child_id, parent_row, parent))
             if child_id not in new_child_ids:

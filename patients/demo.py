@@ -228,8 +228,8 @@ TOWNS = [("Coventry", "CV"), ("Warwick", "CV34"), ("Nuneaton", "CV11"), ("Rugby"
 
 
 def demo_nhs_number(n: int) -> str:
-    """A valid NHS number in the 999 test range, the nth one."""
-    base = 999_000_000 + n * 3
+    """A valid NHS number in the 999 test range: the first valid one from 999 000 000 + n."""
+    base = 999_000_000 + n
     while True:
         digits = f"{base:09d}"
         total = sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True))
@@ -237,6 +237,17 @@ def demo_nhs_number(n: int) -> str:
         if check != 10:
             return digits + str(check)
         base += 1
+
+
+def free_nhs_numbers():
+    """Demo NHS numbers that no child has yet (NHS numbers are unique across teams)."""
+    used = set(Child.objects.filter(nhs_number__startswith="999").values_list("nhs_number", flat=True))
+    n = 0
+    while True:
+        number = demo_nhs_number(n)
+        n = int(number[:9]) - 999_000_000 + 1
+        if number not in used:
+            yield number
 
 
 @demo.register(10, "register")
@@ -260,7 +271,7 @@ def seed_register(*, team, stdout, children: int = 3000, **_):
     kids: list[Child] = []
     parents: list[Parent] = []
     links: list[tuple[int, int, str]] = []  # (child index, parent index, type)
-    nhs_offset = team.pk * 100_000
+    nhs_numbers = free_nhs_numbers()
     phone_counter = 0
 
     def new_parent(first, surname, contactable):
@@ -315,7 +326,7 @@ def seed_register(*, team, stdout, children: int = 3000, **_):
             kids.append(
                 Child(
                     team=team,
-                    nhs_number=demo_nhs_number(nhs_offset + len(kids)) if rng.random() < 0.97 else None,
+                    nhs_number=next(nhs_numbers) if rng.random() < 0.97 else None,
                     given_name=rng.choice(GIRLS if girl else BOYS),
                     family_name=surname,
                     date_of_birth=born,

@@ -57,7 +57,7 @@ def child_record(request, child_id):
 
 def cohort_upload(request):
     team = require_team(request)
-    form = CohortUploadForm(request.POST or None, request.FILES or None)
+    form = CohortUploadForm(request.POST, request.FILES) if request.method == "POST" else CohortUploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         cohort_import = services.cohort_import_create(
