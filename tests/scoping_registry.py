@@ -54,3 +54,30 @@ def _cohort_import(team):
 
 object_url("patients:cohort_import")(_cohort_import)
 object_url("patients:cohort_import_valid_rows")(_cohort_import)
+
+
+# Sessions -------------------------------------------------------------------------------
+
+
+def _session(team, **extra):
+    from django.utils import timezone
+
+    from patients.academic import current_academic_year
+    from tests.sessions.factories import SessionFactory, member
+
+    today = timezone.localdate()
+    session = SessionFactory(team=team, dates=[today], academic_year=current_academic_year(today))
+    child = member(session, date_of_birth=today.replace(year=today.year - 10, month=3, day=1))
+    return {"session_id": session.pk, "child_id": child.pk, **extra}
+
+
+def _session_only(team):
+    return {"session_id": _session(team)["session_id"]}
+
+
+for _name in ["session", "children", "register", "record", "edit", "edit_programmes", "edit_dates"]:
+    object_url(f"sessions:{_name}")(_session_only)
+object_url("sessions:edit_message_date")(lambda team: {**_session_only(team), "which": "consent-request-date"})
+object_url("sessions:child")(_session)
+object_url("sessions:child_activity")(_session)
+object_url("sessions:vaccinate")(lambda team: _session(team, programme_code="flu"))
