@@ -20,11 +20,28 @@ NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 TODAY = datetime.date(2026, 11, 23)
 
 
+def consent_given(session, *children):
+    """Record vaccinations lists only children ready to vaccinate (consent registers that filter)."""
+    from consent import services
+
+    for child in children:
+        services.consent_response_record(
+            team=session.team,
+            child=child,
+            session=session,
+            answers=[services.ProgrammeAnswer(p, "given", flu_method="nasal") for p in session.programmes.all()],
+            route="phone",
+            parent=ParentRelationshipFactory(child=child).parent,
+            send_confirmation=False,
+        )
+
+
 @time_machine.travel(NOW, tick=False)
 def test_register_then_record_a_vaccination(nurse_client, team, nurse):
     session = SessionFactory(team=team, dates=[TODAY])
     here = member(session, given_name="Hereby")
     away = member(session, given_name="Awayson")
+    consent_given(session, here, away)
     register = reverse("sessions:register", args=[session.pk])
     assert nurse_client.post(register, {"child_id": here.pk, "status": "attending"}).status_code == 302
     assert nurse_client.post(register, {"child_id": away.pk, "status": "absent"}).status_code == 302
@@ -58,6 +75,7 @@ def test_record_vaccinations_applies_the_ready_to_vaccinate_filters(nurse_client
     session = SessionFactory(team=team, dates=[TODAY])
     kept = member(session, given_name="Keptina")
     dropped = member(session, given_name="Droppedo")
+    consent_given(session, kept, dropped)
     for child in (kept, dropped):
         Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
 
