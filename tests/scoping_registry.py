@@ -81,3 +81,72 @@ object_url("sessions:edit_message_date")(lambda team: {**_session_only(team), "w
 object_url("sessions:child")(_session)
 object_url("sessions:child_activity")(_session)
 object_url("sessions:vaccinate")(lambda team: _session(team, programme_code="flu"))
+
+
+# Consent --------------------------------------------------------------------------------
+
+# The parents' online form: no sign-in, the token is the only key (tested in tests/consent).
+PUBLIC_URLS |= {"consent:parent_form", "consent:parent_form_done", "consent:parent_form_step"}
+
+
+def _consent(team, *, with_response=False, **extra):
+    from tests.consent.factories import add_child, make_session, record
+
+    session = make_session(team)
+    child = add_child(session)
+    kwargs = {"session_id": session.pk, "child_id": child.pk, **extra}
+    if with_response:
+        kwargs["response_id"] = record(session, child, "hpv", "given").pk
+    return kwargs
+
+
+object_url("consent:tab")(_session_only)
+object_url("consent:request_send")(_consent)
+object_url("consent:record_start")(_consent)
+object_url("consent:record_step")(lambda team: _consent(team, step="agree"))
+object_url("consent:withdraw")(lambda team: _consent(team, with_response=True))
+object_url("consent:invalidate")(lambda team: _consent(team, with_response=True))
+object_url("consent:triage")(lambda team: _consent(team, programme_code="hpv"))
+
+
+# Clinics --------------------------------------------------------------------------------
+
+
+def _completed_school_session_with_clinic_ahead(team):
+    import datetime
+
+    from django.utils import timezone
+
+    from patients.academic import current_academic_year
+    from tests.clinics.factories import clinic_session, school_session
+
+    today = timezone.localdate()
+    year = current_academic_year(today)
+    clinic_session(team, [today + datetime.timedelta(days=20)], year=year)
+    return {"session_id": school_session(team, [today - datetime.timedelta(days=1)], year=year).pk}
+
+
+def _clinic_with_date_ahead(team):
+    import datetime
+
+    from django.utils import timezone
+
+    from patients.academic import current_academic_year
+    from tests.clinics.factories import clinic_session
+
+    today = timezone.localdate()
+    return {
+        "session_id": clinic_session(team, [today + datetime.timedelta(days=20)], year=current_academic_year(today)).pk
+    }
+
+
+def _clinic_child(team):
+    from tests.clinics.factories import child
+
+    _clinic_with_date_ahead(team)
+    return {"child_id": child(team).pk}
+
+
+object_url("clinics:send_invitations")(_completed_school_session_with_clinic_ahead)
+object_url("clinics:send_reminders")(_clinic_with_date_ahead)
+object_url("clinics:invite_child")(_clinic_child)
