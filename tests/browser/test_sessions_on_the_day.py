@@ -9,9 +9,15 @@ from playwright.sync_api import expect
 from sessions.models import Attendance
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.factories import ParentRelationshipFactory
-from tests.sessions.factories import SessionFactory, member
+from tests.sessions.factories import SessionFactory, ensure_programmes, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _programmes(db):
+    ensure_programmes()
+
 
 START = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
