@@ -16,6 +16,7 @@ counts and filters over a whole session). tests/consent/test_statuses.py checks 
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, TextChoices, Value, When
 from django.db.models.functions import Coalesce
@@ -315,7 +316,10 @@ def consent_tab_page(
     if status_filter and status_filter not in FILTERS:
         raise ValueError(status_filter)
     programmes = list(programmes)
-    sql, params = consent_statuses_sql(children_qs, programmes, academic_year)
+    try:
+        sql, params = consent_statuses_sql(children_qs, programmes, academic_year)
+    except EmptyResultSet:  # e.g. a session without programmes: nobody to list
+        return ConsentPage(counts=dict.fromkeys(["all", *FILTERS], 0), child_ids=[], statuses={})
     counts = ", ".join(f"count(*) FILTER (WHERE f_{name})" for name in FILTERS)
     where = f"AND f_{status_filter}" if status_filter else ""
     columns = ", ".join(["id", *[f"s_{p.code}" for p in programmes]])
@@ -351,7 +355,10 @@ def filter_by_consent(children_qs: QuerySet, programmes, academic_year: int, sta
 
     if status_filter and status_filter not in FILTERS:
         raise ValueError(status_filter)
-    sql, params = consent_statuses_sql(children_qs, programmes, academic_year)
+    try:
+        sql, params = consent_statuses_sql(children_qs, programmes, academic_year)
+    except EmptyResultSet:
+        return children_qs.none()
     where = f"AND f_{status_filter}" if status_filter else ""
     subquery = f"SELECT id FROM ({sql}) s WHERE NOT done {where}"  # noqa: S608 - as above
     return children_qs.filter(pk__in=RawSQL(subquery, params))  # noqa: S611 - as above
