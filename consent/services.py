@@ -18,7 +18,7 @@ from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
 from mavis import audit
 from notifications.services import FamilyMessage, family_messages_enqueue
 from patients.models import Child, Parent, ParentRelationship
-from patients.phone import normalise_uk_mobile
+from patients.phone import normalise_phone
 from sessions.models import ActivityEvent
 
 
@@ -82,7 +82,7 @@ def parent_contact_save(*, team, child, details: ParentDetails, parent=None) -> 
             raise ConsentError("That parent is not in your team.")
         parent.full_name = details.full_name.strip()
         parent.email = details.email.strip().lower()
-        parent.phone = normalise_uk_mobile(details.phone) or details.phone.strip()
+        parent.phone = normalise_phone(details.phone)
         parent.phone_receive_updates = bool(details.phone_receive_updates and parent.phone)
         parent.save()
         relationship, _ = ParentRelationship.objects.update_or_create(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("children/", include("patients.urls")),
     path("sessions/", include("sessions.urls")),
+    path("", include("consent.urls")),
     path("clinics/", include("clinics.urls")),
 ]
 

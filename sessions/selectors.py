@@ -57,7 +57,7 @@ def eligibility_q(session, prefix: str = "") -> Q:
             merged[-1][1] = end
         else:
             merged.append([start, end])
-    query = Q(pk__in=[])
+    query = Q(pk__isnull=True)  # matches nobody, but still compiles to SQL (no programmes: nobody eligible)
     for start, end in merged:
         query |= Q(**{f"{prefix}date_of_birth__range": (start, end)})
     return query
@@ -102,6 +102,17 @@ def outcome_expression(session, programme):
     )
 
 
+def outcome_q(session, programme, outcome: str) -> Q:
+    """Children whose outcome for the programme is `outcome` (the same rules as outcome_expression)."""
+    vaccinated = Q(pk__in=vaccinated_child_ids(session, programme))
+    could_not = Q(pk__in=could_not_vaccinate_child_ids(session, programme))
+    if outcome == VACCINATED:
+        return vaccinated
+    if outcome == COULD_NOT_VACCINATE:
+        return could_not & ~vaccinated
+    return ~vaccinated & ~could_not
+
+
 def annotate_outcomes(children, session):
     """Adds `outcome_<programme code>` (vaccinated / could_not_vaccinate / none), in SQL."""
     return children.annotate(**{f"outcome_{p.code}": outcome_expression(session, p) for p in session.programmes.all()})
@@ -113,10 +124,10 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
     if search:
         children = children.search(search)
     if outcome in OUTCOME_LABELS:
-        codes = [p.code for p in session.programmes.all() if not programme or p.code == programme]
         query = Q(pk__in=[])
-        for code in codes:
-            query |= Q(**{f"outcome_{code}": outcome})
+        for p in session.programmes.all():
+            if not programme or p.code == programme:
+                query |= outcome_q(session, p, outcome)
         children = children.filter(query)
     return children.order_by("family_name", "given_name", "pk")
 

@@ -20,11 +20,28 @@ NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 TODAY = datetime.date(2026, 11, 23)
 
 
+def consent_given(session, *children):
+    """Record vaccinations lists only children ready to vaccinate (consent registers that filter)."""
+    from consent import services
+
+    for child in children:
+        services.consent_response_record(
+            team=session.team,
+            child=child,
+            session=session,
+            answers=[services.ProgrammeAnswer(p, "given", flu_method="nasal") for p in session.programmes.all()],
+            route="phone",
+            parent=ParentRelationshipFactory(child=child).parent,
+            send_confirmation=False,
+        )
+
+
 @time_machine.travel(NOW, tick=False)
 def test_register_then_record_a_vaccination(nurse_client, team, nurse):
     session = SessionFactory(team=team, dates=[TODAY])
     here = member(session, given_name="Hereby")
     away = member(session, given_name="Awayson")
+    consent_given(session, here, away)
     register = reverse("sessions:register", args=[session.pk])
     assert nurse_client.post(register, {"child_id": here.pk, "status": "attending"}).status_code == 302
     assert nurse_client.post(register, {"child_id": away.pk, "status": "absent"}).status_code == 302
@@ -46,9 +63,12 @@ def test_register_then_record_a_vaccination(nurse_client, team, nurse):
     assert saved.session_id == session.pk and saved.performed_by == nurse and saved.outcome == "vaccinated"
     assert ActivityEvent.objects.get(kind=ActivityEvent.Kind.VACCINATION).user == nurse
 
-    nurse_client.post(
-        reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), {"outcome": "not", "reason": "unwell"}
-    )
+    # Absent: nothing can be recorded; once attending, "not well enough" is.
+    unwell = {"outcome": "not", "reason": "unwell"}
+    refused = nurse_client.post(reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), unwell)
+    assert "Register the child as attending" in refused.content.decode()
+    nurse_client.post(register, {"child_id": away.pk, "status": "attending"})
+    nurse_client.post(reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), unwell)
     children = nurse_client.get(reverse("sessions:children", args=[session.pk])).content.decode()
     assert "Flu: Vaccinated" in children and "Flu: Could not vaccinate" in children
 
@@ -58,6 +78,7 @@ def test_record_vaccinations_applies_the_ready_to_vaccinate_filters(nurse_client
     session = SessionFactory(team=team, dates=[TODAY])
     kept = member(session, given_name="Keptina")
     dropped = member(session, given_name="Droppedo")
+    consent_given(session, kept, dropped)
     for child in (kept, dropped):
         Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
 
@@ -158,3 +179,24 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
         child = member(session)
         VaccinationRecordFactory(child=child, session_id=session.pk)
     assert counts() == small
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_dose_needs_the_child_ready_to_vaccinate(nurse_client, team):
+    session = SessionFactory(team=team, dates=[TODAY])
+    child = member(session)
+    Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
+
+    def nobody_ready(children, *, session, programme):
+        return children.none()
+
+    ready_to_vaccinate.register(nobody_ready)
+    try:
+        response = nurse_client.post(
+            reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]),
+            {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"},
+        )
+    finally:
+        ready_to_vaccinate._filters.remove(nobody_ready)
+    assert "not ready to vaccinate" in response.content.decode()
+    assert not VaccinationRecord.objects.exists()
