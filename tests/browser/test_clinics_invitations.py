@@ -17,6 +17,10 @@ from tests.factories import SchoolFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Messages trigger the dispatcher after commit (notifications.tasks): these journeys run once the
+# notifications app has landed it.
+pytest.importorskip("notifications.tasks")
+
 START = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 CLINIC_DAY = datetime.date(2026, 12, 10)
 
