@@ -16,6 +16,7 @@ urlpatterns = [
     path("readiness", views.readiness, name="readiness"),
     path("admin/", admin.site.urls),
     path("children/", include("patients.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler403 = "mavis.views.error_403"

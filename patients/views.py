@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from mavis.middleware import require_team
 from patients import selectors
-from patients.extensions import child_record_actions, child_record_sections
+from patients.extensions import child_record_actions, child_record_sections, parent_card_extras
 from patients.forms import ChildSearchForm
 from patients.presenters import ChildPresenter
 
@@ -42,4 +42,5 @@ def child_record(request, child_id):
     context = {"child": ChildPresenter(child)}
     context["sections"] = child_record_sections.render(request, child=child)
     context["actions"] = child_record_actions.render(request, child=child)
+    context["parent_card_extras"] = lambda parent: parent_card_extras.render(request, parent=parent)
     return render(request, "patients/child_record.jinja", context)

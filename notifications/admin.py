@@ -1,0 +1,46 @@
+from django.contrib import admin, messages
+
+from mavis import audit
+from mavis.admin import AuditedAdmin
+from notifications import control, services
+from notifications.models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(AuditedAdmin):
+    """The outbox, read-only. Messages change only through the pipeline and these actions."""
+
+    list_display = ["created_at", "kind", "channel", "recipient", "status", "status_reason", "attempts", "team"]
+    list_filter = ["status", "kind", "channel", "team"]
+    search_fields = ["recipient", "=id", "=notify_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["team"]
+    show_full_result_count = False
+    actions = ["retry_messages", "resume_sending"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send again (rejected, temporary or technical failures)")
+    def retry_messages(self, request, queryset):
+        with audit.acting_as(request.user):
+            result = services.messages_retry(messages=queryset.select_related("team"), by=request.user)
+        self.message_user(
+            request,
+            f"{result['requeued']} queued again, {result['resent']} sent as new messages, "
+            f"{result['skipped']} left as they are (not failed, or a permanent failure).",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Resume sending after GOV.UK Notify refused our key (403)")
+    def resume_sending(self, request, queryset):
+        with audit.acting_as(request.user):
+            was_paused = control.resume()
+            audit.record("notify.resumed", None, was_paused=was_paused)
+        self.message_user(request, "Sending resumed." if was_paused else "Sending was not paused.", messages.INFO)
