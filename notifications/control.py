@@ -30,9 +30,17 @@ def connection() -> redis.Redis:
         return client
 
 
-# The pacer hands out send slots spaced 1/rate apart, across all workers: each caller
-# reserves the next free slot and sleeps until it. Redis's clock is the only clock.
-_PACER_LUA = """
+# The pacer, shared by every worker through Redis, works in two steps:
+# 1. slots: each caller reserves the next free send slot, spaced 1/(rate x HEADROOM) apart,
+#    and sleeps until it (Redis's clock is the only clock);
+# 2. a window: just before sending, the send is logged in a sorted set and refused (wait and
+#    try again) if `rate` sends already happened in the last second. A thread that woke late
+#    cannot then bunch up with the next ones.
+# The headroom leaves room for the jitter between our send and Notify's receipt.
+HEADROOM = 0.93
+WINDOW_KEY = "notify:pacer:window"
+
+_SLOT_LUA = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local interval = tonumber(ARGV[1])
@@ -42,27 +50,44 @@ redis.call('SET', KEYS[1], string.format('%.0f', slot + interval), 'PX', 60000)
 return string.format('%.0f', slot - t)
 """
 
+_WINDOW_LUA = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local limit = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', t - 1000000))
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], string.format('%.0f', t), ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], 2000)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return string.format('%.0f', tonumber(oldest[2]) + 1000000 - t + 1)
+"""
+
 
 class Pacer:
-    def __init__(self, rate_per_second: float, key: str = PACER_KEY):
+    def __init__(self, rate_per_second: float, key: str = PACER_KEY, window_key: str = WINDOW_KEY):
         self.rate = rate_per_second
-        self.key = key
-        self._script = None
+        self.key, self.window_key = key, window_key
 
-    def wait_seconds(self) -> float:
-        """Reserve the next slot; returns how long to wait for it (0 when unpaced)."""
-        if not self.rate or self.rate <= 0:
-            return 0.0
-        if self._script is None:
-            self._script = connection().register_script(_PACER_LUA)
-        interval_us = 1_000_000 / self.rate
-        return int(self._script(keys=[self.key], args=[interval_us])) / 1_000_000
+    def _scripts(self):
+        client = connection()
+        return client.register_script(_SLOT_LUA), client.register_script(_WINDOW_LUA)
 
     def acquire(self):
+        """Block until this caller may send one message (returns at once when unpaced)."""
         import time
+        import uuid
 
-        wait = self.wait_seconds()
+        if not self.rate or self.rate <= 0:
+            return
+        slot, window = self._scripts()
+        wait = int(slot(keys=[self.key], args=[1_000_000 / (self.rate * HEADROOM)])) / 1_000_000
         if wait > 0:
+            time.sleep(wait)
+        token = uuid.uuid4().hex
+        limit = max(1, int(self.rate))
+        while (wait := int(window(keys=[self.window_key], args=[limit, token])) / 1_000_000) > 0:
             time.sleep(wait)
 
 
@@ -73,7 +98,9 @@ def pacer() -> Pacer:
 def pause(reason: str):
     """403 from Notify: a service-wide fault. Stop sending until a person resumes."""
     connection().set(PAUSE_KEY, f"{timezone.now().isoformat()} {reason}"[:500])
-    logger.error("GOV.UK Notify refused our key (403): sending is paused. %s. Resume with manage.py notify_resume.", reason)
+    logger.error(
+        "GOV.UK Notify refused our key (403): sending is paused. %s. Resume with manage.py notify_resume.", reason
+    )
 
 
 def paused_reason() -> str | None:
@@ -87,7 +114,9 @@ def resume() -> bool:
 
 def next_midnight_utc(now=None) -> datetime.datetime:
     now = now or timezone.now()
-    return datetime.datetime.combine(now.astimezone(datetime.UTC).date(), datetime.time(), tzinfo=datetime.UTC) + datetime.timedelta(days=1)
+    return datetime.datetime.combine(
+        now.astimezone(datetime.UTC).date(), datetime.time(), tzinfo=datetime.UTC
+    ) + datetime.timedelta(days=1)
 
 
 def daily_limit_reached(channel: str, now=None):

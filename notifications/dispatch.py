@@ -194,7 +194,9 @@ def _attempt(message: dict, pacer: control.Pacer, state: _BatchState) -> Outcome
     if state.stopped:
         return _released(message)
     if message["channel"] in state.parked:
-        return _released(message, state.parked[message["channel"]] + datetime.timedelta(seconds=random.uniform(60, 900)))
+        return _released(
+            message, state.parked[message["channel"]] + datetime.timedelta(seconds=random.uniform(60, 900))
+        )
     if message["channel"] == Message.Channel.SMS and not normalise_uk_mobile(message["recipient"]):
         return Outcome(id=message["id"], status=Message.Status.REJECTED, reason=NOT_UK_MOBILE)
     unknown = message["was_ambiguous"]
@@ -204,7 +206,11 @@ def _attempt(message: dict, pacer: control.Pacer, state: _BatchState) -> Outcome
             found = gateway.find_by_reference(message["reference"])
             if found:
                 return Outcome(
-                    id=message["id"], status=notify_status(found.get("status")), notify_id=found["id"], sent=True, found=True
+                    id=message["id"],
+                    status=notify_status(found.get("status")),
+                    notify_id=found["id"],
+                    sent=True,
+                    found=True,
                 )
             unknown = False
         pacer.acquire()
@@ -220,7 +226,9 @@ def _attempt(message: dict, pacer: control.Pacer, state: _BatchState) -> Outcome
             next_attempt_at=backoff(message["attempts"]),
             attempts_delta=1,
         )
-    return Outcome(id=message["id"], status=Message.Status.CREATED, notify_id=response["id"], sent=True, attempts_delta=1)
+    return Outcome(
+        id=message["id"], status=Message.Status.CREATED, notify_id=response["id"], sent=True, attempts_delta=1
+    )
 
 
 def messages_record(outcomes: list[Outcome]):
@@ -235,6 +243,7 @@ def messages_record(outcomes: list[Outcome]):
         params += [o.id, o.status, o.reason, o.notify_id, o.ambiguous, o.next_attempt_at, o.attempts_delta, o.sent]
     message_table = Message._meta.db_table
     event_table = ActivityEvent._meta.db_table
+    # Table names come from the models; every value is a query parameter.
     sql = f"""
         UPDATE {message_table} AS m SET
             status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="v.status")}
@@ -250,14 +259,14 @@ def messages_record(outcomes: list[Outcome]):
             status_updated_at = %s
         FROM (VALUES {", ".join(values)}) AS v(id, status, reason, notify_id, ambiguous, next_attempt_at, attempts_delta, sent)
         WHERE m.id = v.id
-    """
+    """  # noqa: S608
     ids = [o.id for o in outcomes]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [now, now, *params])
         cursor.execute(
             f"""UPDATE {event_table} AS e SET delivery_status = m.status
                 FROM {message_table} AS m
-                WHERE e.message_id = m.id AND m.id = ANY(%s::uuid[]) AND e.delivery_status IS DISTINCT FROM m.status""",
+                WHERE e.message_id = m.id AND m.id = ANY(%s::uuid[]) AND e.delivery_status IS DISTINCT FROM m.status""",  # noqa: S608
             [ids],
         )
 
@@ -299,9 +308,7 @@ def messages_dispatch(*, limit: int | None = None, on_full_batch=None) -> Result
     result.paused = state.stopped
     result.outcomes = outcomes
     if result.rejected:
-        audit.record_bulk(
-            "messages.rejected", Message, [o.id for o in outcomes if o.status == Message.Status.REJECTED]
-        )
+        audit.record_bulk("messages.rejected", Message, [o.id for o in outcomes if o.status == Message.Status.REJECTED])
     return result
 
 
@@ -356,12 +363,12 @@ def messages_reconcile(*, limit: int = 1000, older_than_seconds: int = 600, dry_
             )
     if not dry_run and outcomes:
         # Only rows nobody holds: a live claim means a worker is deciding right now.
-        free = set(
+        free = {
             str(pk)
             for pk in Message.objects.filter(pk__in=[o.id for o in outcomes])
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .values_list("pk", flat=True)
-        )
+        }
         messages_record([o for o in outcomes if o.id in free])
         audit.record_bulk("messages.reconciled", Message, [o.id for o in outcomes])
     summary["recorded"] = 0 if dry_run else len(outcomes)

@@ -8,7 +8,9 @@ from notifications.models import Message
 
 def parent_card_warning(request, *, parent, **_):
     """A warning on the parent's card when the last message to them failed."""
-    last = Message.objects.filter(parent=parent).order_by("-created_at").only("status", "status_reason", "channel").first()
+    last = (
+        Message.objects.filter(parent=parent).order_by("-created_at").only("status", "status_reason", "channel").first()
+    )
     reason = presenters.failure_reason(last) if last else None
     if not reason:
         return None

@@ -177,14 +177,14 @@ def delivery_receipt_record(*, notify_id: str | None, reference: str | None, sta
                     WHERE id = %s::uuid OR notify_id = %s::uuid
                     ORDER BY (id = %s::uuid) DESC LIMIT 1
                 )
-                RETURNING m.id, m.status""",
+                RETURNING m.id, m.status""",  # noqa: S608 - table names from the model, values are parameters
             [status, status, notify_id, now, reference, notify_id, reference],
         )
         row = cursor.fetchone()
         if row is None:
             return False
         cursor.execute(
-            f"UPDATE {event_table} SET delivery_status = %s WHERE message_id = %s AND delivery_status IS DISTINCT FROM %s",
+            f"UPDATE {event_table} SET delivery_status = %s WHERE message_id = %s AND delivery_status IS DISTINCT FROM %s",  # noqa: S608
             [row[1], row[0], row[1]],
         )
     return True

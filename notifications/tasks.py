@@ -27,17 +27,19 @@ def dispatch_due():
         result = dispatch.messages_dispatch(on_full_batch=fan_out)
     if result.paused:
         return {"paused": result.paused}
-    if result.claimed and not fanned_out:
-        _schedule_next()
+    if result.claimed:
+        # Retries recorded by this batch (or rows another task left) may be due soon.
+        _schedule_next(already_queued=bool(fanned_out))
     return {k: v for k, v in vars(result).items() if k != "outcomes"}
 
 
-def _schedule_next():
+def _schedule_next(already_queued: bool):
     wait = dispatch.wait_seconds_until_due()
     if wait is None or wait > SOON_SECONDS:
         return  # nothing waiting soon: beat's every-minute run is enough
     if wait <= 0:
-        dispatch_due.delay()
+        if not already_queued:
+            dispatch_due.delay()
         return
     # One delayed dispatch at a time, however many batches ask for it.
     if control.connection().set(SCHEDULED_KEY, "1", nx=True, px=max(1, int(wait * 1000))):

@@ -279,7 +279,9 @@ class LocalNotify:
         if template is None:
             raise NotifyError(400, "BadRequestError", "Template not found")
         if template["type"] != channel:
-            raise NotifyError(400, "BadRequestError", f"{channel} template is not suitable for {template['type']} notification")
+            raise NotifyError(
+                400, "BadRequestError", f"{channel} template is not suitable for {template['type']} notification"
+            )
         if channel == "email":
             recipient = str(payload.get("email_address") or "")
             if not recipient:
@@ -408,9 +410,7 @@ class LocalNotify:
             # Notify retries a callback on 5xx, 429 and connection errors, with backoff.
             for attempt in range(6):
                 try:
-                    response = session.post(
-                        url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
-                    )
+                    response = session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
                     if response.status_code < 500 and response.status_code != 429:
                         with self._lock:
                             self.callbacks_sent += 1

@@ -126,9 +126,7 @@ Because of your answers to the health questions, a nurse will review them and ma
     "test.sms": {"body": "Test message from ((team_name)), sent by Manage vaccinations in schools."},
 }
 
-DEFAULT_IDS = {
-    key: f"6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a{index:04d}" for index, key in enumerate(TEXTS, start=1)
-}
+DEFAULT_IDS = {key: f"6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a{index:04d}" for index, key in enumerate(TEXTS, start=1)}
 
 
 def placeholders(text: str) -> list[str]:

@@ -60,7 +60,9 @@ def outbox_rows(team, n, *, channel="email", kind=Message.Kind.TEST, recipient=N
 
 
 def family(team, **parent):
-    return ParentRelationshipFactory(child__team=team, parent__team=team, **{f"parent__{k}": v for k, v in parent.items()})
+    return ParentRelationshipFactory(
+        child__team=team, parent__team=team, **{f"parent__{k}": v for k, v in parent.items()}
+    )
 
 
 def subprocess_database_url() -> str:
@@ -68,7 +70,7 @@ def subprocess_database_url() -> str:
     s = connection.settings_dict
     from urllib.parse import quote
 
-    host = s.get("HOST") or ""
+    host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or ""
     if host.startswith("/"):
         return f"postgres://{s['USER']}@/{s['NAME']}?host={quote(host)}"
     return f"postgres://{s['USER']}:{quote(s.get('PASSWORD') or '')}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"

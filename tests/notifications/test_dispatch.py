@@ -186,7 +186,9 @@ def test_reconcile_records_what_notify_has(team, notify, capsys):
 
 
 def test_send_test_message_command(team, notify, capsys):
-    call_command("send_test_message", "--team", team.ods_code, "--email", "me@example.nhs.uk", "--phone", "07700 900123")
+    call_command(
+        "send_test_message", "--team", team.ods_code, "--email", "me@example.nhs.uk", "--phone", "07700 900123"
+    )
     drain()
     sent = {n["type"]: n for [n] in notify.by_reference().values()}
     assert sent["email"]["email_address"] == "me@example.nhs.uk"

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         if options["no_callbacks"]:
             notify.callbacks_enabled = False
         notify.start()
-        self.stdout.write(f"Local Notify on {notify.url} (messages page: {notify.url}/); receipts to {notify.callback_url}")
+        self.stdout.write(
+            f"Local Notify on {notify.url} (messages page: {notify.url}/); receipts to {notify.callback_url}"
+        )
         self.stdout.flush()
         notify.serve_forever()

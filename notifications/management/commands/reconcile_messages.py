@@ -18,4 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, limit=1000, older_than=600, **options):
         with audit.acting_as("command:reconcile_messages"):
             summary = dispatch.messages_reconcile(limit=limit, older_than_seconds=older_than, dry_run=dry_run)
-        self.stdout.write(", ".join(f"{key}: {value}" for key, value in summary.items()) + (" (dry run)" if dry_run else ""))
+        self.stdout.write(
+            ", ".join(f"{key}: {value}" for key, value in summary.items()) + (" (dry run)" if dry_run else "")
+        )

@@ -25,4 +25,6 @@ class Command(BaseCommand):
         with audit.acting_as("command:send_test_message"):
             messages = services.test_message_send(team=found, email=email, phone=normalise_uk_mobile(phone) or "")
         for message in messages:
-            self.stdout.write(f"Queued {message.get_channel_display().lower()} to {message.recipient}: reference {message.pk}")
+            self.stdout.write(
+                f"Queued {message.get_channel_display().lower()} to {message.recipient}: reference {message.pk}"
+            )
