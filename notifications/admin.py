@@ -24,10 +24,17 @@ class MessageAdmin(AuditedAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send again (rejected, temporary or technical failures)")
+    def has_retry_permission(self, request):
+        """The actions write, so they need the model's change permission (superusers have it)."""
+        return request.user.has_perm("notifications.change_message")
+
+    @admin.action(description="Send again (rejected, temporary or technical failures)", permissions=["retry"])
     def retry_messages(self, request, queryset):
         with audit.acting_as(request.user):
             result = services.messages_retry(messages=queryset.select_related("team"), by=request.user)
@@ -38,7 +45,7 @@ class MessageAdmin(AuditedAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Resume sending after GOV.UK Notify refused our key (403)")
+    @admin.action(description="Resume sending after GOV.UK Notify refused our key (403)", permissions=["retry"])
     def resume_sending(self, request, queryset):
         with audit.acting_as(request.user):
             was_paused = control.resume()

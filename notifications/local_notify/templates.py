@@ -46,7 +46,7 @@ We recently invited you to book a community clinic appointment for ((child_name)
 
 Our next clinic dates are: ((clinic_dates)).
 
-Book an appointment:
+Book an appointment for ((child_short_name)):
 ((booking_link))
 
 """

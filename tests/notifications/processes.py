@@ -70,7 +70,7 @@ class Process:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-def celery_worker(concurrency=2, **env) -> Process:
+def celery_worker(concurrency=2, wait=True, **env) -> Process:
     argv = [
         sys.executable,
         "-m",
@@ -85,7 +85,8 @@ def celery_worker(concurrency=2, **env) -> Process:
         "--without-mingle",
         "--without-heartbeat",
     ]
-    return Process(argv, app_env(**env), ready_text="ready.", name="worker").wait_ready(timeout=60)
+    worker = Process(argv, app_env(**env), ready_text="ready.", name="worker")
+    return worker.wait_ready(timeout=60) if wait else worker
 
 
 class NotifyProcess(Process):
@@ -166,7 +167,7 @@ class RedisServer:
 class AppServer(Process):
     """The app under gunicorn (as in production), e.g. to receive delivery receipts."""
 
-    def __init__(self, workers=2, threads=4, **env):
+    def __init__(self, workers=2, threads=4, wait=True, **env):
         self.port = free_port()
         argv = [
             sys.executable,
@@ -184,7 +185,11 @@ class AppServer(Process):
         ]
         super().__init__(argv, app_env(**env), name="gunicorn")
         self.url = f"http://127.0.0.1:{self.port}"
-        self.wait_ready(check=self._up)
+        if wait:
+            self.wait_ready(check=self._up)
+
+    def wait_up(self):
+        return self.wait_ready(check=self._up)
 
     def _up(self):
         try:
