@@ -196,10 +196,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # GOV.UK Notify (see notifications/).
 # Outside production the default key is the local Notify's ({name}-{service id}-{secret}).
 LOCAL_NOTIFY_API_KEY = "local-5d3c8a64-3f0e-4b8a-9d59-2c1f6e7a8b90-0f4e2c1a-7b6d-4e59-a8c3-9d2b1e0f7a64"
-NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="" if PRODUCTION else LOCAL_NOTIFY_API_KEY)
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="") or ("" if PRODUCTION else LOCAL_NOTIFY_API_KEY)
 NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="http://127.0.0.1:6011")
 # Where the local Notify posts delivery receipts (configure the same URL in GOV.UK Notify).
-NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default=MAVIS_BASE_URL + "/notifications/callback")
+NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default="") or MAVIS_BASE_URL + "/notifications/callback"
 # Dispatch tuning: rows claimed per task, sending threads per worker process, claim lease,
 # client timeout, retry backoff (exponential with jitter) and when to give up on a message.
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
