@@ -3,3 +3,21 @@ from django.apps import AppConfig
 
 class ConsentConfig(AppConfig):
     name = "consent"
+    verbose_name = "Consent and triage"
+
+    def ready(self):
+        from consent import contributions, demo  # noqa: F401 - demo registers its seed step
+        from sessions.extensions import (
+            Tab,
+            child_in_session_actions,
+            child_in_session_sections,
+            ready_to_vaccinate,
+            session_overview_panels,
+            session_tabs,
+        )
+
+        session_tabs.register(Tab("Consent", "consent:tab", 30))
+        session_overview_panels.register(contributions.overview_panel, order=30)
+        child_in_session_sections.register(contributions.child_section, order=30)
+        child_in_session_actions.register(contributions.child_actions, order=30)
+        ready_to_vaccinate.register(contributions.ready_to_vaccinate_filter)

@@ -17,6 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("children/", include("patients.urls")),
     path("notifications/", include("notifications.urls")),
+    path("sessions/", include("sessions.urls")),
+    path("", include("consent.urls")),
+    path("clinics/", include("clinics.urls")),
 ]
 
 handler403 = "mavis.views.error_403"

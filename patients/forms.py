@@ -1,13 +1,46 @@
 from django import forms
 
-from mavis.fields import DateField
+from patients.academic import year_group_label
 from patients.models import Child
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+YEAR_GROUPS = list(range(0, 12))
 
 
 class ChildSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Name or NHS number")
-    date_of_birth = DateField(label="Date of birth", required=False)
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None)
     school_status = forms.ChoiceField(
-        label="School", required=False, choices=[("", "Any")] + list(Child.SchoolStatus.choices)
+        label="School status", required=False, choices=[("", "Any")] + list(Child.SchoolStatus.choices)
+    )
+    year_group = forms.TypedChoiceField(
+        label="Year group",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any")] + [(group, year_group_label(group)) for group in YEAR_GROUPS],
     )
     archived = forms.BooleanField(label="Include archived children", required=False)
+
+    def __init__(self, *args, schools=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].choices = [("", "Any")] + [(school.pk, school.name) for school in schools]
+
+
+class CohortUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Upload a CSV file",
+        error_messages={"required": "Choose a CSV file", "empty": "The selected file is empty"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The selected file must be a CSV")
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The selected file must be smaller than 20MB")
+        try:
+            self.cleaned_data["content"] = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The selected file must be a CSV saved as UTF-8") from None
+        return upload

@@ -323,3 +323,44 @@ class VaccinationRecord(models.Model):
     @property
     def administered(self) -> bool:
         return self.outcome in self.VACCINATED_OUTCOMES
+
+
+class CohortImport(models.Model):
+    """One uploaded cohort file and how its import went (progress, errors, counts)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        CHECKING = "checking", "Checking rows"
+        IMPORTING = "importing", "Importing"
+        INVALID = "invalid", "Has errors"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    content = models.TextField(help_text="The uploaded CSV, kept so the import can run in the background.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    valid_rows_only = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text='[{"line": 3, "reason": "..."}]')
+    children_created = models.PositiveIntegerField(default=0)
+    children_updated = models.PositiveIntegerField(default=0)
+    parents_created = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.CHECKING, self.Status.IMPORTING)

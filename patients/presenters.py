@@ -1,7 +1,20 @@
 """What the register's templates show."""
 
-from patients.academic import current_academic_year, year_group_label
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from patients.academic import academic_year_bounds, current_academic_year, year_group_label
+from patients.models import CohortImport, VaccinationRecord
 from patients.nhs_number import format_nhs_number
+
+
+@dataclass(frozen=True)
+class ProgrammeStatus:
+    programme: object
+    label: str
+    colour: str  # NHS tag modifier
+    detail: str = ""
 
 
 class ChildPresenter:
@@ -27,6 +40,10 @@ class ChildPresenter:
         return self.child.get_school_status_display()
 
     @property
+    def school_status_display(self):
+        return self.child.get_school_status_display()
+
+    @property
     def flags(self):
         flags = []
         if self.child.deceased:
@@ -38,3 +55,65 @@ class ChildPresenter:
         if self.child.archived_at:
             flags.append(f"Archived: {self.child.get_archive_reason_display()}")
         return flags
+
+    @property
+    def cannot_be_contacted(self) -> bool:
+        """No parent has an email or a UK mobile (uses the prefetched relationships)."""
+        return not any(link.parent.contactable for link in self.child.relationships.all())
+
+    def programme_statuses(self, programmes) -> list[ProgrammeStatus]:
+        """Each programme's status this academic year, from the prefetched vaccination records."""
+        start, end = academic_year_bounds(self.academic_year)
+        group = self.child.year_group(self.academic_year)
+        records = list(self.child.vaccination_records.all())  # newest first
+        statuses = []
+        for programme in programmes:
+            mine = [r for r in records if r.programme_id == programme.pk]
+            this_year = [r for r in mine if start <= timezone.localdate(r.performed_at) <= end]
+            counting = this_year if programme.seasonal else mine
+            done = next((r for r in counting if r.administered), None)
+            if done:
+                statuses.append(
+                    ProgrammeStatus(
+                        programme, "Vaccinated", "green", f"{timezone.localtime(done.performed_at):%-d %B %Y}"
+                    )
+                )
+            elif group not in programme.year_groups:
+                statuses.append(ProgrammeStatus(programme, "Not eligible", "white", year_group_label(group)))
+            elif this_year and this_year[0].outcome != VaccinationRecord.Outcome.ABSENT:
+                statuses.append(
+                    ProgrammeStatus(programme, "Could not vaccinate", "red", this_year[0].get_outcome_display())
+                )
+            else:
+                statuses.append(ProgrammeStatus(programme, "No outcome yet", "grey"))
+        return statuses
+
+
+class CohortImportPresenter:
+    TAGS = {
+        CohortImport.Status.PENDING: "grey",
+        CohortImport.Status.CHECKING: "blue",
+        CohortImport.Status.IMPORTING: "blue",
+        CohortImport.Status.INVALID: "red",
+        CohortImport.Status.COMPLETED: "green",
+        CohortImport.Status.FAILED: "red",
+    }
+
+    def __init__(self, cohort_import):
+        self.cohort_import = cohort_import
+
+    def __getattr__(self, name):
+        return getattr(self.cohort_import, name)
+
+    @property
+    def status_colour(self):
+        return self.TAGS[self.cohort_import.status]
+
+    @property
+    def progress_text(self):
+        item = self.cohort_import
+        if item.status == CohortImport.Status.PENDING:
+            return "Waiting to start"
+        if item.total_rows:
+            return f"Checked {item.processed_rows:,} of {item.total_rows:,} rows"
+        return "Reading the file"

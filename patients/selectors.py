@@ -4,7 +4,22 @@ import datetime
 
 from django.db.models import Prefetch, QuerySet
 
-from patients.models import Child, ParentRelationship, Programme, School, VaccinationRecord
+from mavis.scoping import get_for_team
+from patients.academic import current_academic_year, dates_of_birth_for_year_groups
+from patients.models import Child, CohortImport, ParentRelationship, Programme, School, VaccinationRecord
+
+DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %m %Y", "%d.%m.%Y"]
+
+
+def parse_search_date(text: str) -> datetime.date | None:
+    """A date typed into the search box (15/3/2015, 2015-03-15), or None if the text is not one."""
+    text = " ".join((text or "").split())
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    return None
 
 
 def children_for_team(
@@ -13,26 +28,33 @@ def children_for_team(
     search: str = "",
     school_status: str = "",
     school_id=None,
+    year_group: int | None = None,
     date_of_birth: datetime.date | None = None,
     include_archived: bool = False,
+    today: datetime.date | None = None,
 ) -> QuerySet:
+    """The Children list: search by name, NHS number or date of birth, and filters."""
     children = Child.objects.for_team(team).select_related("school")
     if not include_archived:
         children = children.active()
-    if search:
+    searched_date = parse_search_date(search)
+    if searched_date:
+        children = children.filter(date_of_birth=searched_date)
+    elif search:
         children = children.search(search)
     if school_status:
         children = children.filter(school_status=school_status)
     if school_id:
         children = children.filter(school_id=school_id)
+    if year_group is not None:
+        ((start, end),) = dates_of_birth_for_year_groups([year_group], current_academic_year(today))
+        children = children.filter(date_of_birth__gte=start, date_of_birth__lte=end)
     if date_of_birth:
         children = children.filter(date_of_birth=date_of_birth)
     return children.order_by("family_name", "given_name", "pk")
 
 
 def child_for_team(team, child_id) -> Child:
-    from mavis.scoping import get_for_team
-
     queryset = Child.objects.select_related("school", "team").prefetch_related(
         Prefetch(
             "relationships", queryset=ParentRelationship.objects.select_related("parent").order_by("parent__full_name")
@@ -51,3 +73,16 @@ def schools_for_team(team) -> QuerySet:
 
 def programmes() -> list[Programme]:
     return list(Programme.objects.order_by("name"))
+
+
+def cohort_import_for_team(team, import_id) -> CohortImport:
+    return get_for_team(CohortImport.objects.select_related("uploaded_by"), team, pk=import_id)
+
+
+def recent_cohort_imports(team, limit: int = 10) -> list[CohortImport]:
+    return list(
+        CohortImport.objects.for_team(team)
+        .select_related("uploaded_by")
+        .defer("content", "errors")
+        .order_by("-created_at")[:limit]
+    )

@@ -1,24 +1,30 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from mavis.middleware import require_team
-from patients import selectors
+from patients import selectors, services
+from patients.cohort import HEADERS
 from patients.extensions import child_record_actions, child_record_sections, parent_card_extras
-from patients.forms import ChildSearchForm
-from patients.presenters import ChildPresenter
+from patients.forms import ChildSearchForm, CohortUploadForm
+from patients.presenters import ChildPresenter, CohortImportPresenter
 
 PAGE_SIZE = 50
 
 
 def children(request):
     team = require_team(request)
-    form = ChildSearchForm(request.GET or None)
+    schools = list(selectors.schools_for_team(team))
+    form = ChildSearchForm(request.GET or None, schools=schools)
     filters = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.children_for_team(
         team,
         search=filters.get("q", ""),
+        school_id=filters.get("school"),
         school_status=filters.get("school_status", ""),
-        date_of_birth=filters.get("date_of_birth"),
+        year_group=filters.get("year_group"),
         include_archived=filters.get("archived", False),
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -39,8 +45,42 @@ def children(request):
 def child_record(request, child_id):
     team = require_team(request)
     child = selectors.child_for_team(team, child_id)
-    context = {"child": ChildPresenter(child)}
-    context["sections"] = child_record_sections.render(request, child=child)
-    context["actions"] = child_record_actions.render(request, child=child)
-    context["parent_card_extras"] = lambda parent: parent_card_extras.render(request, parent=parent)
+    presenter = ChildPresenter(child)
+    context = {
+        "child": presenter,
+        "programme_statuses": presenter.programme_statuses(selectors.programmes()),
+        "sections": child_record_sections.render(request, child=child),
+        "actions": child_record_actions.render(request, child=child),
+        "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent),
+    }
     return render(request, "patients/child_record.jinja", context)
+
+
+def cohort_upload(request):
+    team = require_team(request)
+    form = CohortUploadForm(request.POST, request.FILES) if request.method == "POST" else CohortUploadForm()
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        cohort_import = services.cohort_import_create(
+            team=team, uploaded_by=request.user, file_name=upload.name, content=form.cleaned_data["content"]
+        )
+        return redirect("patients:cohort_import", import_id=cohort_import.pk)
+    imports = [CohortImportPresenter(item) for item in selectors.recent_cohort_imports(team)]
+    return render(request, "patients/cohort_upload.jinja", {"form": form, "imports": imports, "headers": HEADERS})
+
+
+def cohort_import(request, import_id):
+    team = require_team(request)
+    item = selectors.cohort_import_for_team(team, import_id)
+    return render(request, "patients/cohort_import.jinja", {"item": CohortImportPresenter(item)})
+
+
+@require_POST
+def cohort_import_valid_rows(request, import_id):
+    team = require_team(request)
+    item = selectors.cohort_import_for_team(team, import_id)
+    try:
+        services.cohort_import_valid_rows_only(cohort_import=item)
+    except ValidationError as error:
+        messages.info(request, error.messages[0])
+    return redirect("patients:cohort_import", import_id=item.pk)

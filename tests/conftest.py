@@ -64,3 +64,22 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(autouse=True)
+def _programmes_after_flush(request):
+    """Transactional tests flush every table, the programmes of the data migration too: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if not ((marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from patients.models import Programme
+
+    if Programme.objects.count() < 4:
+        migration = importlib.import_module("patients.migrations.0002_programmes")
+        for code, name, year_groups, seasonal in migration.PROGRAMMES:
+            Programme.objects.update_or_create(
+                code=code, defaults={"name": name, "year_groups": year_groups, "seasonal": seasonal}
+            )

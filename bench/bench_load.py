@@ -1,0 +1,187 @@
+"""Load test: 50 simulated nurses against gunicorn with the production settings, on loopback.
+
+Seeds its own database (bench_load) with the demo team, starts gunicorn, runs locust
+headless for a bounded time and prints p50/p95/p99 and the error count.
+Target: p95 under 500 ms and no errors.
+"""
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from common import ROOT, report, setup_django
+
+BENCH = "load (50 nurses)"
+DATABASE = "bench_load"
+USERS = 50
+DURATION = os.environ.get("LOAD_DURATION", "60s")
+PASSWORD = "load-test-password-2026"  # noqa: S105 - a throwaway user in a throwaway database
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(name: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def seed() -> dict:
+    from django.core.management import call_command
+    from django.urls import NoReverseMatch, reverse
+
+    from mavis.models import Team, User
+
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", children=int(os.environ.get("LOAD_CHILDREN", "5000")), stdout=quiet)
+    team = Team.objects.get(ods_code="RYG")
+    usernames = []
+    for number in range(USERS):
+        user, _ = User.objects.get_or_create(username=f"load-nurse-{number}", defaults={"role": User.Role.NURSE})
+        user.set_password(PASSWORD)
+        user.save()
+        user.teams.add(team)
+        usernames.append(user.username)
+
+    def url(name, *args, query=""):
+        try:
+            return reverse(name, args=args) + query
+        except NoReverseMatch:
+            return None
+
+    from patients.models import Child
+
+    children = list(Child.objects.filter(team=team).values_list("pk", flat=True)[:200])
+    urls = {"users": usernames, "password": PASSWORD, "child_records": [url("patients:child", pk) for pk in children]}
+    urls["children_search"] = [url("patients:children", query=q) for q in ("?q=smith", "?q=ja", "?page=3", "")]
+    try:
+        from sessions.models import Session
+
+        sessions = list(Session.objects.filter(team=team))
+    except ImportError:
+        sessions = []
+    urls["sessions_list"] = [
+        url("sessions:list", query=q) for q in ("", "?status=scheduled", "?status=completed", "?status=unscheduled")
+    ]
+    urls["session_pages"] = [
+        u for s in sessions for u in (url("sessions:session", s.pk), url("sessions:children", s.pk))
+    ]
+    urls["consent_lists"] = [
+        u for s in sessions for u in (url("consent:tab", s.pk), url("consent:tab", s.pk, query="?status=no_response"))
+    ]
+    clinic = next((s for s in sessions if s.kind == "community_clinic"), None)
+    urls["send_reminders"] = url("clinics:send_reminders", clinic.pk) if clinic else None
+    return {key: [u for u in value if u] if isinstance(value, list) else value for key, value in urls.items()}
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer at {url}")
+
+
+def main() -> int:
+    setup_django(DATABASE)
+    urls = seed()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    port = free_port()
+    env = {
+        **os.environ,
+        "MAVIS_ENVIRONMENT": "production",
+        "DJANGO_SECRET_KEY": "load-test-secret-key-not-for-real-use-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DATABASE_URL": database_url(DATABASE),
+        "NOTIFY_API_KEY": os.environ.get(
+            "NOTIFY_API_KEY", "local-00000000-0000-4000-8000-000000000001-00000000-0000-4000-8000-000000000002"
+        ),
+        "NOTIFY_CALLBACK_TOKEN": "load-test-callback-token",
+        "LOG_LEVEL": "WARNING",
+    }
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "mavis.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    stats_prefix = ROOT / ".data" / "load"
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthcheck")
+        locust = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(Path(__file__).with_name("locustfile.py")),
+                "--headless",
+                "-u",
+                str(USERS),
+                "-r",
+                "10",
+                "-t",
+                DURATION,
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(stats_prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "MAVIS_LOAD_URLS": json.dumps(urls)},
+            timeout=600,
+        )
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+    with open(f"{stats_prefix}_stats.csv") as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    total = rows["Aggregated"]
+    p95 = float(total["95%"])
+    errors = int(total["Failure Count"])
+    report(BENCH, "requests", total["Request Count"])
+    report(BENCH, "requests per second", round(float(total["Requests/s"]), 1), "req/s")
+    report(BENCH, "p50", total["50%"], "ms")
+    report(BENCH, "p95", total["95%"], "ms", "< 500 ms", p95 < 500)
+    report(BENCH, "p99", total["99%"], "ms")
+    report(BENCH, "errors", errors, "", "0", errors == 0 and locust.returncode in (0, 1))
+    for name, row in sorted(rows.items()):
+        if name != "Aggregated":
+            report(BENCH, f"p95 {name}", row["95%"], "ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""What clinics adds to lower apps' pages through their slots (registered in ClinicsConfig.ready)."""
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from clinics import presenters, selectors
+from sessions.status import session_status
+
+
+def session_actions(request, *, session, today, **_):
+    """**Send clinic invitations** on a Completed school session when the clinic has a date ahead;
+    **Send booking reminders** on a Community clinic with a date today or later."""
+    status = session_status(session, today)
+    if session.is_community_clinic:
+        if status not in ("scheduled", "in_progress"):
+            return None
+        href, label = reverse("clinics:send_reminders", args=[session.pk]), "Send booking reminders"
+    else:
+        if status != "completed" or selectors.current_clinic(session.team, today) is None:
+            return None
+        href, label = reverse("clinics:send_invitations", args=[session.pk]), "Send clinic invitations"
+    return render_to_string("clinics/contributions/session_action.jinja", {"href": href, "label": label}, request)
+
+
+def overview_totals(request, *, session, **_):
+    if not session.is_community_clinic:
+        return None
+    totals = selectors.clinic_totals(session)
+    return render_to_string("clinics/contributions/overview_totals.jinja", {"totals": totals}, request)
+
+
+def invite_child_action(request, *, child, session=None, **_):
+    """**Invite to community clinic** at the bottom of the child's record and the child-in-session page."""
+    if child.team_id != getattr(request.team, "pk", None):
+        return None
+    today = timezone.localdate()
+    state = selectors.child_invitation_state(request.team, child, today)
+    context = {
+        "child": child,
+        "state": state,
+        "text": presenters.child_invitation_text(state),
+        "reason": presenters.REASON_IN_SENTENCE,
+        "next": request.get_full_path(),
+    }
+    return render_to_string("clinics/contributions/invite_child.jinja", context, request)

@@ -1,0 +1,131 @@
+"""The one rule every path shares (spec: clinic-invitations.md), in SQL.
+
+A child can be invited to Community clinic session S for its next date D when the family
+can be messaged, and for at least one programme of S for which the child's year group is
+eligible (in D's academic year) the child is neither vaccinated nor has consent refused,
+and no invitation exists for (child, S, D). Every count and every sender goes through
+`Eligibility`, so the number a nurse sees is the number sent.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+
+from clinics.models import ClinicInvitation
+from consent.selectors import consent_refused
+from patients.academic import academic_year_of, dates_of_birth_for_year_groups
+from patients.models import Child, Programme, VaccinationRecord
+from sessions.models import SessionDate
+
+CANNOT_BE_CONTACTED_REASON = "No email address or UK mobile number for any parent"
+
+
+def next_clinic_date(session, today: datetime.date) -> datetime.date | None:
+    """The session's first date that is today or later."""
+    prefetched = getattr(session, "_prefetched_objects_cache", {}).get("dates")
+    if prefetched is not None:
+        return min((d.value for d in prefetched if d.value >= today), default=None)
+    return (
+        SessionDate.objects.filter(session=session, value__gte=today)
+        .order_by("value")
+        .values_list("value", flat=True)
+        .first()
+    )
+
+
+def upcoming_clinic_dates(session, today: datetime.date) -> list[datetime.date]:
+    return list(
+        SessionDate.objects.filter(session=session, value__gte=today).order_by("value").values_list("value", flat=True)
+    )
+
+
+def year_group_q(programme: Programme, academic_year: int) -> Q:
+    query = Q(pk__in=[])
+    for start, end in dates_of_birth_for_year_groups(programme.year_groups, academic_year):
+        query |= Q(date_of_birth__range=(start, end))
+    return query
+
+
+def _needs(programme: Programme, academic_year: int) -> Q:
+    """The child's year group is eligible, and neither vaccinated nor refused, for this programme."""
+    vaccinated = VaccinationRecord.objects.counts_as_vaccinated(academic_year).filter(
+        child_id=OuterRef("pk"), programme_id=programme.pk
+    )
+    return (
+        year_group_q(programme, academic_year) & ~Q(Exists(vaccinated)) & ~consent_refused(academic_year, programme.pk)
+    )
+
+
+@dataclass
+class Eligibility:
+    """Who can be invited to `session` for `clinic_date`, among `children` (a Child queryset).
+
+    `programmes` narrows the programmes judged (default: the session's); `contactable=False`
+    gives the children who pass every rule except that no parent can be contacted.
+    """
+
+    session: object
+    clinic_date: datetime.date
+    children: QuerySet | None = None
+    programmes: list | None = None
+    contactable: bool = True
+    _programmes: list = field(init=False, repr=False)
+
+    def __post_init__(self):
+        programmes = self.programmes if self.programmes is not None else list(self.session.programmes.all())
+        self._programmes = sorted(programmes, key=lambda p: p.name)
+
+    @property
+    def academic_year(self) -> int:
+        return academic_year_of(self.clinic_date)
+
+    def _queryset(self) -> QuerySet:
+        children = self.children if self.children is not None else Child.objects.all()
+        children = children.filter(team_id=self.session.team_id)
+        children = children.can_be_messaged() if self.contactable else children.cannot_be_contacted()
+        invited_for_date = ClinicInvitation.objects.filter(
+            child_id=OuterRef("pk"), session_id=self.session.pk, clinic_date=self.clinic_date
+        )
+        children = children.filter(~Exists(invited_for_date))
+        return children.annotate(
+            **{
+                f"needs_{i}": ExpressionWrapper(_needs(p, self.academic_year), output_field=BooleanField())
+                for i, p in enumerate(self._programmes)
+            }
+        )
+
+    def sql(self) -> tuple[str, list]:
+        """Rows (child_id, programmes) of the children who can be invited: `programmes` is the
+        array of codes of the programmes each child still needs."""
+        if not self._programmes:
+            return "SELECT NULL::bigint AS child_id, NULL::text[] AS programmes WHERE false", []
+        names = [f"needs_{i}" for i in range(len(self._programmes))]
+        inner, params = self._queryset().order_by().values("id", *names).query.sql_with_params()
+        codes = ", ".join(f"CASE WHEN e.{name} THEN %s END" for name in names)
+        any_need = " OR ".join(f"e.{name}" for name in names)
+        # OFFSET 0 keeps the subquery whole: evaluate each programme's test once per child, not again in the WHERE.
+        select = f"SELECT e.id AS child_id, array_remove(ARRAY[{codes}]::text[], NULL) AS programmes "
+        sql = select + f"FROM (SELECT * FROM ({inner}) AS x OFFSET 0) AS e WHERE {any_need}"  # noqa: S608
+        return sql, [*[p.code for p in self._programmes], *params]
+
+    def count(self) -> int:
+        sql, params = self.sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({sql}) AS invitable", params)  # noqa: S608 - built from our ORM
+            return cursor.fetchone()[0]
+
+    def rows(self) -> list[tuple[int, list[str]]]:
+        sql, params = self.sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(row[0], list(row[1])) for row in cursor.fetchall()]
+
+    def child_ids_queryset(self) -> QuerySet:
+        """The children as a lazy Child queryset (for lists: names, pagination)."""
+        sql, params = self.sql()
+        from django.db.models.expressions import RawSQL
+
+        subquery = f"SELECT child_id FROM ({sql}) AS invitable"  # noqa: S608 - built from our ORM
+        return Child.objects.filter(pk__in=RawSQL(subquery, params))  # noqa: S611

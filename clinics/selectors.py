@@ -1,0 +1,170 @@
+"""Reads for the clinic pages. Every selector takes the team (or a session already scoped to it)
+and runs a fixed number of queries whatever the number of children."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from clinics.eligibility import Eligibility, next_clinic_date  # noqa: F401 - views use next_clinic_date
+from clinics.models import ClinicInvitation, ClinicInvitationRequest
+from notifications.models import Message
+from patients.models import Child, Programme
+from sessions.models import Session, SessionDate, SessionMembership
+
+CANNOT_CONTACT_LIST_LIMIT = 100
+
+FAILED_STATUSES = (
+    Message.Status.PERMANENT_FAILURE,
+    Message.Status.TEMPORARY_FAILURE,
+    Message.Status.TECHNICAL_FAILURE,
+    Message.Status.REJECTED,
+)
+
+
+def _sessions():
+    return Session.objects.select_related("team", "school").prefetch_related(
+        Prefetch("dates", queryset=SessionDate.objects.order_by("value")),
+        Prefetch("programmes", queryset=Programme.objects.order_by("name")),
+    )
+
+
+def current_clinic(team, today: datetime.date) -> Session | None:
+    """The team's Community clinic session with a date today or later (the earliest year first)."""
+    return _sessions().for_team(team).community_clinics().scheduled(today).order_by("academic_year").first()
+
+
+def session_for_team(team, session_id) -> Session:
+    from mavis.scoping import get_for_team
+
+    return get_for_team(_sessions(), team, pk=session_id)
+
+
+def is_completed(session, today) -> bool:
+    values = [d.value for d in session.dates.all()]
+    return bool(values) and max(values) < today
+
+
+def members_q(session) -> Q:
+    return Q(Exists(SessionMembership.objects.filter(session=session, child_id=OuterRef("pk"))))
+
+
+def invited_to_session_q(session) -> Q:
+    return Q(Exists(ClinicInvitation.objects.filter(session=session, child_id=OuterRef("pk"))))
+
+
+# --- The children each path considers (the rule itself is in clinics.eligibility) -------------
+
+
+def automatic_candidates(clinic):
+    """Path 1: home-schooled and unknown-school members never invited to this clinic session."""
+    return (
+        Child.objects.filter(members_q(clinic))
+        .exclude(school_status=Child.SchoolStatus.SCHOOL)
+        .exclude(invited_to_session_q(clinic))
+    )
+
+
+def school_candidates(school_session, clinic):
+    """Path 2: the school session's children not yet invited to the clinic session."""
+    return Child.objects.filter(members_q(school_session)).exclude(invited_to_session_q(clinic))
+
+
+def school_programmes(school_session, clinic) -> list[Programme]:
+    """The clinic's programmes that the school session also offered."""
+    offered = {p.pk for p in school_session.programmes.all()}
+    return [p for p in clinic.programmes.all() if p.pk in offered]
+
+
+def reminder_candidates(clinic):
+    """Path 4: children invited at least once to this clinic session."""
+    return Child.objects.filter(invited_to_session_q(clinic))
+
+
+@dataclass
+class Summary:
+    clinic: Session | None
+    clinic_date: datetime.date | None
+    count: int
+    cannot_contact: list
+    cannot_contact_count: int
+
+
+def _summary(clinic, clinic_date, eligible: Eligibility, unreachable: Eligibility) -> Summary:
+    total_unreachable = unreachable.count()
+    children = list(
+        unreachable.child_ids_queryset().order_by("family_name", "given_name", "pk")[:CANNOT_CONTACT_LIST_LIMIT]
+    )
+    return Summary(clinic, clinic_date, eligible.count(), children, total_unreachable)
+
+
+def school_invitations_summary(team, school_session, today) -> Summary:
+    clinic = current_clinic(team, today)
+    if clinic is None:
+        return Summary(None, None, 0, [], 0)
+    clinic_date = next_clinic_date(clinic, today)
+    children = school_candidates(school_session, clinic)
+    programmes = school_programmes(school_session, clinic)
+    eligible = Eligibility(clinic, clinic_date, children=children, programmes=programmes)
+    unreachable = Eligibility(clinic, clinic_date, children=children, programmes=programmes, contactable=False)
+    return _summary(clinic, clinic_date, eligible, unreachable)
+
+
+def reminders_summary(clinic, today) -> Summary:
+    clinic_date = next_clinic_date(clinic, today)
+    if clinic_date is None:
+        return Summary(clinic, None, 0, [], 0)
+    children = reminder_candidates(clinic)
+    eligible = Eligibility(clinic, clinic_date, children=children)
+    unreachable = Eligibility(clinic, clinic_date, children=children, contactable=False)
+    return _summary(clinic, clinic_date, eligible, unreachable)
+
+
+# --- One child ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildInvitationState:
+    clinic: Session | None
+    clinic_date: datetime.date | None
+    invited_on: datetime.date | None = None
+    scheduled_for: datetime.date | None = None
+    can_be_contacted: bool = True
+
+
+def child_invitation_state(team, child, today) -> ChildInvitationState:
+    clinic = current_clinic(team, today)
+    if clinic is None:
+        return ChildInvitationState(None, None)
+    state = ChildInvitationState(clinic, next_clinic_date(clinic, today))
+    latest = (
+        ClinicInvitation.objects.filter(session=clinic, child=child, kind=ClinicInvitation.Kind.INVITATION)
+        .order_by("-sent_on")
+        .values_list("sent_on", flat=True)
+        .first()
+    )
+    state.invited_on = latest
+    pending = (
+        ClinicInvitationRequest.objects.filter(session=clinic, child=child, processed_at__isnull=True)
+        .values_list("scheduled_for", flat=True)
+        .first()
+    )
+    state.scheduled_for = pending
+    state.can_be_contacted = Child.objects.filter(pk=child.pk).can_be_messaged().exists()
+    return state
+
+
+# --- The clinic's Overview totals -------------------------------------------------------------
+
+
+def clinic_totals(clinic) -> dict:
+    """Invited (children), delivered and failed (messages), cannot be contacted (members): 3 queries."""
+    invited = ClinicInvitation.objects.filter(session=clinic).aggregate(n=Count("child_id", distinct=True))["n"]
+    messages = Message.objects.filter(
+        session=clinic, kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER]
+    ).aggregate(
+        delivered=Count("pk", filter=Q(status=Message.Status.DELIVERED)),
+        failed=Count("pk", filter=Q(status__in=FAILED_STATUSES)),
+    )
+    cannot = Child.objects.filter(members_q(clinic)).cannot_be_contacted().count()
+    return {"invited": invited, **messages, "cannot_be_contacted": cannot}

@@ -1,0 +1,470 @@
+"""Every write about clinic invitations.
+
+All four paths insert invitations set-based with `INSERT ... SELECT <the eligibility rule>
+... ON CONFLICT DO NOTHING RETURNING`, then queue the messages for exactly the rows they
+inserted, in the same transaction: concurrent runs (beat twice, two nurses, a double click)
+can never invite a child twice for one clinic date.
+"""
+
+import datetime
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from clinics import selectors
+from clinics.eligibility import Eligibility, next_clinic_date, upcoming_clinic_dates
+from clinics.models import ClinicInvitation, ClinicInvitationRequest, ClinicSweepRun
+from mavis import audit
+from mavis.models import Team
+from notifications.models import Message
+from notifications.services import FamilyMessage, family_messages_enqueue
+from patients.models import Child, Programme
+from sessions.models import Session, SessionMembership
+
+ENQUEUE_BATCH = 5000
+AUTOMATIC = "automatic"
+
+
+def _date_words(value: datetime.date) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _list_words(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def clinic_invitation_start_date(session: Session) -> datetime.date | None:
+    """When automatic invitations may go out: the invitation date, or 3 weeks (the team's setting)
+    before the first clinic date."""
+    if session.invitation_date:
+        return session.invitation_date
+    first = min((d.value for d in session.dates.all()), default=None)
+    if first is None:
+        return None
+    return first - datetime.timedelta(days=session.team.days_before_invitations)
+
+
+# --- The set-based core -------------------------------------------------------------------------
+
+
+@dataclass
+class Inserted:
+    child_id: int
+    programmes: list[str]
+    created_by_id: int | None
+
+
+def _insert(
+    *,
+    eligibility: Eligibility,
+    kind: str,
+    source: str,
+    today: datetime.date,
+    created_by=None,
+    school_session=None,
+    requests_join: bool = False,
+) -> list[Inserted]:
+    """Insert one invitation per child the rule allows; returns only the rows actually inserted.
+
+    With `requests_join`, each child's waiting **Invite to community clinic** request supplies
+    the person who asked (the next-day path).
+    """
+    session = eligibility.session
+    rule_sql, rule_params = eligibility.sql()
+    table = ClinicInvitation._meta.db_table
+    if requests_join:
+        requests_table = ClinicInvitationRequest._meta.db_table
+        who = "r.requested_by_id"
+        join = f"JOIN {requests_table} r ON r.child_id = el.child_id AND r.session_id = %s AND r.processed_at IS NULL"
+        join_params = [session.pk]
+    else:
+        who, join, join_params = "%s::bigint", "", []
+    who_params = [] if requests_join else [getattr(created_by, "pk", None)]
+    sql = f"""
+        INSERT INTO {table}
+            (team_id, child_id, session_id, clinic_date, kind, programmes, source, school_session_id,
+             created_by_id, created_at, sent_at, sent_on)
+        SELECT %s, el.child_id, %s, %s, %s, to_jsonb(el.programmes), %s, %s, {who}, now(), now(), %s
+        FROM ({rule_sql}) AS el {join}
+        ON CONFLICT (child_id, session_id, clinic_date) DO NOTHING
+        RETURNING child_id, programmes, created_by_id
+    """  # noqa: S608 - table names are ours; values are parameters
+    # Parameter order follows the SQL text: SELECT list first, then the rule, then the join.
+    params = [
+        session.team_id,
+        session.pk,
+        eligibility.clinic_date,
+        kind,
+        source,
+        getattr(school_session, "pk", None),
+        *who_params,
+        today,
+        *rule_params,
+        *join_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Inserted(row[0], _json_list(row[1]), row[2]) for row in cursor.fetchall()]
+
+
+def _json_list(value) -> list[str]:
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def _programme_names() -> dict[str, str]:
+    return dict(Programme.objects.values_list("code", "name"))
+
+
+def _enqueue(*, session: Session, kind: str, rows: list[Inserted], today: datetime.date, users=None) -> int:
+    """Queue the messages for the inserted invitations, in batches; returns the number of messages."""
+    if not rows:
+        return 0
+    team = session.team
+    dates = upcoming_clinic_dates(session, today)
+    date_words = [_date_words(d) for d in dates]
+    names = _programme_names()
+    users = users or {}
+    message_kind = (
+        Message.Kind.CLINIC_INVITATION
+        if kind == ClinicInvitation.Kind.INVITATION
+        else Message.Kind.CLINIC_BOOKING_REMINDER
+    )
+    common = {
+        "next_clinic_date": date_words[0] if date_words else "",
+        "clinic_dates": _list_words(date_words),
+        "booking_link": team.booking_link,
+        "team_name": team.name,
+        "team_email": team.email,
+        "team_phone": team.phone,
+        "privacy_notice_url": team.privacy_notice_url,
+    }
+    sent = 0
+    by_sender: dict[int | None, list[Inserted]] = defaultdict(list)
+    for row in rows:
+        by_sender[row.created_by_id].append(row)
+    for sender_id, sender_rows in by_sender.items():
+        for start in range(0, len(sender_rows), ENQUEUE_BATCH):
+            batch = sender_rows[start : start + ENQUEUE_BATCH]
+            children = Child.objects.only("id", "team_id", "given_name", "family_name", "preferred_given_name").in_bulk(
+                [row.child_id for row in batch]
+            )
+            items = []
+            for row in batch:
+                child = children[row.child_id]
+                vaccinations = _list_words([names.get(code, code) for code in row.programmes])
+                items.append(
+                    FamilyMessage(
+                        child=child,
+                        session=session,
+                        personalisation={
+                            **common,
+                            "child_full_name": child.full_name,
+                            "child_short_name": child.short_name,
+                            "vaccinations": vaccinations,
+                        },
+                    )
+                )
+            messages = family_messages_enqueue(team=team, kind=message_kind, items=items, sent_by=users.get(sender_id))
+            sent += len(messages)
+    return sent
+
+
+def _record(action: str, session: Session, rows: list[Inserted], **details):
+    if rows:
+        audit.record_bulk(
+            action, Child, [row.child_id for row in rows], team=session.team, session=session.pk, **details
+        )
+
+
+# --- Path 1 and the next-day job: the daily sweep --------------------------------------------------
+
+
+@dataclass
+class SessionSweep:
+    session: Session
+    clinic_date: datetime.date | None
+    automatic: int = 0
+    requested: int = 0
+    requests_not_needed: int = 0
+    messages: int = 0
+    cannot_contact: list = field(default_factory=list)
+
+
+def _due_requests(session, today):
+    return ClinicInvitationRequest.objects.filter(session=session, processed_at__isnull=True, scheduled_for__lte=today)
+
+
+def _requests_candidates(session, today):
+    return Child.objects.filter(Exists(_due_requests(session, today).filter(child_id=OuterRef("pk"))))
+
+
+def _sweep_clinic(*, session: Session, today: datetime.date, automatic: bool) -> SessionSweep:
+    clinic_date = next_clinic_date(session, today)
+    result = SessionSweep(session, clinic_date)
+    if clinic_date is None:
+        return result
+    # The next-day job: children invited one by one yesterday (or earlier), if they still can be.
+    due = list(_due_requests(session, today).values_list("pk", "child_id", "requested_by_id"))
+    if due:
+        rows = _insert(
+            eligibility=Eligibility(session, clinic_date, children=_requests_candidates(session, today)),
+            kind=ClinicInvitation.Kind.INVITATION,
+            source=ClinicInvitation.Source.CHILD_RECORD,
+            today=today,
+            requests_join=True,
+        )
+        from mavis.models import User
+
+        users = User.objects.in_bulk({row.created_by_id for row in rows if row.created_by_id})
+        result.messages += _enqueue(
+            session=session, kind=ClinicInvitation.Kind.INVITATION, rows=rows, today=today, users=users
+        )
+        sent_ids = {row.child_id for row in rows}
+        now = timezone.now()
+        sent_requests = [pk for pk, child_id, _ in due if child_id in sent_ids]
+        ClinicInvitationRequest.objects.filter(pk__in=sent_requests).update(
+            processed_at=now, outcome=ClinicInvitationRequest.Outcome.SENT
+        )
+        ClinicInvitationRequest.objects.filter(pk__in=[pk for pk, *_ in due]).exclude(pk__in=sent_requests).update(
+            processed_at=now, outcome=ClinicInvitationRequest.Outcome.NOT_NEEDED
+        )
+        result.requested = len(rows)
+        result.requests_not_needed = len(due) - len(sent_requests)
+        _record("clinic_invitations.sent_next_day", session, rows, clinic_date=clinic_date.isoformat())
+    # Automatic: home-schooled and unknown-school members, from the invitation date.
+    start = clinic_invitation_start_date(session)
+    if automatic and start is not None and start <= today:
+        rows = _insert(
+            eligibility=Eligibility(session, clinic_date, children=selectors.automatic_candidates(session)),
+            kind=ClinicInvitation.Kind.INVITATION,
+            source=ClinicInvitation.Source.AUTOMATIC,
+            today=today,
+        )
+        result.messages += _enqueue(session=session, kind=ClinicInvitation.Kind.INVITATION, rows=rows, today=today)
+        result.automatic = len(rows)
+        _record("clinic_invitations.sent_automatic", session, rows, clinic_date=clinic_date.isoformat())
+    return result
+
+
+def _clinics_to_sweep(team, today):
+    return list(selectors._sessions().for_team(team).community_clinics().scheduled(today).order_by("academic_year"))
+
+
+def _expire_requests(team, today) -> int:
+    """Waiting requests for a clinic that no longer has a date today or later: nothing to send."""
+    scheduled = Session.objects.for_team(team).community_clinics().scheduled(today)
+    return (
+        ClinicInvitationRequest.objects.filter(team=team, processed_at__isnull=True, scheduled_for__lte=today)
+        .exclude(session__in=scheduled)
+        .update(processed_at=timezone.now(), outcome=ClinicInvitationRequest.Outcome.NOT_NEEDED)
+    )
+
+
+@transaction.atomic
+def team_sweep(*, team: Team, today: datetime.date, claim: bool = True) -> list[SessionSweep] | None:
+    """The daily run for one team, in one transaction. With `claim`, it acts only if no run has
+    claimed this London date yet (the marker row); returns None when another run already did."""
+    marker_table = ClinicSweepRun._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {marker_table} (team_id, run_on, started_at, invited, details)
+                VALUES (%s, %s, now(), 0, '{{}}'::jsonb)
+                ON CONFLICT (team_id, run_on) DO NOTHING RETURNING id""",  # noqa: S608
+            [team.pk, today],
+        )
+        claimed = cursor.fetchone()
+    if claim and claimed is None:
+        return None
+    results = [
+        _sweep_clinic(session=session, today=today, automatic=team.automatic_clinic_invitations)
+        for session in _clinics_to_sweep(team, today)
+    ]
+    _expire_requests(team, today)
+    invited = sum(r.automatic + r.requested for r in results)
+    if claimed is not None:
+        ClinicSweepRun.objects.filter(pk=claimed[0]).update(
+            invited=invited,
+            details={str(r.session.pk): {"automatic": r.automatic, "requested": r.requested} for r in results},
+        )
+    return results
+
+
+def teams_due(now: datetime.datetime):
+    """Teams whose send time has passed today (London) and whose sweep has not run today."""
+    local = timezone.localtime(now)
+    today = local.date()
+    done = ClinicSweepRun.objects.filter(team=OuterRef("pk"), run_on=today)
+    return today, Team.objects.filter(send_time__lte=local.time()).exclude(Exists(done)).order_by("pk")
+
+
+def invitation_sweep_due(*, now: datetime.datetime | None = None) -> dict[int, list[SessionSweep]]:
+    """What the beat task runs every 15 minutes: each team once a day at its send time."""
+    today, teams = teams_due(now or timezone.now())
+    done = {}
+    for team in teams:
+        results = team_sweep(team=team, today=today)
+        if results is not None:
+            done[team.pk] = results
+    return done
+
+
+def sweep_preview(*, team: Team, today: datetime.date) -> list[SessionSweep]:
+    """What the sweep would do for the team on `today` (the --dry-run), without writing."""
+    previews = []
+    for session in _clinics_to_sweep(team, today):
+        clinic_date = next_clinic_date(session, today)
+        preview = SessionSweep(session, clinic_date)
+        if clinic_date is None:
+            previews.append(preview)
+            continue
+        preview.requested = Eligibility(session, clinic_date, children=_requests_candidates(session, today)).count()
+        start = clinic_invitation_start_date(session)
+        if team.automatic_clinic_invitations and start is not None and start <= today:
+            candidates = selectors.automatic_candidates(session)
+            preview.automatic = Eligibility(session, clinic_date, children=candidates).count()
+            preview.cannot_contact = list(
+                Eligibility(session, clinic_date, children=candidates, contactable=False)
+                .child_ids_queryset()
+                .order_by("family_name", "given_name", "pk")
+            )
+        previews.append(preview)
+    return previews
+
+
+# --- Path 2: Send clinic invitations (completed school session) ----------------------------------
+
+
+@dataclass
+class SendResult:
+    invited: int
+    clinic: Session | None
+    clinic_date: datetime.date | None
+    messages: int = 0
+
+
+@transaction.atomic
+def clinic_invitations_send_from_school(*, school_session: Session, user, today: datetime.date) -> SendResult:
+    """Adds the school's children who still need a vaccination to the Community clinic and
+    invites them now."""
+    clinic = selectors.current_clinic(school_session.team, today)
+    if clinic is None:
+        return SendResult(0, None, None)
+    clinic_date = next_clinic_date(clinic, today)
+    eligibility = Eligibility(
+        clinic,
+        clinic_date,
+        children=selectors.school_candidates(school_session, clinic),
+        programmes=selectors.school_programmes(school_session, clinic),
+    )
+    rows = _insert(
+        eligibility=eligibility,
+        kind=ClinicInvitation.Kind.INVITATION,
+        source=ClinicInvitation.Source.SCHOOL_SESSION,
+        today=today,
+        created_by=user,
+        school_session=school_session,
+    )
+    if rows:
+        from sessions.services import session_membership_add
+
+        session_membership_add(
+            session=clinic,
+            child_ids=[row.child_id for row in rows],
+            source=SessionMembership.Source.SCHOOL_SESSION,
+            added_by=user,
+        )
+    messages = _enqueue(
+        session=clinic,
+        kind=ClinicInvitation.Kind.INVITATION,
+        rows=rows,
+        today=today,
+        users={getattr(user, "pk", None): user},
+    )
+    _record(
+        "clinic_invitations.sent_from_school",
+        clinic,
+        rows,
+        school_session=school_session.pk,
+        clinic_date=clinic_date.isoformat(),
+    )
+    return SendResult(len(rows), clinic, clinic_date, messages)
+
+
+# --- Path 4: Send booking reminders ------------------------------------------------------------
+
+
+@transaction.atomic
+def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> SendResult:
+    clinic_date = next_clinic_date(clinic, today)
+    if clinic_date is None:
+        return SendResult(0, clinic, None)
+    rows = _insert(
+        eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic)),
+        kind=ClinicInvitation.Kind.BOOKING_REMINDER,
+        source=ClinicInvitation.Source.REMINDERS,
+        today=today,
+        created_by=user,
+    )
+    messages = _enqueue(
+        session=clinic,
+        kind=ClinicInvitation.Kind.BOOKING_REMINDER,
+        rows=rows,
+        today=today,
+        users={getattr(user, "pk", None): user},
+    )
+    _record("clinic_booking_reminders.sent", clinic, rows, clinic_date=clinic_date.isoformat())
+    return SendResult(len(rows), clinic, clinic_date, messages)
+
+
+# --- Path 3: Invite to community clinic (one child) ----------------------------------------------
+
+
+@dataclass
+class ChildInviteResult:
+    clinic: Session | None
+    added: bool = False
+    scheduled_for: datetime.date | None = None
+    cannot_be_contacted: bool = False
+    not_needed: bool = False
+
+
+@transaction.atomic
+def clinic_invitation_request(*, child: Child, user, today: datetime.date) -> ChildInviteResult:
+    """Adds the child to the current Community clinic now; the invitation goes out the next day
+    at the team's send time, if the child can still be invited then."""
+    from sessions.services import session_membership_add
+
+    clinic = selectors.current_clinic(child.team, today)
+    if clinic is None:
+        return ChildInviteResult(None)
+    result = ChildInviteResult(clinic)
+    result.added = bool(
+        session_membership_add(
+            session=clinic, child_ids=[child.pk], source=SessionMembership.Source.CHILD_RECORD, added_by=user
+        )
+    )
+    clinic_date = next_clinic_date(clinic, today)
+    one = Child.objects.filter(pk=child.pk)
+    if not Eligibility(clinic, clinic_date, children=one).count():
+        if Eligibility(clinic, clinic_date, children=one, contactable=False).count():
+            result.cannot_be_contacted = True
+        else:
+            result.not_needed = True
+        return result
+    scheduled_for = today + datetime.timedelta(days=1)
+    request, created = ClinicInvitationRequest.objects.get_or_create(
+        child=child,
+        session=clinic,
+        processed_at=None,
+        defaults={"team": child.team, "requested_by": user, "scheduled_for": scheduled_for},
+    )
+    if created:
+        audit.record("clinic_invitation.requested", request, team=child.team, scheduled_for=scheduled_for.isoformat())
+    result.scheduled_for = request.scheduled_for
+    return result

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from clinics import views
+
+app_name = "clinics"
+
+urlpatterns = [
+    path("sessions/<int:session_id>/send-invitations", views.send_invitations, name="send_invitations"),
+    path("sessions/<int:session_id>/send-reminders", views.send_reminders, name="send_reminders"),
+    path("children/<int:child_id>/invite", views.invite_child, name="invite_child"),
+]

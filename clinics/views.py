@@ -1,0 +1,75 @@
+"""HTTP only: GET = selector -> presenter -> render; POST = service -> message -> redirect."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clinics import presenters, selectors, services
+from mavis.middleware import require_team
+from patients.selectors import child_for_team
+
+
+def _school_session(team, session_id, today):
+    session = selectors.session_for_team(team, session_id)
+    if session.is_community_clinic or not selectors.is_completed(session, today):
+        raise Http404
+    return session
+
+
+@require_http_methods(["GET", "POST"])
+def send_invitations(request, session_id):
+    """**Send clinic invitations** from a completed school session."""
+    team = require_team(request)
+    today = timezone.localdate()
+    session = _school_session(team, session_id, today)
+    back = reverse("sessions:session", args=[session.pk])
+    if request.method == "POST":
+        result = services.clinic_invitations_send_from_school(school_session=session, user=request.user, today=today)
+        messages.success(request, presenters.invited_message(result.invited))
+        return redirect(back)
+    summary = selectors.school_invitations_summary(team, session, today)
+    return render(
+        request,
+        "clinics/send_invitations.jinja",
+        {"session": session, "summary": presenters.SummaryPresenter(summary), "back": back},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def send_reminders(request, session_id):
+    """**Send booking reminders** for a scheduled Community clinic."""
+    team = require_team(request)
+    today = timezone.localdate()
+    clinic = selectors.session_for_team(team, session_id)
+    if not clinic.is_community_clinic or selectors.next_clinic_date(clinic, today) is None:
+        raise Http404
+    back = reverse("sessions:session", args=[clinic.pk])
+    if request.method == "POST":
+        result = services.booking_reminders_send(clinic=clinic, user=request.user, today=today)
+        messages.success(request, presenters.reminded_message(result.invited))
+        return redirect(back)
+    summary = selectors.reminders_summary(clinic, today)
+    return render(
+        request,
+        "clinics/send_reminders.jinja",
+        {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back},
+    )
+
+
+@require_POST
+def invite_child(request, child_id):
+    """**Invite to community clinic**: add to the clinic now, invite the next day."""
+    team = require_team(request)
+    child = child_for_team(team, child_id)
+    today = timezone.localdate()
+    result = services.clinic_invitation_request(child=child, user=request.user, today=today)
+    level, text = presenters.invite_child_message(result)
+    messages.add_message(request, level, text)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("patients:child", args=[child.pk])
+    return redirect(back)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from consent.models import ConsentRequest, ConsentResponse, Triage
+from mavis.admin import AuditedAdmin
+
+
+@admin.register(ConsentResponse)
+class ConsentResponseAdmin(AuditedAdmin):
+    list_display = ["child", "programme", "academic_year", "response", "respondent_name", "route", "created_at"]
+    list_filter = ["response", "route", "programme", "academic_year"]
+    raw_id_fields = ["child", "parent", "session", "recorded_by", "withdrawn_by", "invalidated_by"]
+    search_fields = ["child__family_name", "respondent_name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # consent is never deleted: withdraw or invalidate it
+
+
+@admin.register(ConsentRequest)
+class ConsentRequestAdmin(AuditedAdmin):
+    list_display = ["child", "session", "sent_at", "sent_by"]
+    raw_id_fields = ["child", "session", "sent_by"]
+
+
+@admin.register(Triage)
+class TriageAdmin(AuditedAdmin):
+    list_display = ["child", "programme", "academic_year", "status", "performed_by", "created_at"]
+    raw_id_fields = ["child", "session", "performed_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,99 @@
+"""What consent adds to the session pages (sessions.extensions slots)."""
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from consent import presenters, selectors
+from patients.models import Child
+from sessions import selectors as session_selectors
+
+
+def overview_panel(request, *, session, today, **_):
+    children = session_selectors.session_children(session)
+    counts = selectors.consent_status_counts(children, list(session.programmes.all()), session.academic_year)
+    has_flu = any(p.is_flu for p in session.programmes.all())
+    filters = [
+        {"label": label, "count": counts[key], "href": f"?status={key}"}
+        for key, label, sub in presenters.TAB_FILTERS
+        if not sub or has_flu
+    ]
+    return render_to_string("consent/sections/overview_panel.jinja", {"session": session, "filters": filters}, request)
+
+
+def _consent(session, child):
+    programmes = selectors.eligible_programmes(child, list(session.programmes.all()), session.academic_year)
+    return selectors.child_consent(session.team, child, programmes, session.academic_year)
+
+
+def _can_request(session, child, consent, today) -> tuple[bool, bool]:
+    """(show Send consent request, say the family cannot be contacted)."""
+    no_response = any(c.status == selectors.ConsentStatus.NO_RESPONSE for c in consent)
+    upcoming = session_selectors.next_session_date(session, today) is not None
+    if not (no_response and upcoming):
+        return False, False
+    child_qs = Child.objects.filter(pk=child.pk)
+    if child_qs.can_be_messaged().exists():
+        return True, False
+    return False, child_qs.cannot_be_contacted().exists()
+
+
+def child_section(request, *, session, child, **_):
+    today = timezone.localdate()
+    consent = _consent(session, child)
+    _, cannot_contact = _can_request(session, child, consent, today)
+    items = []
+    for c in consent:
+        for r in c.responses:
+            r.summary = presenters.response_summary(r)
+            r.health_yes = [h for h in r.health_answers if h.get("answer") == "yes"]
+        items.append(
+            {
+                "programme": c.programme,
+                "tag": presenters.status_tag(c.status),
+                "triage_status": c.triage_status,
+                "triage_label": ""
+                if c.triage_status == selectors.TriageStatus.NOT_NEEDED
+                else presenters.TRIAGE_LABELS[c.triage_status],
+                "can_triage": request.user.is_nurse
+                and c.triage_status != selectors.TriageStatus.NOT_NEEDED
+                and c.status in selectors.GIVEN_STATUSES,
+                "responses": c.responses,
+                "triages": c.triages,
+            }
+        )
+    return render_to_string(
+        "consent/sections/child_consent.jinja",
+        {
+            "session": session,
+            "child": child,
+            "consent": items,
+            "request_sent": selectors.latest_consent_request(child, session),
+            "cannot_contact": cannot_contact,
+        },
+        request,
+    )
+
+
+def child_actions(request, *, session, child, **_):
+    today = timezone.localdate()
+    can_request, _ = _can_request(session, child, _consent(session, child), today)
+    return render_to_string(
+        "consent/sections/child_actions.jinja",
+        {"session": session, "child": child, "can_request": can_request},
+        request,
+    )
+
+
+def ready_to_vaccinate_filter(children, *, session, programme, **_):
+    """Consent given and safe to vaccinate; children vaccinated in this session stay listed with their outcome."""
+    from django.db.models import Exists, OuterRef
+
+    from patients.models import VaccinationRecord
+
+    done_here = VaccinationRecord.objects.filter(child=OuterRef("pk"), programme=programme, session_id=session.pk)
+    return children.filter(selectors.ready_to_vaccinate_q(session.academic_year, programme) | Exists(done_here))
+
+
+def tab_href(session) -> str:
+    return reverse("consent:tab", args=[session.pk])

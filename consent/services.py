@@ -1,0 +1,368 @@
+"""Every write about consent: responses, withdrawals, invalidations, requests and triage.
+
+Each service is atomic, audited, and adds the child's activity event for the session.
+Messages to parents go through notifications.services.family_messages_enqueue inside the
+same transaction (the outbox commits or rolls back with the consent record).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from consent import tokens
+from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
+from mavis import audit
+from notifications.services import FamilyMessage, family_messages_enqueue
+from patients.models import Child, Parent, ParentRelationship
+from patients.phone import normalise_phone
+from sessions.models import ActivityEvent
+
+
+class ConsentError(Exception):
+    """A write that cannot be done, with a message for the user."""
+
+
+@dataclass
+class ProgrammeAnswer:
+    programme: object
+    response: str  # ConsentResponse.Response
+    flu_method: str = ""
+    refusal_reason: str = ""
+    refusal_notes: str = ""
+
+
+@dataclass
+class TriageDecision:
+    status: str
+    notes: str = ""
+    flu_method: str = ""
+
+
+@dataclass
+class ParentDetails:
+    full_name: str
+    relationship: str  # ParentRelationship.Type
+    other_relationship: str = ""
+    email: str = ""
+    phone: str = ""
+    phone_receive_updates: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _actor_name(user) -> str:
+    if user is not None:
+        return user.display_name
+    actor = audit.current_actor()
+    return actor.user.display_name if actor.user else "automatic"
+
+
+def _event(*, team, child, session, kind, user, text, details=None, actor=None):
+    return ActivityEvent.objects.create(
+        team=team,
+        child=child,
+        session=session,
+        kind=kind,
+        user=user,
+        actor=actor or _actor_name(user),
+        text=text[:1000],
+        details=details or {},
+    )
+
+
+def parent_contact_save(*, team, child, details: ParentDetails, parent=None) -> tuple[Parent, ParentRelationship]:
+    """Add a new parental contact to the child, or update an existing parent's details."""
+    with transaction.atomic():
+        if parent is None:
+            parent = Parent(team=team)
+        elif parent.team_id != team.pk:
+            raise ConsentError("That parent is not in your team.")
+        parent.full_name = details.full_name.strip()
+        parent.email = details.email.strip().lower()
+        parent.phone = normalise_phone(details.phone)
+        parent.phone_receive_updates = bool(details.phone_receive_updates and parent.phone)
+        parent.save()
+        relationship, _ = ParentRelationship.objects.update_or_create(
+            child=child,
+            parent=parent,
+            defaults={
+                "type": details.relationship,
+                "other_name": details.other_relationship if details.relationship == "other" else "",
+                "parental_responsibility": True,
+            },
+        )
+        audit.record("consent.parent_contact_saved", parent, team=team, child_id=child.pk)
+    return parent, relationship
+
+
+def _describe(answer: ProgrammeAnswer) -> str:
+    name = answer.programme.name
+    if answer.response == ConsentResponse.Response.GIVEN:
+        method = f" ({FluMethod(answer.flu_method).label.lower()})" if answer.flu_method else ""
+        return f"Consent given for {name}{method}"
+    if answer.response == ConsentResponse.Response.REFUSED:
+        return f"Consent refused for {name}"
+    return f"No response for {name}"
+
+
+def consent_response_record(
+    *,
+    team,
+    child: Child,
+    session,
+    answers: list[ProgrammeAnswer],
+    route: str,
+    parent: Parent | None = None,
+    relationship_label: str = "",
+    respondent_name: str = "",
+    health_answers: list | tuple = (),
+    notes: str = "",
+    recorded_by=None,
+    triage: TriageDecision | None = None,
+    send_confirmation: bool = True,
+) -> list[ConsentResponse]:
+    """Record one response per programme from one respondent (a parent, or the child when
+    `parent` is None: Gillick competent self-consent), in one transaction."""
+    if child.team_id != team.pk or session.team_id != team.pk:
+        raise ConsentError("Not in your team.")
+    if not answers:
+        raise ConsentError("Choose at least one programme.")
+    needs_triage = any(a.get("answer") == "yes" for a in health_answers)
+    respondent = ConsentResponse.Respondent.PARENT if parent else ConsentResponse.Respondent.CHILD
+    name = parent.full_name if parent else (respondent_name or child.full_name)
+    with transaction.atomic():
+        # One writer per child at a time keeps "latest per respondent" well ordered.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        responses = []
+        for answer in answers:
+            given = answer.response == ConsentResponse.Response.GIVEN
+            refused = answer.response == ConsentResponse.Response.REFUSED
+            response = ConsentResponse.objects.create(
+                team=team,
+                child=child,
+                programme=answer.programme,
+                academic_year=session.academic_year,
+                session=session,
+                respondent=respondent,
+                parent=parent,
+                respondent_key=ConsentResponse.key_for(parent),
+                respondent_name=name,
+                respondent_relationship=relationship_label if parent else "Child (Gillick competent)",
+                response=answer.response,
+                route=route,
+                flu_method=answer.flu_method if given and answer.programme.is_flu else "",
+                refusal_reason=answer.refusal_reason if refused else "",
+                refusal_notes=answer.refusal_notes if refused else "",
+                notes=notes,
+                health_answers=list(health_answers) if given else [],
+                needs_triage=needs_triage and given,
+                recorded_by=recorded_by,
+            )
+            responses.append(response)
+            via = ConsentResponse.Route(route).label.lower()
+            _event(
+                team=team,
+                child=child,
+                session=session,
+                kind=ActivityEvent.Kind.CONSENT_RECORDED,
+                user=recorded_by,
+                actor=_actor_name(recorded_by) if recorded_by else name,
+                text=f"{_describe(answer)} by {name}"
+                + (f" ({relationship_label})" if parent and relationship_label else "")
+                + f" ({via})",
+                details={"consent_response_id": response.pk, "programme": answer.programme.code},
+            )
+            audit.record("consent.response_recorded", response, team=team, response=answer.response, route=route)
+            if triage and given and needs_triage:
+                triage_record(
+                    team=team,
+                    child=child,
+                    programme=answer.programme,
+                    session=session,
+                    status=triage.status,
+                    notes=triage.notes,
+                    flu_method=triage.flu_method,
+                    performed_by=recorded_by,
+                )
+        if send_confirmation and parent is not None:
+            _send_confirmation(
+                team=team,
+                child=child,
+                session=session,
+                parent=parent,
+                answers=answers,
+                needs_triage=needs_triage and triage is None,
+                sent_by=recorded_by,
+            )
+    return responses
+
+
+def _send_confirmation(*, team, child, session, parent, answers, needs_triage, sent_by):
+    given = [a.programme.name for a in answers if a.response == ConsentResponse.Response.GIVEN]
+    refused = [a.programme.name for a in answers if a.response == ConsentResponse.Response.REFUSED]
+    if not given and not refused:
+        return
+    if given and needs_triage:
+        kind = "consent_confirmation_triage"
+    elif given:
+        kind = "consent_confirmation_given"
+    else:
+        kind = "consent_confirmation_refused"
+    personalisation = {
+        "child_name": child.full_name,
+        "parent_name": parent.full_name,
+        "programmes_given": ", ".join(given),
+        "programmes_refused": ", ".join(refused),
+        "location": session.location_name,
+        "team_name": team.name,
+        "team_phone": team.phone,
+        "team_email": team.email,
+    }
+    family_messages_enqueue(
+        team=team,
+        kind=kind,
+        items=[FamilyMessage(child, personalisation, session=session, parents=[parent], sms_needs_opt_in=True)],
+        sent_by=sent_by,
+    )
+
+
+def consent_response_withdraw(*, response: ConsentResponse, reason: str, by, session=None) -> ConsentResponse:
+    """The respondent takes back their consent; kept, with who and why."""
+    if not reason.strip():
+        raise ConsentError("Enter why consent was withdrawn.")
+    with transaction.atomic():
+        response = ConsentResponse.objects.select_for_update().get(pk=response.pk)
+        if response.withdrawn_at or response.invalidated_at:
+            raise ConsentError("This response has already been withdrawn or invalidated.")
+        response.withdrawn_at = timezone.now()
+        response.withdrawn_by = by
+        response.withdrawn_reason = reason.strip()
+        response.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        _event(
+            team=response.team,
+            child=response.child,
+            session=session or response.session,
+            kind=ActivityEvent.Kind.CONSENT_WITHDRAWN,
+            user=by,
+            text=f"Consent for {response.programme.name} from {response.respondent_name} withdrawn: {reason.strip()}",
+            details={"consent_response_id": response.pk},
+        )
+        audit.record("consent.response_withdrawn", response, reason=reason.strip())
+    return response
+
+
+def consent_response_invalidate(*, response: ConsentResponse, reason: str, by, session=None) -> ConsentResponse:
+    """The response was recorded in error; kept, with who and why, but never counts."""
+    if not reason.strip():
+        raise ConsentError("Enter why the response is invalid.")
+    with transaction.atomic():
+        response = ConsentResponse.objects.select_for_update().get(pk=response.pk)
+        if response.invalidated_at:
+            raise ConsentError("This response has already been invalidated.")
+        response.invalidated_at = timezone.now()
+        response.invalidated_by = by
+        response.invalidated_reason = reason.strip()
+        response.save(update_fields=["invalidated_at", "invalidated_by", "invalidated_reason"])
+        _event(
+            team=response.team,
+            child=response.child,
+            session=session or response.session,
+            kind=ActivityEvent.Kind.CONSENT_INVALIDATED,
+            user=by,
+            text=f"Response for {response.programme.name} from {response.respondent_name} invalidated: {reason.strip()}",
+            details={"consent_response_id": response.pk},
+        )
+        audit.record("consent.response_invalidated", response, reason=reason.strip())
+    return response
+
+
+def triage_record(
+    *, team, child, programme, session, status: str, notes: str = "", flu_method: str = "", performed_by=None
+) -> Triage:
+    with transaction.atomic():
+        triage = Triage.objects.create(
+            team=team,
+            child=child,
+            programme=programme,
+            academic_year=session.academic_year,
+            session=session,
+            status=status,
+            flu_method=flu_method if programme.is_flu else "",
+            notes=notes,
+            performed_by=performed_by,
+        )
+        _event(
+            team=team,
+            child=child,
+            session=session,
+            kind=ActivityEvent.Kind.TRIAGE,
+            user=performed_by,
+            text=f"Triaged for {programme.name}: {Triage.Status(status).label}" + (f". {notes}" if notes else ""),
+            details={"triage_id": triage.pk, "programme": programme.code},
+        )
+        audit.record("consent.triage_recorded", triage, team=team, status=status)
+    return triage
+
+
+def consent_link(*, child, session, programmes) -> str:
+    token = tokens.make_token(child=child, session=session, programmes=programmes)
+    return settings.MAVIS_BASE_URL + reverse("consent:parent_form", args=[token])
+
+
+# A second click within this time returns the first request instead of sending again.
+DOUBLE_CLICK_WINDOW = datetime.timedelta(minutes=2)
+
+
+def consent_request_send(*, team, session, child, programmes, sent_by=None) -> ConsentRequest:
+    """Email (and text) each contactable parent a personal link to the online consent form."""
+    if child.team_id != team.pk or session.team_id != team.pk:
+        raise ConsentError("Not in your team.")
+    programmes = list(programmes)
+    with transaction.atomic():
+        locked = Child.objects.select_for_update().get(pk=child.pk)
+        recent = (
+            ConsentRequest.objects.filter(
+                child=locked, session=session, sent_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW
+            )
+            .order_by("-sent_at")
+            .first()
+        )
+        if recent:
+            return recent
+        if not Child.objects.filter(pk=child.pk).can_be_messaged().exists():
+            raise ConsentError(
+                "There is no parent or guardian we can contact for this child. "
+                "Add an email address or a UK mobile number to their record first."
+            )
+        request = ConsentRequest.objects.create(
+            team=team, child=child, session=session, sent_by=sent_by, sent_at=timezone.now()
+        )
+        request.programmes.set(programmes)
+        personalisation = {
+            "child_name": child.full_name,
+            "consent_link": consent_link(child=child, session=session, programmes=programmes),
+            "programmes": ", ".join(p.name for p in programmes),
+            "location": session.location_name,
+            "closing_date": _closing_text(session),
+            "team_name": team.name,
+            "team_phone": team.phone,
+            "team_email": team.email,
+        }
+        messages = family_messages_enqueue(
+            team=team,
+            kind="consent_request",
+            items=[FamilyMessage(child, personalisation, session=session)],
+            sent_by=sent_by,
+        )
+        if not messages:
+            raise ConsentError("There is no parent or guardian we can contact for this child.")
+        audit.record("consent.request_sent", request, team=team, messages=len(messages))
+    return request
+
+
+def _closing_text(session) -> str:
+    closes = tokens.consent_window_closes(session)
+    return f"{closes.day} {closes:%B %Y}" if closes else ""

@@ -1,0 +1,113 @@
+"""The register in the Django admin: for admins, audited; history is read-only."""
+
+from django.contrib import admin
+
+from mavis import audit
+from mavis.admin import AuditedAdmin
+from patients import hooks
+from patients.models import Child, CohortImport, Parent, ParentRelationship, Programme, School, VaccinationRecord
+
+
+class ReadOnlyMixin:
+    """Records of what happened are never edited or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(AuditedAdmin):
+    list_display = ["name", "code", "year_groups", "seasonal"]
+    search_fields = ["name", "code"]
+    list_filter = ["seasonal"]
+    readonly_fields = ["code"]
+
+    def has_add_permission(self, request):
+        return False  # the programmes come from a data migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(School)
+class SchoolAdmin(AuditedAdmin):
+    list_display = ["name", "urn", "team"]
+    search_fields = ["name", "urn"]
+    list_filter = ["team"]
+    list_select_related = ["team"]
+
+
+class RelationshipInline(admin.TabularInline):
+    model = ParentRelationship
+    extra = 0
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Child)
+class ChildAdmin(AuditedAdmin):
+    list_display = ["family_name", "given_name", "nhs_number", "date_of_birth", "school_status", "school", "team"]
+    search_fields = ["family_name", "given_name", "nhs_number"]
+    list_filter = ["team", "school_status", "deceased", "restricted", "invalidated", "archive_reason", "gender"]
+    list_select_related = ["school", "team"]
+    autocomplete_fields = ["school"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [RelationshipInline]
+    date_hierarchy = "date_of_birth"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)  # the admin runs this in a transaction
+        if not change or {"school_status", "school", "archived_at"} & set(form.changed_data):
+            hooks.children_changed(team=obj.team, child_ids=[obj.pk])
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        child = form.instance
+        with audit.acting_as(request.user):
+            for link in formset.new_objects:
+                audit.record("admin.added", link, team=child.team)
+            for link, fields in formset.changed_objects:
+                audit.record("admin.changed", link, team=child.team, fields=sorted(fields))
+            for link in formset.deleted_objects:
+                audit.record("admin.deleted", child, team=child.team, relationship_parent_id=link.parent_id)
+
+
+@admin.register(Parent)
+class ParentAdmin(AuditedAdmin):
+    list_display = ["full_name", "email", "phone", "phone_receive_updates", "contact_method", "team"]
+    search_fields = ["full_name", "email", "phone"]
+    list_filter = ["team", "contact_method", "phone_receive_updates"]
+    list_select_related = ["team"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(ParentRelationship)
+class ParentRelationshipAdmin(AuditedAdmin):
+    list_display = ["child", "parent", "type", "other_name", "parental_responsibility"]
+    search_fields = ["child__family_name", "child__given_name", "parent__full_name", "parent__email"]
+    list_filter = ["type", "parental_responsibility"]
+    list_select_related = ["child", "parent"]
+    autocomplete_fields = ["child", "parent"]
+
+
+@admin.register(VaccinationRecord)
+class VaccinationRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["child", "programme", "outcome", "performed_at", "location_name", "performed_by", "team"]
+    search_fields = ["child__family_name", "child__given_name", "child__nhs_number", "batch"]
+    list_filter = ["team", "programme", "outcome", "method"]
+    list_select_related = ["child", "programme", "performed_by", "team"]
+    date_hierarchy = "performed_at"
+
+
+@admin.register(CohortImport)
+class CohortImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["file_name", "team", "uploaded_by", "status", "total_rows", "children_created", "created_at"]
+    search_fields = ["file_name"]
+    list_filter = ["team", "status"]
+    list_select_related = ["team", "uploaded_by"]
+    exclude = ["content"]

@@ -1,0 +1,269 @@
+"""Every write to the register: keyword-only functions, atomic, audited.
+
+Whenever children are created, or their school status or school changes, the register
+tells the apps above it through `patients.hooks.children_changed` inside the same transaction.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mavis import audit
+from patients import cohort, hooks
+from patients.models import Child, CohortImport, Parent, ParentRelationship, School
+from patients.nhs_number import normalise_nhs_number
+from patients.phone import normalise_phone
+
+CHILD_FIELDS = {
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "preferred_given_name",
+    "preferred_family_name",
+    "date_of_birth",
+    "gender",
+    "address_line_1",
+    "address_line_2",
+    "address_town",
+    "address_postcode",
+    "school_status",
+    "school",
+    "deceased",
+    "restricted",
+    "invalidated",
+}
+PARENT_FIELDS = {"full_name", "email", "phone", "phone_receive_updates", "contact_method", "contact_method_details"}
+
+
+def _check_school(team, fields):
+    """A known school belongs to the team; Home-schooled and Unknown school have no school."""
+    status = fields.get("school_status")
+    school = fields.get("school")
+    if status == Child.SchoolStatus.SCHOOL:
+        if school is None:
+            raise ValidationError({"school": "Choose a school"})
+        if school.team_id != team.pk:
+            raise ValidationError({"school": "Choose one of your team's schools"})
+    elif status is not None:
+        fields["school"] = None
+
+
+def _clean_child_fields(fields):
+    unknown = set(fields) - CHILD_FIELDS
+    if unknown:
+        raise TypeError(f"Not child fields: {sorted(unknown)}")
+    if "nhs_number" in fields:
+        fields["nhs_number"] = normalise_nhs_number(fields["nhs_number"] or "") or None
+    return fields
+
+
+@transaction.atomic
+def child_create(*, team, **fields) -> Child:
+    fields = _clean_child_fields(fields)
+    fields.setdefault("school_status", Child.SchoolStatus.SCHOOL if fields.get("school") else "unknown")
+    _check_school(team, fields)
+    child = Child(team=team, **fields)
+    child.full_clean()
+    child.save()
+    audit.record("child.created", child, team=team)
+    hooks.children_changed(team=team, child_ids=[child.pk])
+    return child
+
+
+@transaction.atomic
+def child_update(*, child: Child, **fields) -> Child:
+    fields = _clean_child_fields(fields)
+    if "school" in fields and "school_status" not in fields:
+        fields["school_status"] = Child.SchoolStatus.SCHOOL if fields["school"] else Child.SchoolStatus.UNKNOWN
+    _check_school(child.team, fields)
+    before = (child.school_status, child.school_id)
+    changed = []
+    for name, value in fields.items():
+        attribute = "school_id" if name == "school" else name
+        new = value.pk if name == "school" and value is not None else value
+        if getattr(child, attribute) != new:
+            setattr(child, name, value)
+            changed.append(name)
+    if not changed:
+        return child
+    child.full_clean()
+    child.save()
+    audit.record("child.updated", child, team=child.team, fields=sorted(changed))
+    if (child.school_status, child.school_id) != before:
+        hooks.children_changed(team=child.team, child_ids=[child.pk])
+    return child
+
+
+@transaction.atomic
+def child_archive(*, child: Child, reason: str, details: str = "") -> Child:
+    if reason not in Child.ArchiveReason.values:
+        raise ValidationError({"archive_reason": "Choose a reason"})
+    if reason == Child.ArchiveReason.OTHER and not details.strip():
+        raise ValidationError({"archive_details": "Enter details"})
+    child.archived_at = timezone.now()
+    child.archive_reason = reason
+    child.archive_details = details.strip()
+    if reason == Child.ArchiveReason.DECEASED:
+        child.deceased = True
+    child.save(update_fields=["archived_at", "archive_reason", "archive_details", "deceased", "updated_at"])
+    audit.record("child.archived", child, team=child.team, reason=reason)
+    # Archived children leave sessions and invitation lists: the apps above re-check them.
+    hooks.children_changed(team=child.team, child_ids=[child.pk])
+    return child
+
+
+@transaction.atomic
+def child_unarchive(*, child: Child) -> Child:
+    child.archived_at = None
+    child.archive_reason = ""
+    child.archive_details = ""
+    child.save(update_fields=["archived_at", "archive_reason", "archive_details", "updated_at"])
+    audit.record("child.unarchived", child, team=child.team)
+    hooks.children_changed(team=child.team, child_ids=[child.pk])
+    return child
+
+
+def _clean_parent_fields(fields):
+    unknown = set(fields) - PARENT_FIELDS
+    if unknown:
+        raise TypeError(f"Not parent fields: {sorted(unknown)}")
+    if "phone" in fields:
+        fields["phone"] = normalise_phone(fields["phone"])
+    if "email" in fields:
+        fields["email"] = (fields["email"] or "").strip().lower()
+    return fields
+
+
+@transaction.atomic
+def parent_create(*, child: Child, relationship: str, other_name: str = "", **fields) -> Parent:
+    """A new parent or guardian of `child` (siblings can then share them: `parent_link`)."""
+    parent = Parent(team=child.team, **_clean_parent_fields(fields))
+    parent.full_clean()
+    parent.save()
+    audit.record("parent.created", parent, team=child.team)
+    parent_link(child=child, parent=parent, relationship=relationship, other_name=other_name)
+    return parent
+
+
+@transaction.atomic
+def parent_update(*, parent: Parent, **fields) -> Parent:
+    fields = _clean_parent_fields(fields)
+    changed = [name for name, value in fields.items() if getattr(parent, name) != value]
+    if not changed:
+        return parent
+    for name in changed:
+        setattr(parent, name, fields[name])
+    parent.full_clean()
+    parent.save()
+    audit.record("parent.updated", parent, team=parent.team, fields=sorted(changed))
+    return parent
+
+
+@transaction.atomic
+def parent_link(*, child: Child, parent: Parent, relationship: str, other_name: str = "") -> ParentRelationship:
+    if parent.team_id != child.team_id:
+        raise ValidationError("A parent can only be linked to a child of the same team.")
+    link, created = ParentRelationship.objects.update_or_create(
+        child=child, parent=parent, defaults={"type": relationship, "other_name": other_name}
+    )
+    audit.record("relationship.created" if created else "relationship.updated", link, team=child.team)
+    return link
+
+
+@transaction.atomic
+def parent_unlink(*, child: Child, parent: Parent) -> None:
+    deleted, _ = ParentRelationship.objects.filter(child=child, parent=parent).delete()
+    if deleted:
+        audit.record("relationship.deleted", child, team=child.team, parent_id=parent.pk)
+
+
+@transaction.atomic
+def school_create(*, team, urn: str, name: str, address: str = "", year_groups=None) -> School:
+    school = School(team=team, urn=urn.strip(), name=name.strip(), address=address, year_groups=year_groups or [])
+    school.full_clean()
+    school.save()
+    audit.record("school.created", school, team=team)
+    return school
+
+
+# Cohort import -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cohort_import_create(*, team, uploaded_by, file_name: str, content: str) -> CohortImport:
+    """Keep the uploaded file and check and import it in the background."""
+    from patients import tasks
+
+    cohort_import = CohortImport.objects.create(
+        team=team, uploaded_by=uploaded_by, file_name=file_name[:255], content=content
+    )
+    audit.record("cohort_import.uploaded", cohort_import, team=team, file_name=file_name)
+    tasks.cohort_import_process.delay_on_commit(cohort_import.pk)
+    return cohort_import
+
+
+@transaction.atomic
+def cohort_import_valid_rows_only(*, cohort_import: CohortImport) -> CohortImport:
+    """The user chose to import the valid rows of a file that has bad rows."""
+    from patients import tasks
+
+    if cohort_import.status != CohortImport.Status.INVALID:
+        raise ValidationError("Only an import with errors can import its valid rows.")
+    cohort_import.valid_rows_only = True
+    cohort_import.status = CohortImport.Status.PENDING
+    cohort_import.processed_rows = 0
+    cohort_import.save(update_fields=["valid_rows_only", "status", "processed_rows"])
+    audit.record("cohort_import.valid_rows_only", cohort_import, team=cohort_import.team)
+    tasks.cohort_import_process.delay_on_commit(cohort_import.pk)
+    return cohort_import
+
+
+def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
+    """Check and write one uploaded file. Idempotent: a finished import is left alone.
+
+    Progress is saved outside the writing transaction, so the upload page can show it.
+    """
+    claimed = CohortImport.objects.filter(
+        pk=cohort_import_id, status__in=[CohortImport.Status.PENDING, CohortImport.Status.CHECKING]
+    ).update(status=CohortImport.Status.CHECKING, processed_rows=0)
+    if not claimed:
+        return None
+    cohort_import = CohortImport.objects.select_related("team").get(pk=cohort_import_id)
+
+    def progress(done, total):
+        CohortImport.objects.filter(pk=cohort_import.pk).update(processed_rows=done, total_rows=total)
+
+    try:
+        with transaction.atomic():
+            result = cohort.run_import(
+                team=cohort_import.team,
+                content=cohort_import.content,
+                valid_rows_only=cohort_import.valid_rows_only,
+                progress=progress,
+            )
+            _save_result(cohort_import, result)
+    except cohort.FileError as error:
+        cohort_import.status = CohortImport.Status.INVALID
+        cohort_import.errors = [{"line": 1, "reason": str(error)}]
+        cohort_import.completed_at = timezone.now()
+        cohort_import.save(update_fields=["status", "errors", "completed_at"])
+    return cohort_import
+
+
+def _save_result(cohort_import: CohortImport, result) -> None:
+    cohort_import.total_rows = cohort_import.processed_rows = result.total_rows
+    cohort_import.errors = result.errors
+    cohort_import.status = CohortImport.Status.COMPLETED if result.written else CohortImport.Status.INVALID
+    for name in ("children_created", "children_updated", "parents_created", "rows_unchanged", "rows_skipped"):
+        setattr(cohort_import, name, getattr(result, name))
+    cohort_import.completed_at = timezone.now()
+    cohort_import.save()
+    audit.record(
+        "cohort_import.completed" if result.written else "cohort_import.rejected",
+        cohort_import,
+        team=cohort_import.team,
+        children_created=result.children_created,
+        children_updated=result.children_updated,
+        parents_created=result.parents_created,
+        bad_rows=len(result.errors),
+    )

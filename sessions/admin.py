@@ -1,0 +1,36 @@
+"""Sessions in the Django admin (audited). Notes and activity are read-only: they are never edited."""
+
+from django.contrib import admin
+
+from mavis.admin import AuditedAdmin
+from sessions.models import ActivityEvent, Session, SessionDate
+
+
+class SessionDateInline(admin.TabularInline):
+    model = SessionDate
+    extra = 0
+
+
+@admin.register(Session)
+class SessionAdmin(AuditedAdmin):
+    list_display = ["__str__", "team", "kind", "academic_year", "invitation_date"]
+    list_filter = ["kind", "academic_year", "team"]
+    search_fields = ["school__name", "team__name"]
+    inlines = [SessionDateInline]
+    raw_id_fields = ["school"]
+
+
+@admin.register(ActivityEvent)
+class ActivityEventAdmin(AuditedAdmin):
+    list_display = ["created_at", "kind", "child", "session", "actor", "delivery_status"]
+    list_filter = ["kind", "channel"]
+    raw_id_fields = ["child", "session", "user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

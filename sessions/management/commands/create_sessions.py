@@ -1,0 +1,38 @@
+"""Create a team's sessions for an academic year: the Community clinic and one per school."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from mavis import audit
+from mavis.models import Team
+from patients.academic import current_academic_year
+from sessions import services
+
+
+class Command(BaseCommand):
+    help = "Create the year's sessions for a team (Community clinic plus one per school). Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--team", required=True, help="The team's ODS code.")
+        parser.add_argument("--year", type=int, default=None, help="Academic year (the year it starts), e.g. 2026.")
+        parser.add_argument("--dry-run", action="store_true", help="Show what would be created; change nothing.")
+
+    def handle(self, *args, team, year, dry_run, **options):
+        try:
+            team_obj = Team.objects.get(ods_code=team)
+        except Team.DoesNotExist:
+            raise CommandError(f"No team with ODS code {team}") from None
+        year = year or current_academic_year()
+        plan = services.sessions_for_year_plan(team=team_obj, academic_year=year)
+        label = f"{year}/{(year + 1) % 100:02d}"
+        if not plan:
+            self.stdout.write(f"{team_obj.name} already has every session for {label}.")
+            return
+        for name, _school in plan:
+            self.stdout.write(f"{'Would create' if dry_run else 'Create'}: {name} ({label})")
+        if dry_run:
+            self.stdout.write(f"Dry run: {len(plan)} sessions would be created; nothing changed.")
+            return
+        with audit.acting_as("command:create_sessions"), transaction.atomic():
+            created = services.sessions_create_for_year(team=team_obj, academic_year=year)
+        self.stdout.write(self.style.SUCCESS(f"Created {len(created)} sessions for {team_obj.name} ({label})."))

@@ -1,0 +1,404 @@
+"""Every write about sessions: keyword-only `<noun>_<verb>` functions, atomic and audited."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from mavis import audit
+from patients.academic import academic_year_bounds, current_academic_year
+from patients.models import Child, Programme, School, VaccinationRecord
+from sessions import selectors
+from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
+
+AUTOMATIC = "automatic"
+
+
+def _actor(user) -> str:
+    if user is None:
+        return AUTOMATIC
+    return getattr(user, "display_name", "") or user.get_full_name() or user.username
+
+
+def activity_record(*, team, child_ids, kind, session=None, user=None, text="", details=None, created_at=None):
+    """One ActivityEvent per child (set-based). Part of other services' transactions."""
+    now = created_at or timezone.now()
+    events = [
+        ActivityEvent(
+            team=team,
+            child_id=child_id,
+            session=session,
+            kind=kind,
+            user=user,
+            actor=_actor(user),
+            text=text,
+            details=details or {},
+            created_at=now,
+        )
+        for child_id in child_ids
+    ]
+    return ActivityEvent.objects.bulk_create(events, batch_size=2000)
+
+
+# --- Creating sessions --------------------------------------------------------------------------
+
+
+def _programmes_for_year_groups(year_groups) -> list[Programme]:
+    taught = set(year_groups)
+    return [p for p in Programme.objects.order_by("name") if taught & set(p.year_groups)]
+
+
+@transaction.atomic
+def session_create(*, team, academic_year: int, school: School | None = None, programmes=None) -> Session:
+    kind = Session.Kind.SCHOOL if school else Session.Kind.COMMUNITY_CLINIC
+    session = Session.objects.create(team=team, kind=kind, school=school, academic_year=academic_year)
+    if programmes is None:
+        programmes = _programmes_for_year_groups(school.year_groups) if school else list(Programme.objects.all())
+    session.programmes.set(programmes)
+    audit.record("session.created", session, academic_year=academic_year, kind=kind)
+    if school:
+        child_ids = Child.objects.for_team(team).active().filter(school=school).values_list("pk", flat=True)
+        session_membership_add(session=session, child_ids=list(child_ids), source=SessionMembership.Source.COHORT)
+    else:
+        clinic_memberships_sync(team=team)
+    return session
+
+
+def sessions_for_year_plan(*, team, academic_year: int) -> list[tuple[str, School | None]]:
+    """The sessions a team should have in a year and do not have yet: (location name, school)."""
+    existing = Session.objects.for_team(team).filter(academic_year=academic_year)
+    missing = []
+    if not existing.community_clinics().exists():
+        missing.append((Session.COMMUNITY_CLINIC_NAME, None))
+    have = set(existing.schools().values_list("school_id", flat=True))
+    for school in School.objects.for_team(team).order_by("name"):
+        if school.pk not in have:
+            missing.append((school.name, school))
+    return missing
+
+
+@transaction.atomic
+def sessions_create_for_year(*, team, academic_year: int) -> list[Session]:
+    """The Community clinic plus one session per school; idempotent."""
+    created = []
+    for _name, school in sessions_for_year_plan(team=team, academic_year=academic_year):
+        created.append(session_create(team=team, academic_year=academic_year, school=school))
+    return created
+
+
+# --- Membership -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_membership_add(*, session, child_ids, source, added_by=None) -> int:
+    """Adds the team's children to the session (set-based); records "Added to the session" for new members."""
+    child_ids = list(Child.objects.filter(team_id=session.team_id, pk__in=list(child_ids)).values_list("pk", flat=True))
+    if not child_ids:
+        return 0
+    table = SessionMembership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (session_id, child_id, source, added_at, added_by_id)
+            SELECT %s, child_id, %s, now(), %s FROM unnest(%s::bigint[]) AS child_id
+            ON CONFLICT (session_id, child_id) DO NOTHING
+            RETURNING child_id
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [session.pk, source, getattr(added_by, "pk", None), child_ids],
+        )
+        added = [row[0] for row in cursor.fetchall()]
+    if added:
+        activity_record(
+            team=session.team,
+            child_ids=added,
+            kind=ActivityEvent.Kind.ADDED_TO_SESSION,
+            session=session,
+            user=added_by,
+            text=f"Added to the session at {session.location_name}",
+            details={"source": source},
+        )
+        audit.record_bulk("session.members_added", Child, added, team=session.team, session=session.pk)
+    return len(added)
+
+
+def _recorded_in_session_q():
+    """Members for whom something was recorded in the session (they never leave automatically)."""
+    from django.db.models import Exists, OuterRef
+
+    kept_kinds = [ActivityEvent.Kind.ADDED_TO_SESSION, ActivityEvent.Kind.REMOVED_FROM_SESSION]
+    return (
+        Exists(Attendance.objects.filter(session=OuterRef("session"), child=OuterRef("child")))
+        | Exists(VaccinationRecord.objects.filter(session_id=OuterRef("session"), child=OuterRef("child")))
+        | Exists(
+            ActivityEvent.objects.filter(session=OuterRef("session"), child=OuterRef("child")).exclude(
+                kind__in=kept_kinds
+            )
+        )
+    )
+
+
+@transaction.atomic
+def clinic_memberships_sync(*, team, child_ids=None) -> dict:
+    """Home-schooled and unknown-school children join the team's Community clinic(s) of this year and later;
+    a child moved to a school leaves them, unless something was already recorded for them there."""
+    clinics = list(
+        Session.objects.for_team(team).community_clinics().filter(academic_year__gte=current_academic_year())
+    )
+    result = {"added": 0, "removed": 0}
+    for clinic in clinics:
+        children = Child.objects.for_team(team).active().exclude(school_status=Child.SchoolStatus.SCHOOL)
+        if child_ids is not None:
+            children = children.filter(pk__in=list(child_ids))
+        result["added"] += session_membership_add(
+            session=clinic,
+            child_ids=list(children.values_list("pk", flat=True)),
+            source=SessionMembership.Source.COHORT,
+        )
+        leaving = SessionMembership.objects.filter(
+            session=clinic, source=SessionMembership.Source.COHORT, child__school_status=Child.SchoolStatus.SCHOOL
+        )
+        if child_ids is not None:
+            leaving = leaving.filter(child_id__in=list(child_ids))
+        leaving = leaving.exclude(_recorded_in_session_q())
+        leaving_ids = list(leaving.values_list("child_id", flat=True))
+        if leaving_ids:
+            SessionMembership.objects.filter(session=clinic, child_id__in=leaving_ids).delete()
+            activity_record(
+                team=team,
+                child_ids=leaving_ids,
+                kind=ActivityEvent.Kind.REMOVED_FROM_SESSION,
+                session=clinic,
+                text="Removed from the Community clinic: now at a school",
+            )
+            audit.record_bulk("session.members_removed", Child, leaving_ids, team=team, session=clinic.pk)
+            result["removed"] += len(leaving_ids)
+    return result
+
+
+def on_children_changed(*, team, child_ids):
+    """patients.hooks callback: keep the Community clinic in step with school statuses."""
+    clinic_memberships_sync(team=team, child_ids=child_ids)
+
+
+# --- Scheduling -----------------------------------------------------------------------------------
+
+
+def months_before(value: datetime.date, months: int) -> datetime.date:
+    month = value.month - months
+    year = value.year
+    while month < 1:
+        month += 12
+        year -= 1
+    import calendar
+
+    return datetime.date(year, month, min(value.day, calendar.monthrange(year, month)[1]))
+
+
+def _recompute_message_dates(session, first_date):
+    """Dates derived from the first session date, unless set by hand (or frozen once sent)."""
+    team = session.team
+    if session.is_community_clinic:
+        if not session.invitation_date_set_by_hand and not selectors.invitation_sent(session):
+            session.invitation_date = (
+                first_date - datetime.timedelta(days=team.days_before_invitations) if first_date else None
+            )
+    else:
+        if not session.consent_request_date_set_by_hand and not selectors.consent_request_sent(session):
+            session.consent_request_date = (
+                first_date - datetime.timedelta(days=team.days_before_consent_requests) if first_date else None
+            )
+        session.consent_reminder_date = (
+            first_date - datetime.timedelta(days=team.days_before_consent_reminders) if first_date else None
+        )
+
+
+def session_dates_errors(*, session, dates: list[datetime.date]) -> list[tuple[int | None, str]]:
+    """Why the new list of dates is refused: (index of the date or None, message)."""
+    errors = []
+    start, end = academic_year_bounds(session.academic_year)
+    seen = set()
+    for index, value in enumerate(dates):
+        if not start <= value <= end:
+            errors.append(
+                (
+                    index,
+                    f"Enter a date in the {session.academic_year}/{(session.academic_year + 1) % 100:02d} academic year "
+                    f"(between {start.day} {start:%B %Y} and {end.day} {end:%B %Y})",
+                )
+            )
+        elif value in seen:
+            errors.append((index, "This date has already been added"))
+        seen.add(value)
+    for locked in sorted(selectors.dates_with_records(session) - set(dates)):
+        errors.append(
+            (None, f"You cannot remove or change {locked.day} {locked:%B %Y}: something was recorded on that date")
+        )
+    return errors
+
+
+@transaction.atomic
+def session_dates_set(*, session, dates: list[datetime.date]) -> Session:
+    """Replaces the session's dates; refuses (ValidationError, nothing changed) bad or locked dates."""
+    session = Session.objects.select_for_update().select_related("team").get(pk=session.pk)
+    errors = session_dates_errors(session=session, dates=dates)
+    if errors:
+        raise ValidationError([message for _, message in errors])
+    before = sorted(session.dates.values_list("value", flat=True))
+    new = sorted(set(dates))
+    if before == new:
+        return session
+    SessionDate.objects.filter(session=session).exclude(value__in=new).delete()
+    SessionDate.objects.bulk_create(
+        [SessionDate(session=session, value=value) for value in new if value not in before], ignore_conflicts=True
+    )
+    session.date_values = new
+    _recompute_message_dates(session, new[0] if new else None)
+    session.save()
+    audit.record(
+        "session.dates_set", session, before=[d.isoformat() for d in before], after=[d.isoformat() for d in new]
+    )
+    return session
+
+
+def message_date_error(*, session, value: datetime.date | None, field: str) -> str | None:
+    """A hand-set invitation or consent-request date: before the first date, at most 3 months before it."""
+    from sessions.status import date_values
+
+    if field == "invitation_date" and selectors.invitation_sent(session):
+        return "Invitations have already been sent for this session, so the date cannot be changed"
+    if field == "consent_request_date" and selectors.consent_request_sent(session):
+        return "Consent requests have already been sent for this session, so the date cannot be changed"
+    values = date_values(session)
+    if not values:
+        return "Add a session date first"
+    first = values[0]
+    if value is None:
+        return "Enter a date"
+    if value >= first:
+        return f"Enter a date before the first session date ({first.day} {first:%B %Y})"
+    if value < months_before(first, 3):
+        return f"Enter a date no more than 3 months before the first session date ({first.day} {first:%B %Y})"
+    return None
+
+
+@transaction.atomic
+def session_message_date_set(*, session, field: str, value: datetime.date) -> Session:
+    """Sets the invitation date (clinic) or the consent request date (school) by hand."""
+    if field not in ("invitation_date", "consent_request_date"):
+        raise ValueError(field)
+    session = Session.objects.select_for_update().select_related("team").get(pk=session.pk)
+    error = message_date_error(session=session, value=value, field=field)
+    if error:
+        raise ValidationError(error)
+    before = getattr(session, field)
+    setattr(session, field, value)
+    setattr(session, f"{field}_set_by_hand", True)
+    session.save()
+    audit.record(f"session.{field}_set", session, before=str(before or ""), after=value.isoformat())
+    return session
+
+
+@transaction.atomic
+def session_programmes_set(*, session, programmes) -> Session:
+    programmes = list(programmes)
+    if not programmes:
+        raise ValidationError("Choose at least one programme")
+    before = sorted(session.programmes.values_list("code", flat=True))
+    session.programmes.set(programmes)
+    audit.record("session.programmes_set", session, before=before, after=sorted(p.code for p in programmes))
+    return session
+
+
+# --- On the day -------------------------------------------------------------------------------------
+
+
+def _require_session_day(session, today):
+    from sessions.status import is_session_day
+
+    if not is_session_day(session, today):
+        raise ValidationError("You can only record this on a session date")
+
+
+@transaction.atomic
+def attendance_record(*, session, child, status: str, user=None, today=None) -> Attendance:
+    today = today or timezone.localdate()
+    _require_session_day(session, today)
+    attendance, _ = Attendance.objects.update_or_create(
+        session=session, child=child, date=today, defaults={"status": status, "recorded_by": user}
+    )
+    label = Attendance.Status(status).label
+    activity_record(
+        team=session.team,
+        child_ids=[child.pk],
+        kind=ActivityEvent.Kind.ATTENDANCE,
+        session=session,
+        user=user,
+        text=f"Registered as {label.lower()}",
+        details={"status": status, "date": today.isoformat()},
+    )
+    audit.record("attendance.recorded", attendance, team=session.team, status=status)
+    return attendance
+
+
+@transaction.atomic
+def vaccination_record_add(
+    *,
+    session,
+    child,
+    programme,
+    outcome: str,
+    user=None,
+    vaccine: str = "",
+    batch: str = "",
+    method: str = "",
+    site: str = "",
+    notes: str = "",
+    today=None,
+) -> VaccinationRecord:
+    today = today or timezone.localdate()
+    _require_session_day(session, today)
+    if outcome != VaccinationRecord.Outcome.VACCINATED:
+        vaccine = batch = method = site = ""
+    record = VaccinationRecord.objects.create(
+        team=session.team,
+        child=child,
+        programme=programme,
+        outcome=outcome,
+        performed_at=timezone.now(),
+        session_id=session.pk,
+        location_name=session.location_name,
+        performed_by=user,
+        notes=notes,
+        vaccine=vaccine,
+        batch=batch,
+        method=method,
+        site=site,
+    )
+    outcome_label = VaccinationRecord.Outcome(outcome).label
+    text = f"{programme.name}: {outcome_label}" + (f" ({vaccine}, batch {batch})" if vaccine else "")
+    activity_record(
+        team=session.team,
+        child_ids=[child.pk],
+        kind=ActivityEvent.Kind.VACCINATION,
+        session=session,
+        user=user,
+        text=text,
+        details={"programme": programme.code, "outcome": outcome, "record_id": record.pk},
+    )
+    audit.record("vaccination.recorded", record, team=session.team, outcome=outcome)
+    return record
+
+
+@transaction.atomic
+def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Enter a note")
+    if len(text) > 1000:
+        raise ValidationError("Note must be 1,000 characters or fewer")
+    (event,) = activity_record(
+        team=session.team, child_ids=[child.pk], kind=ActivityEvent.Kind.NOTE, session=session, user=user, text=text
+    )
+    audit.record("note.added", event, team=session.team)
+    return event

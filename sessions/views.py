@@ -1,0 +1,492 @@
+"""HTTP only: GET = selector -> presenter -> render; POST = form -> service -> message -> redirect."""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from mavis.jinja2 import date_long
+from mavis.middleware import require_team
+from patients.academic import current_academic_year
+from patients.models import Programme
+from patients.presenters import ChildPresenter
+from sessions import selectors, services
+from sessions.extensions import (
+    child_in_session_actions,
+    child_in_session_sections,
+    ready_to_vaccinate,
+    session_actions,
+    session_overview_panels,
+    session_tabs,
+)
+from sessions.forms import (
+    AttendanceForm,
+    ChildrenFilterForm,
+    MessageDateForm,
+    NoteForm,
+    SessionFilterForm,
+    SessionProgrammesForm,
+    VaccinationForm,
+    session_dates_form_class,
+)
+from sessions.models import Attendance, Session
+from sessions.presenters import SessionPresenter, events_by_day, outcome_label, parent_delivery
+from sessions.status import date_values, is_session_day
+
+PAGE_SIZE = 50
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _session_context(request, session, today, current_tab: str) -> dict:
+    tabs = [
+        {"label": tab.label, "href": reverse(tab.url_name, args=[session.pk]), "current": tab.url_name == current_tab}
+        for tab in session_tabs.for_session(session, today)
+    ]
+    return {"session": SessionPresenter(session, today), "tabs": tabs, "today": today}
+
+
+def session_list(request):
+    team = require_team(request)
+    today = timezone.localdate()
+    years = Session.objects.for_team(team).values_list("academic_year", flat=True).distinct()
+    programmes = list(Programme.objects.order_by("name"))
+    form = SessionFilterForm(request.GET or None, programmes=programmes, years=years)
+    filters = form.cleaned_data if form.is_valid() else {}
+    academic_year = filters.get("year") or current_academic_year(today)
+    queryset = selectors.sessions_for_team(
+        team,
+        today=today,
+        academic_year=academic_year,
+        status=filters.get("status", ""),
+        kind=filters.get("type", ""),
+        programme=filters.get("programme", ""),
+        search=filters.get("q", ""),
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    sessions = list(page.object_list)
+    counts = selectors.children_counts(sessions)
+    status_links = [
+        {"text": label, "href": "?" + _with_status(request, value), "current": filters.get("status", "") == value}
+        for value, label in [("", "Any")] + [(s.value, s.label) for s in Session.Status]
+    ]
+    return render(
+        request,
+        "sessions/list.jinja",
+        {
+            "form": form,
+            "page": page,
+            "sessions": [SessionPresenter(s, today, counts.get(s.pk, 0)) for s in sessions],
+            "query_string": _query_without_page(request),
+            "status_links": status_links,
+            "academic_year": academic_year,
+        },
+    )
+
+
+def _with_status(request, value) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    if value:
+        query["status"] = value
+    else:
+        query.pop("status", None)
+    return query.urlencode()
+
+
+def overview(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    context = _session_context(request, session, today, "sessions:session")
+    counts = selectors.outcome_counts(session)
+    context["counts"] = counts
+    context["outcome_rows"] = [
+        {
+            "programme": p.name,
+            "counts": [(outcome_label(k), v) for k, v in counts["programmes"][p.code].items()],
+        }
+        for p in session.programmes.all()
+    ]
+    context["actions"] = session_actions.render(request, session=session, today=today)
+    context["panels"] = session_overview_panels.render(request, session=session, today=today)
+    return render(request, "sessions/overview.jinja", context)
+
+
+def children(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    programmes = list(session.programmes.all())
+    form = ChildrenFilterForm(request.GET or None, programmes=programmes)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.session_children_page_queryset(
+        session, search=filters.get("q", ""), programme=filters.get("programme", ""), outcome=filters.get("outcome", "")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "child": ChildPresenter(child, today),
+            "outcomes": [(p.name, getattr(child, f"outcome_{p.code}")) for p in programmes],
+        }
+        for child in page.object_list
+    ]
+    context = _session_context(request, session, today, "sessions:children")
+    context.update({"form": form, "page": page, "rows": rows, "query_string": _query_without_page(request)})
+    context["outcome_label"] = outcome_label
+    return render(request, "sessions/children.jinja", context)
+
+
+def _session_day_or_404(session, today):
+    if not is_session_day(session, today):
+        raise Http404("Not a session date")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    _session_day_or_404(session, today)
+    if request.method == "POST":
+        form = AttendanceForm(request.POST)
+        child = selectors.child_in_session(session, request.POST.get("child_id"))
+        if form.is_valid():
+            try:
+                services.attendance_record(
+                    session=session, child=child, status=form.cleaned_data["status"], user=request.user, today=today
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                label = Attendance.Status(form.cleaned_data["status"]).label.lower()
+                messages.success(request, f"{child.full_name} is {label} today")
+        return redirect(reverse("sessions:register", args=[session.pk]) + _next_query(request))
+    form = ChildrenFilterForm(request.GET or None, programmes=session.programmes.all())
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = (
+        selectors.session_children(session).search(filters.get("q", "")).order_by("family_name", "given_name", "pk")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_children = list(page.object_list)
+    attendance = selectors.attendance_today(session, [c.pk for c in page_children], today)
+    context = _session_context(request, session, today, "sessions:register")
+    context.update(
+        {
+            "form": form,
+            "page": page,
+            "rows": [{"child": ChildPresenter(c, today), "status": attendance.get(c.pk, "")} for c in page_children],
+            "query_string": _query_without_page(request),
+            "current_query": request.GET.urlencode(),
+        }
+    )
+    return render(request, "sessions/register.jinja", context)
+
+
+def _next_query(request) -> str:
+    query = request.POST.get("return_query", "")
+    return "?" + query if query and re.fullmatch(r"[\w=&%+.\-]*", query) else ""
+
+
+def record(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    _session_day_or_404(session, today)
+    programmes = list(session.programmes.all())
+    code = request.GET.get("programme") or (programmes[0].code if programmes else "")
+    programme = next((p for p in programmes if p.code == code), programmes[0] if programmes else None)
+    children_qs = selectors.attending_children(session, today)
+    if programme is not None:
+        children_qs = ready_to_vaccinate.apply(children_qs, session=session, programme=programme)
+        children_qs = children_qs.annotate(outcome=selectors.outcome_expression(session, programme))
+    children_qs = children_qs.search(request.GET.get("q", "")).order_by("family_name", "given_name", "pk")
+    page = Paginator(children_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _session_context(request, session, today, "sessions:record")
+    context.update(
+        {
+            "programme": programme,
+            "programmes": programmes,
+            "page": page,
+            "rows": [
+                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", "none")} for c in page.object_list
+            ],
+            "query_string": _query_without_page(request),
+            "search": request.GET.get("q", ""),
+            "outcome_label": outcome_label,
+        }
+    )
+    return render(request, "sessions/record.jinja", context)
+
+
+@require_http_methods(["GET", "POST"])
+def vaccinate(request, session_id, child_id, programme_code):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    _session_day_or_404(session, today)
+    child = selectors.child_in_session(session, child_id)
+    programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
+    if programme is None:
+        raise Http404
+    form = VaccinationForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vaccination_record_add(
+                session=session,
+                child=child,
+                programme=programme,
+                outcome=form.final_outcome,
+                user=request.user,
+                vaccine=form.cleaned_data["vaccine"],
+                batch=form.cleaned_data["batch"],
+                method=form.cleaned_data["method"],
+                site=form.cleaned_data["site"],
+                notes=form.cleaned_data["notes"],
+                today=today,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Vaccination outcome recorded for {child.full_name}")
+            return redirect(reverse("sessions:record", args=[session.pk]) + f"?programme={programme.code}")
+    context = _session_context(request, session, today, "sessions:record")
+    context.update({"form": form, "child": ChildPresenter(child, today), "programme": programme})
+    return render(request, "sessions/vaccinate.jinja", context)
+
+
+# --- Scheduling ---------------------------------------------------------------------------------------
+
+
+def edit(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    context = {
+        "session": SessionPresenter(session, today),
+        "invitation_frozen": session.is_community_clinic and selectors.invitation_sent(session),
+        "consent_request_frozen": not session.is_community_clinic and selectors.consent_request_sent(session),
+    }
+    return render(request, "sessions/edit.jinja", context)
+
+
+@require_http_methods(["GET", "POST"])
+def edit_programmes(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    initial = {"programmes": [p.code for p in session.programmes.all()]}
+    form = SessionProgrammesForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.session_programmes_set(session=session, programmes=form.cleaned_data["programmes"])
+        messages.success(request, "Programmes updated")
+        return redirect("sessions:edit", session.pk)
+    return render(
+        request, "sessions/edit_programmes.jinja", {"form": form, "session": SessionPresenter(session, today)}
+    )
+
+
+def _posted_dates(post) -> list[list[str]]:
+    rows = int(post.get("rows", "0") or 0) if str(post.get("rows", "0")).isdigit() else 0
+    rows = min(rows, 100)
+    return [[post.get(f"date_{i}_{part}", "") for part in ("day", "month", "year")] for i in range(rows)]
+
+
+def _dates_form(rows: list[list[str]]):
+    form_class = session_dates_form_class(len(rows))
+    return form_class(initial={f"date_{i}": row for i, row in enumerate(rows)})
+
+
+@require_http_methods(["GET", "POST"])
+def edit_dates(request, session_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    locked = selectors.dates_with_records(session)
+    if request.method == "GET":
+        rows = [[str(d.day), str(d.month), str(d.year)] for d in date_values(session)] or [["", "", ""]]
+        form = _dates_form(rows)
+    else:
+        rows = _posted_dates(request.POST)
+        action = request.POST.get("action", "save")
+        if action == "add":
+            rows = rows + [["", "", ""]]
+            form = _dates_form(rows)
+        elif action.startswith("remove-") and action[7:].isdigit():
+            index = int(action[7:])
+            rows = [row for i, row in enumerate(rows) if i != index]
+            form = _dates_form(rows)
+        else:
+            form = session_dates_form_class(len(rows))(request.POST)
+            if form.is_valid():
+                dates = [form.cleaned_data[f"date_{i}"] for i in range(len(rows))]
+                errors = services.session_dates_errors(session=session, dates=dates)
+                for index, message in errors:
+                    form.add_error(None if index is None else f"date_{index}", message)
+                if not errors:
+                    try:
+                        services.session_dates_set(session=session, dates=dates)
+                    except ValidationError as error:
+                        form.add_error(None, error)
+                    else:
+                        messages.success(request, "Session dates saved")
+                        return redirect("sessions:edit", session.pk)
+    return render(
+        request,
+        "sessions/edit_dates.jinja",
+        {
+            "form": form,
+            "session": SessionPresenter(session, today),
+            "rows": len(rows),
+            "locked": [date_long(value) for value in sorted(locked)],
+            "locked_rows": [i for i, row in enumerate(rows) if _row_date(row) in locked],
+        },
+    )
+
+
+def _row_date(row):
+    import datetime
+
+    try:
+        return datetime.date(int(row[2]), int(row[1]), int(row[0]))
+    except (TypeError, ValueError):
+        return None
+
+
+MESSAGE_DATE_FIELDS = {
+    "invitation-date": ("invitation_date", "When should invitations be sent?", True),
+    "consent-request-date": ("consent_request_date", "When should consent requests be sent?", False),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def edit_message_date(request, session_id, which):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    if which not in MESSAGE_DATE_FIELDS:
+        raise Http404
+    field, heading, clinic_only = MESSAGE_DATE_FIELDS[which]
+    if clinic_only != session.is_community_clinic:
+        raise Http404
+    form = MessageDateForm(_posted(request), initial={"value": getattr(session, field)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_message_date_set(session=session, field=field, value=form.cleaned_data["value"])
+        except ValidationError as error:
+            form.add_error("value", error)
+        else:
+            messages.success(request, "Date saved")
+            return redirect("sessions:edit", session.pk)
+    frozen_error = services.message_date_error(session=session, value=getattr(session, field), field=field)
+    frozen = frozen_error if frozen_error and "already been sent" in frozen_error else None
+    return render(
+        request,
+        "sessions/edit_message_date.jinja",
+        {"form": form, "session": SessionPresenter(session, today), "heading": heading, "frozen": frozen},
+    )
+
+
+# --- A child in a session -------------------------------------------------------------------------------
+
+
+def _child_context(request, session, child, today, current: str) -> dict:
+    context = _session_context(request, session, today, "")
+    context["child"] = ChildPresenter(child, today)
+    context["child_tabs"] = [
+        {
+            "label": "Child",
+            "href": reverse("sessions:child", args=[session.pk, child.pk]),
+            "current": current == "child",
+        },
+        {
+            "label": "Session activity and notes",
+            "href": reverse("sessions:child_activity", args=[session.pk, child.pk]),
+            "current": current == "activity",
+        },
+    ]
+    return context
+
+
+def child(request, session_id, child_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    child = selectors.child_in_session(session, child_id)
+    context = _child_context(request, session, child, today, "child")
+    latest = selectors.latest_messages_by_recipient(child)
+    context["parents"] = [
+        {"relationship": r, "parent": r.parent, "delivery": parent_delivery(r, latest)}
+        for r in child.relationships.all()
+    ]
+    outcomes = []
+    records = list(child.vaccination_records.all())
+    vaccinated_ids = {
+        r.pk for r in records if r.administered and (not r.programme.seasonal or _in_year(r, session.academic_year))
+    }
+    for programme in session.programmes.all():
+        mine = [r for r in records if r.programme_id == programme.pk]
+        if any(r.pk in vaccinated_ids for r in mine):
+            value = "vaccinated"
+        elif any(r.session_id == session.pk and not r.administered for r in mine):
+            value = "could_not_vaccinate"
+        else:
+            value = "none"
+        outcomes.append(
+            {
+                "programme": programme,
+                "outcome": value,
+                "label": outcome_label(value),
+                "records": [r for r in mine if r.session_id == session.pk],
+            }
+        )
+    context["outcomes"] = outcomes
+    attendance = next((a for a in child.attendances.all() if a.date == today), None)
+    context["attendance_today"] = attendance
+    context["session_day"] = is_session_day(session, today)
+    context["in_session"] = selectors.is_in_session(session, child)
+    context["sections"] = child_in_session_sections.render(request, session=session, child=child)
+    context["actions"] = child_in_session_actions.render(request, session=session, child=child)
+    return render(request, "sessions/child.jinja", context)
+
+
+def _in_year(record, academic_year):
+    from patients.academic import academic_year_of
+
+    return academic_year_of(timezone.localtime(record.performed_at).date()) == academic_year
+
+
+@require_http_methods(["GET", "POST"])
+def child_activity(request, session_id, child_id):
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    child = selectors.child_in_session(session, child_id)
+    form = NoteForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_add(session=session, child=child, text=form.cleaned_data["text"], user=request.user)
+        except ValidationError as error:
+            form.add_error("text", error)
+        else:
+            messages.success(request, "Note added")
+            return redirect("sessions:child_activity", session.pk, child.pk)
+    context = _child_context(request, session, child, today, "activity")
+    context["form"] = form
+    context["days"] = events_by_day(selectors.child_session_events(session, child))
+    return render(request, "sessions/child_activity.jinja", context)
+
+
+def _posted(request):
+    """The POST data on a POST (even when empty, so a blank submit shows its errors), else None."""
+    return request.POST if request.method == "POST" else None

@@ -1,0 +1,206 @@
+"""The clinic pages: summaries, sending, the child's button, the Overview totals, team scoping."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clinics.models import ClinicInvitation, ClinicInvitationRequest
+from notifications.models import Message
+from patients.models import Programme
+from sessions.models import SessionMembership
+from tests.clinics.factories import child as make_child
+from tests.clinics.factories import clinic_session, school_session
+from tests.factories import SchoolFactory, VaccinationRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+TODAY = datetime.date(2026, 11, 23)
+CLINIC_DAY = datetime.date(2026, 12, 10)
+
+
+@pytest.fixture
+def clinic(team):
+    return clinic_session(team, [CLINIC_DAY])
+
+
+@pytest.fixture
+def school(team):
+    return SchoolFactory(team=team, name="Oak Academy")
+
+
+@pytest.fixture
+def completed(team, school):
+    return school_session(team, [datetime.date(2026, 10, 6)], school=school)
+
+
+def pupil(team, school, completed, **kwargs):
+    return make_child(team, school=school, session=completed, **kwargs)
+
+
+def test_send_invitations_link_shows_on_completed_school_with_clinic_ahead(nurse_client, team, completed, clinic):
+    page = nurse_client.get(reverse("sessions:session", args=[completed.pk])).content.decode()
+    assert "Send clinic invitations" in page
+    assert reverse("clinics:send_invitations", args=[completed.pk]) in page
+
+
+def test_no_send_invitations_link_without_a_clinic_date_ahead(nurse_client, team, completed):
+    clinic_session(team, [datetime.date(2026, 11, 2)])  # past only
+    page = nurse_client.get(reverse("sessions:session", args=[completed.pk])).content.decode()
+    assert "Send clinic invitations" not in page
+
+
+def test_summary_count_equals_number_sent(nurse_client, nurse, team, school, completed, clinic):
+    missed = [pupil(team, school, completed) for _ in range(3)]
+    done = pupil(team, school, completed)
+    for code in ("flu", "hpv"):
+        VaccinationRecordFactory(child=done, programme=Programme.objects.get(code=code))
+    unreachable = pupil(team, school, completed, parent={"email": "", "phone": ""})
+    url = reverse("clinics:send_invitations", args=[completed.pk])
+
+    page = nurse_client.get(url).content.decode()
+    assert "3 children were not vaccinated at this school and have not already been invited to a clinic" in page
+    assert "Thursday 10 December 2026" in page
+    assert unreachable.full_name in page
+    assert "No email address or UK mobile number for any parent" in page
+
+    response = nurse_client.post(url, follow=True)
+    assert "Clinic invitations sent to the parents of 3 children" in response.content.decode()
+    invited = set(ClinicInvitation.objects.values_list("child_id", flat=True))
+    assert invited == {c.pk for c in missed}
+    members = SessionMembership.objects.filter(session=clinic, source="school_session")
+    assert set(members.values_list("child_id", flat=True)) == invited
+    assert ClinicInvitation.objects.filter(created_by=nurse, source="school_session").count() == 3
+
+    # Pressing it again invites nobody twice; the summary now says none are needed.
+    response = nurse_client.post(url, follow=True)
+    assert "No clinic invitations were sent" in response.content.decode()
+    assert ClinicInvitation.objects.count() == 3
+    page = nurse_client.get(url).content.decode()
+    assert "No invitations needed" in page
+
+
+def test_singular_summary(nurse_client, team, school, completed, clinic):
+    pupil(team, school, completed)
+    page = nurse_client.get(reverse("clinics:send_invitations", args=[completed.pk])).content.decode()
+    assert "1 child was not vaccinated at this school and has not already been invited to a clinic" in page
+
+
+def test_send_invitations_is_404_on_a_school_session_not_completed(nurse_client, team, clinic):
+    upcoming = school_session(team, [CLINIC_DAY])
+    assert nurse_client.get(reverse("clinics:send_invitations", args=[upcoming.pk])).status_code == 404
+    assert nurse_client.get(reverse("clinics:send_invitations", args=[clinic.pk])).status_code == 404
+
+
+def test_reminders_summary_and_send(nurse_client, team, clinic):
+    earlier = clinic_session(team, [], year=2025)  # noqa: F841 - another year's clinic is not involved
+    invited = make_child(team, session=clinic)
+    never_invited = make_child(team, session=clinic)
+    ClinicInvitation.objects.create(
+        team=team,
+        child=invited,
+        session=clinic,
+        clinic_date=datetime.date(2026, 11, 2),
+        kind="invitation",
+        programmes=["flu"],
+        source="automatic",
+        created_at=datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC),
+        sent_at=datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC),
+        sent_on=datetime.date(2026, 10, 12),
+    )
+    overview = nurse_client.get(reverse("sessions:session", args=[clinic.pk])).content.decode()
+    assert "Send booking reminders" in overview
+    url = reverse("clinics:send_reminders", args=[clinic.pk])
+    page = nurse_client.get(url).content.decode()
+    assert "This will send booking reminders to the parents of 1 child who have not yet been sent a reminder" in page
+    assert "Thursday 10 December 2026" in page
+    response = nurse_client.post(url, follow=True)
+    assert "Booking reminders sent to the parents of 1 child" in response.content.decode()
+    reminder = ClinicInvitation.objects.get(kind="booking_reminder")
+    assert (reminder.child, reminder.clinic_date) == (invited, CLINIC_DAY)
+    assert Message.objects.filter(kind="clinic_booking_reminder", child=invited).count() == 2
+    assert not Message.objects.filter(child=never_invited).exists()
+    page = nurse_client.get(url).content.decode()
+    assert "You can send booking reminders again after Thursday 10 December 2026 has passed" in page
+
+
+def test_clinic_overview_totals(nurse_client, team, clinic):
+    make_child(team, session=clinic, parent={"email": "", "phone": ""})
+    page = nurse_client.get(reverse("sessions:session", args=[clinic.pk])).content.decode()
+    assert "Clinic invitations" in page
+    assert "Cannot be contacted" in page
+
+
+def test_invite_child_from_the_record(nurse_client, nurse, team, school, clinic):
+    child = make_child(team, school=school)
+    record = reverse("patients:child", args=[child.pk])
+    page = nurse_client.get(record).content.decode()
+    assert "Invite to community clinic" in page
+    response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), {"next": record}, follow=True)
+    page = response.content.decode()
+    assert "Added to the community clinic. An invitation will be sent on Tuesday 24 November 2026" in page
+    assert "An invitation will be sent on Tuesday 24 November 2026" in page
+    assert SessionMembership.objects.filter(session=clinic, child=child, source="child_record").exists()
+    request = ClinicInvitationRequest.objects.get(child=child)
+    assert (request.scheduled_for, request.requested_by) == (datetime.date(2026, 11, 24), nurse)
+    assert not ClinicInvitation.objects.exists()  # not before the next day
+
+
+def test_invite_child_when_the_clinic_is_today_puts_them_on_todays_list(nurse_client, team, school):
+    clinic = clinic_session(team, [TODAY])
+    child = make_child(team, school=school)
+    nurse_client.post(reverse("clinics:invite_child", args=[child.pk]))
+    children = nurse_client.get(reverse("sessions:children", args=[clinic.pk])).content.decode()
+    assert f"{child.family_name.upper()}, {child.given_name}" in children
+
+
+def test_invite_child_without_clinic_or_contact(nurse_client, team, school):
+    child = make_child(team, school=school, parent={"email": "", "phone": ""})
+    response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
+    assert "There is no community clinic with a date today or later" in response.content.decode()
+    clinic_session(team, [CLINIC_DAY])
+    response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
+    assert (
+        "Added to the community clinic. No invitation can be sent: no email address or UK mobile number for any parent"
+        in response.content.decode()
+    )
+    assert not ClinicInvitationRequest.objects.exists()
+
+
+def test_invited_child_shows_state_instead_of_button(nurse_client, team, clinic):
+    child = make_child(team, session=clinic)
+    from clinics.services import team_sweep
+
+    team_sweep(team=team, today=TODAY, claim=False)
+    page = nurse_client.get(reverse("patients:child", args=[child.pk])).content.decode()
+    assert "Invited to the clinic on Monday 23 November 2026" in page
+    assert "Invite to community clinic" not in page
+    in_session = nurse_client.get(reverse("sessions:child", args=[clinic.pk, child.pk])).content.decode()
+    assert "Invited to the clinic on Monday 23 November 2026" in in_session
+
+
+def test_every_clinics_url_is_404_for_another_team(client, nurse, other_nurse, team, school, completed, clinic):
+    child = pupil(team, school, completed)
+    gets = [
+        reverse("clinics:send_invitations", args=[completed.pk]),
+        reverse("clinics:send_reminders", args=[clinic.pk]),
+    ]
+    client.force_login(nurse)
+    for url in gets:
+        assert client.get(url).status_code == 200, url
+    client.force_login(other_nurse)
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url
+    assert client.post(reverse("clinics:invite_child", args=[child.pk])).status_code == 404
+    assert not ClinicInvitation.objects.exists()
+    assert not ClinicInvitationRequest.objects.exists()
+    assert not SessionMembership.objects.filter(session=clinic).exists()

@@ -1,0 +1,297 @@
+"""The parents' online form (tokens, steps, validation) and Record a new consent response."""
+
+import datetime
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from consent import tokens
+from consent.models import ConsentResponse, Triage
+from consent.selectors import annotate_consent_status
+from notifications.models import Message
+from patients.models import Child, Parent
+from sessions.models import SessionDate
+from tests.consent.factories import add_child, make_session, record
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(team):
+    return make_session(team, codes=("flu", "hpv"))
+
+
+def status(session, child, code):
+    programmes = list(session.programmes.all())
+    return getattr(
+        annotate_consent_status(Child.objects.filter(pk=child.pk), programmes, session.academic_year).get(),
+        f"consent_{code}",
+    )
+
+
+def link_for(session, child):
+    token = tokens.make_token(child=child, session=session, programmes=session.programmes.all())
+    return token, reverse("consent:parent_form", args=[token])
+
+
+def step_url(token, step):
+    return reverse("consent:parent_form_step", args=[token, step])
+
+
+PARENT = {
+    "full_name": "Jane Smith",
+    "relationship": "mum",
+    "email": "jane@example.com",
+    "phone": "07700 900 111",
+    "phone_receive_updates": "yes",
+}
+HEALTH_NO = {"allergies": "no", "conditions": "no", "reaction": "no", "support": "no"}
+
+
+def test_parent_completes_the_form_and_consent_is_given(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    start = client.get(url)
+    assert start.status_code == 200 and child.full_name in start.content.decode()
+    assert client.post(url, {"confirm": "yes"})["Location"] == step_url(token, "parent")
+    assert client.post(step_url(token, "parent"), PARENT)["Location"] == step_url(token, "consent")
+    answers = {"programme_flu": "given_nasal_or_injection", "programme_hpv": "given"}
+    assert client.post(step_url(token, "consent"), answers)["Location"] == step_url(token, "health")
+    assert client.post(step_url(token, "health"), HEALTH_NO)["Location"] == step_url(token, "check")
+    check = client.get(step_url(token, "check")).content.decode()
+    assert "Jane Smith" in check and "Check your answers" in check
+    done = client.post(step_url(token, "check"))
+    assert done["Location"] == reverse("consent:parent_form_done", args=[token])
+    assert "Your answers have been sent" in client.get(done["Location"]).content.decode()
+
+    assert status(session, child, "flu") == "given_nasal" and status(session, child, "hpv") == "given"
+    parent = Parent.objects.get(email="jane@example.com")
+    assert parent.phone == "07700900111" and parent.phone_receive_updates
+    assert ConsentResponse.objects.filter(child=child, route="online", parent=parent).count() == 2
+    assert set(Message.objects.filter(child=child).values_list("kind", "channel")) == {
+        ("consent_confirmation_given", "email"),
+        ("consent_confirmation_given", "sms"),
+    }
+
+
+def test_refusal_needs_a_reason_and_details_and_sends_refused_confirmation(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    client.post(step_url(token, "parent"), {**PARENT, "phone_receive_updates": "no"})
+    assert client.post(step_url(token, "consent"), {"programme_flu": "refused", "programme_hpv": "refused"})[
+        "Location"
+    ] == step_url(token, "reason")
+    error = client.post(step_url(token, "reason"), {"reason": "medical", "notes": ""}).content.decode()
+    assert "There is a problem" in error and "Enter details for the reason for refusal" in error
+    assert 'value="medical" checked' in error or "checked" in error
+    client.post(step_url(token, "reason"), {"reason": "medical", "notes": "Immunosuppressed"})
+    client.post(step_url(token, "check"))
+    assert status(session, child, "hpv") == "refused"
+    response = ConsentResponse.objects.filter(child=child).first()
+    assert response.refusal_reason == "medical" and response.refusal_notes == "Immunosuppressed"
+    assert list(Message.objects.filter(child=child).values_list("kind", "channel")) == [
+        ("consent_confirmation_refused", "email")
+    ]
+
+
+def test_health_yes_needs_details_and_sends_nurse_review(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_flu": "given_nasal", "programme_hpv": "given"})
+    error = client.post(step_url(token, "health"), {**HEALTH_NO, "allergies": "yes"}).content.decode()
+    assert "Enter details" in error
+    client.post(step_url(token, "health"), {**HEALTH_NO, "allergies": "yes", "allergies_details": "Eggs"})
+    done = client.get(client.post(step_url(token, "check"))["Location"]).content.decode()
+    assert "a nurse will review your answers" in done
+    assert Message.objects.filter(kind="consent_confirmation_triage").exists()
+    assert ConsentResponse.objects.filter(child=child, needs_triage=True).count() == 2
+
+
+def test_every_parent_step_rejects_bad_input_and_keeps_what_was_typed(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    assert "Select yes if these are your child’s details" in client.post(url, {}).content.decode()
+    client.post(url, {"confirm": "yes"})
+    bad = client.post(step_url(token, "parent"), {**PARENT, "email": "not-an-email", "full_name": "Kept Name"})
+    html = bad.content.decode()
+    assert "Enter a valid email address" in html and 'value="Kept Name"' in html
+    other = client.post(step_url(token, "parent"), {**PARENT, "relationship": "other"}).content.decode()
+    assert "Enter the relationship to the child" in other
+    assert "Only someone with parental responsibility can give consent" in other
+    no_email = client.post(step_url(token, "parent"), {**PARENT, "email": ""}).content.decode()
+    assert "Enter your email address" in no_email
+    client.post(step_url(token, "parent"), PARENT)
+    missing = client.post(step_url(token, "consent"), {"programme_flu": "given_nasal"}).content.decode()
+    assert "Choose if they agree to the HPV vaccination" in missing
+    # Jumping ahead sends the parent back to the first missing step.
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "consent")
+    assert not ConsentResponse.objects.exists()
+
+
+def test_tampered_expired_and_unknown_tokens_show_no_data(client, session, other_team):
+    child = add_child(session, given_name="Secretname")
+    token, url = link_for(session, child)
+    tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    page = client.get(reverse("consent:parent_form", args=[tampered]))
+    assert page.status_code == 404 and "This link does not work" in page.content.decode()
+    assert "Secretname" not in page.content.decode()
+
+    # Signed with another salt: refused.
+    forged = signing.dumps({"c": child.pk, "s": session.pk, "p": [1]}, salt="something-else")
+    assert client.get(reverse("consent:parent_form", args=[forged])).status_code == 404
+
+    # A child not in that session (another team's child under this session): refused.
+    stranger_session = make_session(other_team)
+    stranger = add_child(stranger_session, given_name="Stranger")
+    wrong = tokens.make_token(child=stranger, session=session, programmes=session.programmes.all())
+    page = client.get(reverse("consent:parent_form", args=[wrong]))
+    assert page.status_code == 404 and "Stranger" not in page.content.decode()
+
+    # The consent window closes the day before the last date.
+    SessionDate.objects.filter(session=session).update(value=timezone.localdate() + datetime.timedelta(days=1))
+    assert client.get(url).status_code == 200
+    SessionDate.objects.filter(session=session).update(value=timezone.localdate())
+    expired = client.get(url)
+    assert expired.status_code == 410
+    html = expired.content.decode()
+    assert "This link has expired" in html and session.team.phone in html and "Secretname" not in html
+    assert client.post(step_url(token, "check")).status_code == 410
+    assert not ConsentResponse.objects.exists()
+
+
+# --- Record a new consent response --------------------------------------------------------------
+
+
+def rec(session, child, step=None):
+    if step is None:
+        return reverse("consent:record_start", args=[session.pk, child.pk])
+    return reverse("consent:record_step", args=[session.pk, child.pk, step])
+
+
+def test_nurse_records_consent_given_by_phone(nurse_client, session):
+    child = add_child(session)
+    parent = child.relationships.get().parent
+    assert nurse_client.get(rec(session, child) + "?restart=1").status_code == 200
+    assert nurse_client.post(rec(session, child), {"who": f"parent:{parent.pk}"})["Location"] == rec(
+        session, child, "parent"
+    )
+    page = nurse_client.get(rec(session, child, "parent")).content.decode()
+    assert parent.full_name in page  # prefilled
+    nurse_client.post(
+        rec(session, child, "parent"),
+        {
+            "full_name": parent.full_name,
+            "relationship": "dad",
+            "email": parent.email,
+            "phone": parent.phone,
+            "phone_receive_updates": "no",
+        },
+    )
+    assert nurse_client.post(rec(session, child, "route"), {"route": "phone"})["Location"] == rec(
+        session, child, "agree"
+    )
+    nurse_client.post(rec(session, child, "agree"), {"programme_flu": "given_injection", "programme_hpv": "given"})
+    assert nurse_client.post(rec(session, child, "health"), HEALTH_NO)["Location"] == rec(session, child, "check")
+    check = nurse_client.get(rec(session, child, "check")).content.decode()
+    assert "Check and confirm" in check and "Change" in check
+    done = nurse_client.post(rec(session, child, "check"), follow=True)
+    assert done.redirect_chain[-1][0] == reverse("consent:tab", args=[session.pk])
+    assert f"Consent recorded for {child.full_name}" in done.content.decode()
+    assert status(session, child, "flu") == "given_injection"
+    assert ConsentResponse.objects.filter(child=child, route="phone").count() == 2
+    # Email only: this parent did not opt in to texts.
+    assert list(Message.objects.filter(child=child).values_list("kind", "channel")) == [
+        ("consent_confirmation_given", "email")
+    ]
+    assert child.relationships.get().type == "dad"
+
+
+def test_nurse_records_a_refusal_from_a_new_contact(nurse_client, session):
+    child = add_child(session)
+    nurse_client.post(rec(session, child), {"who": "new"})
+    error = nurse_client.post(rec(session, child, "parent"), {"full_name": "Gran", "relationship": "other"})
+    html = error.content.decode()
+    assert "Enter the relationship to the child" in html and "Enter an email address or a phone number" in html
+    nurse_client.post(
+        rec(session, child, "parent"),
+        {
+            "full_name": "Gran Smith",
+            "relationship": "other",
+            "other_relationship": "Grandmother",
+            "parental_responsibility": "yes",
+            "phone": "07700900222",
+            "phone_receive_updates": "yes",
+        },
+    )
+    nurse_client.post(rec(session, child, "route"), {"route": "in_person"})
+    assert nurse_client.post(rec(session, child, "agree"), {"programme_flu": "refused", "programme_hpv": "refused"})[
+        "Location"
+    ] == rec(session, child, "reason")
+    nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
+    nurse_client.post(rec(session, child, "check"))
+    assert status(session, child, "hpv") == "refused"
+    gran = Parent.objects.get(full_name="Gran Smith")
+    assert child.relationships.get(parent=gran).other_name == "Grandmother"
+    assert list(Message.objects.filter(child=child).values_list("kind", "channel")) == [
+        ("consent_confirmation_refused", "sms")
+    ]
+
+
+def test_nurse_triages_inside_the_flow_but_an_admin_does_not(client, nurse_client, session, team):
+    child = add_child(session)
+    parent = child.relationships.get().parent
+    nurse_client.post(rec(session, child), {"who": f"parent:{parent.pk}"})
+    nurse_client.post(
+        rec(session, child, "parent"), {"full_name": parent.full_name, "relationship": "mum", "email": parent.email}
+    )
+    nurse_client.post(rec(session, child, "route"), {"route": "phone"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_flu": "given_nasal", "programme_hpv": "given"})
+    assert nurse_client.post(
+        rec(session, child, "health"), {**HEALTH_NO, "reaction": "yes", "reaction_details": "Rash after MMR"}
+    )["Location"] == rec(session, child, "triage")
+    nurse_client.post(rec(session, child, "triage"), {"status": "safe_to_vaccinate", "notes": "Mild rash only"})
+    nurse_client.post(rec(session, child, "check"))
+    assert Triage.objects.filter(child=child, status="safe_to_vaccinate").count() == 2
+    assert Message.objects.filter(kind="consent_confirmation_given").exists()
+
+    admin = UserFactory(team=team, role="admin")
+    client.force_login(admin)
+    other = add_child(session)
+    other_parent = other.relationships.get().parent
+    client.post(rec(session, other), {"who": f"parent:{other_parent.pk}"})
+    client.post(rec(session, other, "parent"), {"full_name": "A", "relationship": "mum", "email": "a@example.com"})
+    client.post(rec(session, other, "route"), {"route": "paper"})
+    client.post(rec(session, other, "agree"), {"programme_flu": "given_nasal", "programme_hpv": "given"})
+    assert client.post(rec(session, other, "health"), {**HEALTH_NO, "allergies": "yes", "allergies_details": "Nuts"})[
+        "Location"
+    ] == rec(session, other, "check")
+    assert client.get(rec(session, other, "triage"))["Location"] == rec(session, other, "check")
+
+
+def test_gillick_self_consent_and_no_response(nurse_client, session):
+    child = add_child(session)
+    assert nurse_client.post(rec(session, child), {"who": "child"})["Location"] == rec(session, child, "agree")
+    nurse_client.post(rec(session, child, "agree"), {"programme_flu": "not_provided", "programme_hpv": "given"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    nurse_client.post(rec(session, child, "check"))
+    assert status(session, child, "hpv") == "given" and status(session, child, "flu") == "no_response"
+    assert ConsentResponse.objects.filter(child=child, route="self_consent", parent=None).count() == 2
+    assert not Message.objects.exists()
+
+
+def test_record_flow_rejects_missing_answers(nurse_client, session):
+    child = add_child(session)
+    assert (
+        "Choose who you are trying to get consent from" in nurse_client.post(rec(session, child), {}).content.decode()
+    )
+    nurse_client.post(rec(session, child), {"who": "new"})
+    assert "Choose how the response was given" in nurse_client.post(rec(session, child, "route"), {}).content.decode()
+    assert nurse_client.get(rec(session, child, "check"))["Location"] == rec(session, child, "parent")
+    record(session, child, "hpv", "given")  # unrelated write does not break the flow state
+    assert not ConsentResponse.objects.filter(route="in_person").exists()

@@ -1,0 +1,49 @@
+"""Factories and helpers for sessions tests."""
+
+import datetime
+
+import factory
+
+from patients.models import Child, Programme
+from sessions.models import Session, SessionDate, SessionMembership
+from tests.factories import ChildFactory, SchoolFactory, TeamFactory
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+        skip_postgeneration_save = True
+
+    team = factory.SubFactory(TeamFactory)
+    kind = Session.Kind.SCHOOL
+    school = factory.LazyAttribute(lambda s: SchoolFactory(team=s.team) if s.kind == Session.Kind.SCHOOL else None)
+    academic_year = 2026
+
+    @factory.post_generation
+    def programmes(self, create, extracted, **kwargs):
+        if create:
+            codes = extracted if extracted is not None else ["flu"]
+            self.programmes.set(Programme.objects.filter(code__in=codes))
+
+    @factory.post_generation
+    def dates(self, create, extracted, **kwargs):
+        if create and extracted:
+            SessionDate.objects.bulk_create([SessionDate(session=self, value=value) for value in extracted])
+
+
+def clinic(team, **kwargs) -> Session:
+    return SessionFactory(team=team, kind=Session.Kind.COMMUNITY_CLINIC, school=None, **kwargs)
+
+
+def member(session, **kwargs) -> Child:
+    """A child (Year 5 in 2026/27 by default) who is a member of the session."""
+    kwargs.setdefault("team", session.team)
+    kwargs.setdefault("date_of_birth", datetime.date(2016, 3, 1))
+    if session.school_id:
+        kwargs.setdefault("school", session.school)
+    else:
+        kwargs.setdefault("school_status", Child.SchoolStatus.HOME_SCHOOLED)
+        kwargs.setdefault("school", None)
+    child = ChildFactory(**kwargs)
+    SessionMembership.objects.create(session=session, child=child)
+    return child

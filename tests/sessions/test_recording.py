@@ -1,0 +1,178 @@
+"""On the day: register, record outcomes, notes and the activity pages; fixed query counts."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from patients.models import VaccinationRecord
+from sessions.extensions import ready_to_vaccinate
+from sessions.models import ActivityEvent, Attendance
+from tests.factories import ParentRelationshipFactory, VaccinationRecordFactory
+from tests.sessions.factories import SessionFactory, member
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
+TODAY = datetime.date(2026, 11, 23)
+
+
+def consent_given(session, *children):
+    """Record vaccinations lists only children ready to vaccinate (consent registers that filter)."""
+    from consent import services
+
+    for child in children:
+        services.consent_response_record(
+            team=session.team,
+            child=child,
+            session=session,
+            answers=[services.ProgrammeAnswer(p, "given", flu_method="nasal") for p in session.programmes.all()],
+            route="phone",
+            parent=ParentRelationshipFactory(child=child).parent,
+            send_confirmation=False,
+        )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_register_then_record_a_vaccination(nurse_client, team, nurse):
+    session = SessionFactory(team=team, dates=[TODAY])
+    here = member(session, given_name="Hereby")
+    away = member(session, given_name="Awayson")
+    consent_given(session, here, away)
+    register = reverse("sessions:register", args=[session.pk])
+    assert nurse_client.post(register, {"child_id": here.pk, "status": "attending"}).status_code == 302
+    assert nurse_client.post(register, {"child_id": away.pk, "status": "absent"}).status_code == 302
+    assert Attendance.objects.get(child=here).status == "attending"
+    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.ATTENDANCE).count() == 2
+
+    nurse_client.get(register)  # shows (and clears) the success messages
+    record = nurse_client.get(reverse("sessions:record", args=[session.pk])).content.decode()
+    assert "Hereby" in record and "Awayson" not in record
+
+    url = reverse("sessions:vaccinate", args=[session.pk, here.pk, "flu"])
+    missing = nurse_client.post(url, {"outcome": "vaccinated"}).content.decode()
+    assert "Enter the batch number" in missing and VaccinationRecord.objects.count() == 0
+    response = nurse_client.post(
+        url, {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"}
+    )
+    assert response.status_code == 302
+    saved = VaccinationRecord.objects.get()
+    assert saved.session_id == session.pk and saved.performed_by == nurse and saved.outcome == "vaccinated"
+    assert ActivityEvent.objects.get(kind=ActivityEvent.Kind.VACCINATION).user == nurse
+
+    nurse_client.post(
+        reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), {"outcome": "not", "reason": "unwell"}
+    )
+    children = nurse_client.get(reverse("sessions:children", args=[session.pk])).content.decode()
+    assert "Flu: Vaccinated" in children and "Flu: Could not vaccinate" in children
+
+
+@time_machine.travel(NOW, tick=False)
+def test_record_vaccinations_applies_the_ready_to_vaccinate_filters(nurse_client, team):
+    session = SessionFactory(team=team, dates=[TODAY])
+    kept = member(session, given_name="Keptina")
+    dropped = member(session, given_name="Droppedo")
+    consent_given(session, kept, dropped)
+    for child in (kept, dropped):
+        Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
+
+    def only_kept(children, *, session, programme):
+        return children.exclude(given_name="Droppedo")
+
+    ready_to_vaccinate.register(only_kept)
+    try:
+        html = nurse_client.get(reverse("sessions:record", args=[session.pk])).content.decode()
+    finally:
+        ready_to_vaccinate._filters.remove(only_kept)
+    assert "Keptina" in html and "Droppedo" not in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_register_and_record_only_on_session_days(nurse_client, team):
+    session = SessionFactory(team=team, dates=[datetime.date(2026, 12, 1)])
+    child = member(session)
+    overview = nurse_client.get(reverse("sessions:session", args=[session.pk])).content.decode()
+    assert "Register" not in overview and "Record vaccinations" not in overview
+    assert (
+        nurse_client.post(
+            reverse("sessions:register", args=[session.pk]), {"child_id": child.pk, "status": "absent"}
+        ).status_code
+        == 404
+    )
+    assert Attendance.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_notes_and_session_activity(nurse_client, team, nurse):
+    session = SessionFactory(team=team, dates=[TODAY])
+    child = member(session)
+    ActivityEvent.objects.create(
+        team=team,
+        child=child,
+        session=session,
+        kind="added_to_session",
+        actor="automatic",
+        created_at=NOW - datetime.timedelta(days=3),
+    )
+    url = reverse("sessions:child_activity", args=[session.pk, child.pk])
+    too_long = nurse_client.post(url, {"text": "x" * 1001}).content.decode()
+    assert "Note must be 1,000 characters or fewer" in too_long and "x" * 1001 in too_long
+    assert "Enter a note" in nurse_client.post(url, {"text": ""}).content.decode()
+    assert not ActivityEvent.objects.filter(kind="note").exists()
+    assert nurse_client.post(url, {"text": "Parent phoned: will bring her in"}).status_code == 302
+    note = ActivityEvent.objects.get(kind="note")
+    assert note.user == nurse and note.session == session
+    html = nurse_client.get(url).content.decode()
+    assert html.index("Parent phoned") < html.index("Added to the session")
+    assert "Monday 23 November 2026" in html and "Friday 20 November 2026" in html and "automatic" in html
+
+    record = nurse_client.get(reverse("patients:child", args=[child.pk])).content.decode()
+    assert "Activity log" in record and "Parent phoned" in record
+    assert reverse("sessions:child", args=[session.pk, child.pk]) in record
+
+
+@time_machine.travel(NOW, tick=False)
+def test_child_page_shows_latest_delivery_and_warns_on_failure(nurse_client, team):
+    session = SessionFactory(team=team)
+    child = member(session)
+    relationship = ParentRelationshipFactory(child=child)
+    email = relationship.parent.email
+    for minutes, status in [(10, "delivered"), (5, "permanent-failure")]:
+        ActivityEvent.objects.create(
+            team=team,
+            child=child,
+            session=session,
+            kind="clinic_invitation_sent",
+            actor="automatic",
+            channel="email",
+            recipient=email,
+            delivery_status=status,
+            created_at=NOW - datetime.timedelta(minutes=minutes),
+        )
+    html = nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode()
+    assert "Message not delivered" in html and "Failed (permanent)" in html
+
+
+@time_machine.travel(NOW, tick=False)
+def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
+    session = SessionFactory(team=team, dates=[TODAY], programmes=["flu", "hpv"])
+    urls = [reverse(name, args=[session.pk]) for name in ("sessions:session", "sessions:children", "sessions:register")]
+    urls.append(reverse("sessions:list"))
+
+    def counts():
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert nurse_client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    member(session)
+    small = counts()
+    for _ in range(30):
+        child = member(session)
+        VaccinationRecordFactory(child=child, session_id=session.pk)
+    assert counts() == small
