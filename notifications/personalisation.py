@@ -12,18 +12,20 @@ _TEAM = ("team_name", "team_email", "team_phone")
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     Message.Kind.CLINIC_INVITATION: (
-        "child_name",
+        "child_full_name",
         "child_short_name",
         "vaccinations",
+        "next_clinic_date",
         "clinic_dates",
         "booking_link",
         *_TEAM,
         "privacy_notice_url",
     ),
     Message.Kind.CLINIC_BOOKING_REMINDER: (
-        "child_name",
+        "child_full_name",
         "child_short_name",
         "vaccinations",
+        "next_clinic_date",
         "clinic_dates",
         "booking_link",
         *_TEAM,
@@ -82,17 +84,18 @@ def team_details(team) -> dict:
     return {"team_name": team.name, "team_email": team.email, "team_phone": team.phone}
 
 
-def _dates_in_words(dates) -> str:
-    return ", ".join(f"{d:%A} {d.day} {d:%B %Y}" for d in dates) or "to be arranged"
+def _date_in_words(d) -> str:
+    return f"{d:%A} {d.day} {d:%B %Y}"
 
 
 def clinic_invitation(*, child, team, vaccinations: list[str], clinic_dates: list) -> dict:
     """A clinic invitation or booking reminder (same keys)."""
     return {
-        "child_name": child.full_name,
+        "child_full_name": child.full_name,
         "child_short_name": getattr(child, "preferred_given_name", "") or child.given_name,
         "vaccinations": ", ".join(vaccinations),
-        "clinic_dates": _dates_in_words(clinic_dates),
+        "next_clinic_date": _date_in_words(clinic_dates[0]) if clinic_dates else "",
+        "clinic_dates": ", ".join(_date_in_words(d) for d in clinic_dates),
         "booking_link": team.booking_link,
         "privacy_notice_url": team.privacy_notice_url,
         **team_details(team),

@@ -51,7 +51,7 @@ def child_record(request, child_id):
         "programme_statuses": presenter.programme_statuses(selectors.programmes()),
         "sections": child_record_sections.render(request, child=child),
         "actions": child_record_actions.render(request, child=child),
-        "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent),
+        "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent, child=child),
     }
     return render(request, "patients/child_record.jinja", context)
 

@@ -23,11 +23,10 @@ def beat():
 
 
 def point_celery_at(url):
-    """Send this process's Celery messages to another broker (fresh connection pools)."""
+    """Send this process's Celery messages to another broker. Pools are left open (kombu keeps
+    them in a registry by URL), so switching back finds the original ones working."""
     celery_app.conf.broker_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
