@@ -19,16 +19,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mavis.settings")
-os.environ.setdefault("MAVIS_ENVIRONMENT", "test")
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
+from common import report, setup_django  # noqa: E402
 
 DATABASE = "bench_dispatch"
 PACE = 50
@@ -42,17 +34,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def use_fresh_database():
-    with connections["default"].cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{DATABASE}"')
-    connections["default"].close()
-    settings.DATABASES["default"]["NAME"] = DATABASE
-    connections["default"].settings_dict["NAME"] = DATABASE
-    call_command("migrate", verbosity=0)
-
-
 def drop_database():
+    from django.conf import settings
+    from django.db import connections
+
     connections["default"].close()
     settings.DATABASES["default"]["NAME"] = "postgres"
     connections["default"].settings_dict["NAME"] = "postgres"
@@ -61,6 +46,8 @@ def drop_database():
 
 
 def database_url() -> str:
+    from django.db import connections
+
     s = connections["default"].settings_dict
     host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or ""
     if host.startswith("/"):
@@ -177,7 +164,6 @@ def main():
     from mavis.models import Team
     from notifications import local_notify
 
-    use_fresh_database()
     cache.clear()
     notify = local_notify.from_settings(port=free_port(), callback_url=None)
     notify.callbacks_enabled = False
@@ -194,6 +180,15 @@ def main():
         received, elapsed = run(notify, team, PACED_MESSAGES, PACE)
         sustained = (len(received) - 1) / (received[-1] - received[0])
         peak = max_in_any_second(received)
+        report(
+            "dispatch",
+            f"paced at {PACE}/s: sustained rate",
+            round(sustained, 1),
+            "msg/s",
+            "45-50",
+            45 <= sustained <= 50,
+        )
+        report("dispatch", f"paced at {PACE}/s: most in any 1-second window", peak, "msgs", f"<= {PACE}", peak <= PACE)
         print(
             f"paced at {PACE}/s: {len(received)} messages, sustained {sustained:.1f} messages/s "
             f"(target 45-50), at most {peak} in any 1-second window (limit {PACE}), {elapsed:.1f}s in all",
@@ -202,6 +197,7 @@ def main():
 
         received, elapsed = run(notify, team, UNPACED_MESSAGES, 0)
         rate = (len(received) - 1) / (received[-1] - received[0])
+        report("dispatch", "unpaced: rate received by Notify", round(rate), "msg/s", ">= 300", rate >= 300)
         print(
             f"unpaced: {len(received)} messages at {rate:.0f} messages/s received by Notify "
             f"(target >= 300), {len(received) / elapsed:.0f}/s from queue to recorded ({elapsed:.1f}s)",
@@ -213,4 +209,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_django(DATABASE)
     main()

@@ -10,13 +10,29 @@ from notifications.models import Message
 class MessageAdmin(AuditedAdmin):
     """The outbox, read-only. Messages change only through the pipeline and these actions."""
 
-    list_display = ["created_at", "kind", "channel", "recipient", "status", "status_reason", "attempts", "team"]
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient",
+        "status",
+        "status_reason",
+        "attempts",
+        "template",
+        "team",
+    ]
     list_filter = ["status", "kind", "channel", "team"]
     search_fields = ["recipient", "=id", "=notify_id"]
     date_hierarchy = "created_at"
     list_select_related = ["team"]
     show_full_result_count = False
     actions = ["retry_messages", "resume_sending"]
+
+    @admin.display(description="Notify template")
+    def template(self, obj):
+        key = f"{obj.kind}.{obj.channel}"
+        overridden = (obj.team.notify_template_overrides or {}).get(key)
+        return f"{key} ({'team override' if overridden else 'default'}): {obj.template_id}"
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

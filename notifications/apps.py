@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from mavis.health import register_check
-        from notifications import control, extensions
+        from notifications import control, extensions, templates  # noqa: F401 - templates registers a check
         from patients.extensions import parent_card_extras
 
         register_check("notify", control.readiness_check)

@@ -147,3 +147,32 @@ def test_parent_card_says_not_a_uk_mobile(team, nurse_client):
     )
     page = nurse_client.get(reverse("patients:child", args=[relationship.child.pk])).content.decode()
     assert "Phone number is not a UK mobile" in page
+
+
+@pytest.mark.django_db
+def test_template_overrides_are_validated_and_listed(team, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from notifications import templates
+
+    assert templates.override_errors({"clinic_invitation.email": str(uuid.uuid4())}) == []
+    assert templates.override_errors({"clinic_invite.email": str(uuid.uuid4())})[0].startswith("'clinic_invite.email'")
+    assert "not a UUID" in templates.override_errors({"test.sms": "abc"})[0]
+    team.notify_template_overrides = {"test.sms": str(uuid.uuid4())}
+    team.save()
+    call_command("notify_templates", "--team", team.ods_code)
+    output = capsys.readouterr().out
+    assert "test.sms" in output and "team override" in output and output.count("default") == len(templates.KEYS) - 1
+    team.notify_template_overrides = {"test.sms": "abc"}
+    team.save()
+    with pytest.raises(CommandError, match="not a UUID"):
+        call_command("notify_templates", "--team", team.ods_code)
+
+
+def test_system_check_reports_a_missing_template(settings):
+    from notifications.templates import check_templates
+
+    assert check_templates() == []
+    settings.NOTIFY_TEMPLATES = {k: v for k, v in settings.NOTIFY_TEMPLATES.items() if k != "test.sms"}
+    assert [e.id for e in check_templates()] == ["notifications.E001"]
