@@ -14,7 +14,7 @@ class SessionsConfig(AppConfig):
         from sessions.extensions import Tab, session_tabs
         from sessions.status import is_session_day
 
-        on_children_changed(services.on_children_changed)
+        on_children_changed(services.clinic_memberships_sync)
         session_tabs.register(Tab("Overview", "sessions:session", 10))
         session_tabs.register(Tab("Children", "sessions:children", 20))
         session_tabs.register(Tab("Register", "sessions:register", 40, visible=is_session_day))

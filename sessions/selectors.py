@@ -57,7 +57,7 @@ def eligibility_q(session, prefix: str = "") -> Q:
             merged[-1][1] = end
         else:
             merged.append([start, end])
-    query = Q(pk__in=[])
+    query = Q(pk__isnull=True)  # matches nobody, but still compiles to SQL (no programmes: nobody eligible)
     for start, end in merged:
         query |= Q(**{f"{prefix}date_of_birth__range": (start, end)})
     return query

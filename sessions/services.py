@@ -176,11 +176,6 @@ def clinic_memberships_sync(*, team, child_ids=None) -> dict:
     return result
 
 
-def on_children_changed(*, team, child_ids):
-    """patients.hooks callback: keep the Community clinic in step with school statuses."""
-    clinic_memberships_sync(team=team, child_ids=child_ids)
-
-
 # --- Scheduling -----------------------------------------------------------------------------------
 
 
@@ -320,6 +315,21 @@ def _require_session_day(session, today):
         raise ValidationError("You can only record this on a session date")
 
 
+def _require_ready(*, session, child, programme, outcome, today):
+    """Only a child attending today; a dose only for a child ready to vaccinate (consent, triage)."""
+    from sessions.extensions import ready_to_vaccinate
+
+    attending = Attendance.objects.filter(
+        session=session, child=child, date=today, status=Attendance.Status.ATTENDING
+    ).exists()
+    if not attending:
+        raise ValidationError("Register the child as attending before recording an outcome")
+    if outcome == VaccinationRecord.Outcome.VACCINATED:
+        candidates = selectors.session_children(session).filter(pk=child.pk)
+        if not ready_to_vaccinate.apply(candidates, session=session, programme=programme).exists():
+            raise ValidationError("This child is not ready to vaccinate: check their consent and triage")
+
+
 @transaction.atomic
 def attendance_record(*, session, child, status: str, user=None, today=None) -> Attendance:
     today = today or timezone.localdate()
@@ -358,6 +368,7 @@ def vaccination_record_add(
 ) -> VaccinationRecord:
     today = today or timezone.localdate()
     _require_session_day(session, today)
+    _require_ready(session=session, child=child, programme=programme, outcome=outcome, today=today)
     if outcome != VaccinationRecord.Outcome.VACCINATED:
         vaccine = batch = method = site = ""
     record = VaccinationRecord.objects.create(

@@ -9,8 +9,15 @@ from playwright.sync_api import expect
 from sessions import services
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.factories import SchoolFactory
+from tests.sessions.factories import ensure_programmes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _programmes(db):
+    ensure_programmes()
+
 
 # A fixed day (the clock keeps ticking from there) so the dates typed are in this academic year.
 START = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)

@@ -47,3 +47,12 @@ def member(session, **kwargs) -> Child:
     child = ChildFactory(**kwargs)
     SessionMembership.objects.create(session=session, child=child)
     return child
+
+
+def ensure_programmes():
+    """Transactional (browser) tests truncate tables, data migrations included: put the programmes back."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    import_module("patients.migrations.0002_programmes").create_programmes(django_apps, None)

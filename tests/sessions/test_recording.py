@@ -63,9 +63,12 @@ def test_register_then_record_a_vaccination(nurse_client, team, nurse):
     assert saved.session_id == session.pk and saved.performed_by == nurse and saved.outcome == "vaccinated"
     assert ActivityEvent.objects.get(kind=ActivityEvent.Kind.VACCINATION).user == nurse
 
-    nurse_client.post(
-        reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), {"outcome": "not", "reason": "unwell"}
-    )
+    # Absent: nothing can be recorded; once attending, "not well enough" is.
+    unwell = {"outcome": "not", "reason": "unwell"}
+    refused = nurse_client.post(reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), unwell)
+    assert "Register the child as attending" in refused.content.decode()
+    nurse_client.post(register, {"child_id": away.pk, "status": "attending"})
+    nurse_client.post(reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), unwell)
     children = nurse_client.get(reverse("sessions:children", args=[session.pk])).content.decode()
     assert "Flu: Vaccinated" in children and "Flu: Could not vaccinate" in children
 
@@ -176,3 +179,24 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
         child = member(session)
         VaccinationRecordFactory(child=child, session_id=session.pk)
     assert counts() == small
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_dose_needs_the_child_ready_to_vaccinate(nurse_client, team):
+    session = SessionFactory(team=team, dates=[TODAY])
+    child = member(session)
+    Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
+
+    def nobody_ready(children, *, session, programme):
+        return children.none()
+
+    ready_to_vaccinate.register(nobody_ready)
+    try:
+        response = nurse_client.post(
+            reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]),
+            {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"},
+        )
+    finally:
+        ready_to_vaccinate._filters.remove(nobody_ready)
+    assert "not ready to vaccinate" in response.content.decode()
+    assert not VaccinationRecord.objects.exists()
