@@ -58,7 +58,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', t - 100000
 if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], string.format('%.0f', t), ARGV[2])
   redis.call('PEXPIRE', KEYS[1], 2000)
-  return '0'
+  return string.format('%.0f', -t)
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return string.format('%.0f', tonumber(oldest[2]) + 1000000 - t + 1)
@@ -74,21 +74,24 @@ class Pacer:
         client = connection()
         return client.register_script(_SLOT_LUA), client.register_script(_WINDOW_LUA)
 
-    def acquire(self):
-        """Block until this caller may send one message (returns at once when unpaced)."""
+    def acquire(self) -> float | None:
+        """Block until this caller may send one message; returns the moment it was granted
+        (Redis time, seconds), or None at once when unpaced."""
         import time
         import uuid
 
         if not self.rate or self.rate <= 0:
-            return
+            return None
         slot, window = self._scripts()
         wait = int(slot(keys=[self.key], args=[1_000_000 / (self.rate * HEADROOM)])) / 1_000_000
         if wait > 0:
             time.sleep(wait)
         token = uuid.uuid4().hex
         limit = max(1, int(self.rate))
-        while (wait := int(window(keys=[self.window_key], args=[limit, token])) / 1_000_000) > 0:
-            time.sleep(wait)
+        # The window script answers a wait (> 0) or the grant time (as a negative number).
+        while (answer := int(window(keys=[self.window_key], args=[limit, token]))) > 0:
+            time.sleep(answer / 1_000_000)
+        return -answer / 1_000_000
 
 
 def pacer() -> Pacer:
