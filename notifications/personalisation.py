@@ -12,7 +12,7 @@ _TEAM = ("team_name", "team_email", "team_phone")
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     Message.Kind.CLINIC_INVITATION: (
-        "child_full_name",
+        "child_name",
         "child_short_name",
         "vaccinations",
         "next_clinic_date",
@@ -22,7 +22,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "privacy_notice_url",
     ),
     Message.Kind.CLINIC_BOOKING_REMINDER: (
-        "child_full_name",
+        "child_name",
         "child_short_name",
         "vaccinations",
         "next_clinic_date",
@@ -91,7 +91,7 @@ def _date_in_words(d) -> str:
 def clinic_invitation(*, child, team, vaccinations: list[str], clinic_dates: list) -> dict:
     """A clinic invitation or booking reminder (same keys)."""
     return {
-        "child_full_name": child.full_name,
+        "child_name": child.full_name,
         "child_short_name": getattr(child, "preferred_given_name", "") or child.given_name,
         "vaccinations": ", ".join(vaccinations),
         "next_clinic_date": _date_in_words(clinic_dates[0]) if clinic_dates else "",

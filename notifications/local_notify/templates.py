@@ -14,10 +14,10 @@ _TEAM_FOOTER = """If you have any questions, contact ((team_name)) on ((team_pho
 
 TEXTS = {
     "clinic_invitation.email": {
-        "subject": "Book a community clinic appointment for ((child_full_name))'s vaccinations",
+        "subject": "Book a community clinic appointment for ((child_name))'s vaccinations",
         "body": """Dear parent or guardian,
 
-((child_full_name)) has not yet had these vaccinations: ((vaccinations)).
+((child_name)) has not yet had these vaccinations: ((vaccinations)).
 
 You can bring ((child_short_name)) to one of our community clinics instead of having the vaccination at school.
 
@@ -35,14 +35,14 @@ If ((child_short_name)) has already had these vaccinations elsewhere, let us kno
 Find out how we use your information: ((privacy_notice_url))""",
     },
     "clinic_invitation.sms": {
-        "body": "((child_full_name)) is due ((vaccinations)). Book a community clinic appointment "
+        "body": "((child_name)) is due ((vaccinations)). Book a community clinic appointment "
         "(next dates: ((clinic_dates))): ((booking_link)) Questions? Call ((team_phone)). ((team_name))",
     },
     "clinic_booking_reminder.email": {
-        "subject": "Reminder: book ((child_full_name))'s vaccination appointment",
+        "subject": "Reminder: book ((child_name))'s vaccination appointment",
         "body": """Dear parent or guardian,
 
-We recently invited you to book a community clinic appointment for ((child_full_name)) (((vaccinations))). We have not yet had a booking.
+We recently invited you to book a community clinic appointment for ((child_name)) (((vaccinations))). We have not yet had a booking.
 
 Our next clinic is on ((next_clinic_date)). Clinic dates: ((clinic_dates)).
 
