@@ -8,10 +8,23 @@ import os
 import random
 import re
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 URLS = json.loads(os.environ.get("MAVIS_LOAD_URLS", "{}"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SAMPLES: list[tuple[str, float, bool]] = []
+
+
+@events.request.add_listener
+def _keep_sample(name, response_time, exception, **_kwargs):
+    SAMPLES.append((name, response_time, exception is None))
+
+
+@events.quitting.add_listener
+def _write_samples(**_kwargs):
+    # Every request's time, so the bench can give percentiles for browsing and sign-in apart.
+    with open(os.environ["MAVIS_LOAD_SAMPLES"], "w") as samples:
+        json.dump(SAMPLES, samples)
 
 
 class Nurse(HttpUser):

@@ -1,3 +1,5 @@
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -14,8 +16,10 @@ class SignInForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def _throttle_key(self, username):
+        # Hashed: no usernames in Redis keys, and any text makes a valid key.
         ip = self.request.META.get("REMOTE_ADDR", "")
-        return f"sign-in-failures:{username.lower()}:{ip}"
+        digest = hashlib.sha256(f"{username.lower()}|{ip}".encode()).hexdigest()
+        return f"sign-in-failures:{digest}"
 
     def clean(self):
         username = self.cleaned_data.get("username")

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
@@ -59,6 +60,7 @@ def environment(**options):
     env.globals.update(
         {
             "static": static,
+            "static_url": settings.STATIC_URL,
             "url": url,
             "get_messages": messages.get_messages,
             "localdate": timezone.localdate,
