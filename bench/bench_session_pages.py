@@ -27,6 +27,8 @@ PAGES = [
     ("Children", "sessions:children", True),
     ("Children, filtered by outcome", "sessions:children", True, "?outcome=none"),
     ("Sessions list", "sessions:list", False),
+    ("Consent", "consent:tab", True),
+    ("Consent, filtered by No response", "consent:tab", True, "?status=no_response"),
 ]
 
 

@@ -10,12 +10,13 @@ Consent status per (child, programme, academic year), domain.md:
   methods that do not overlap (nasal spray only against injection only), else *no_response*.
 
 Two forms of the same rules: `annotate_consent_status` (per-row expressions, for a page of
-children or a filter inside another query) and `consent_status_rows_sql` (set-based, for
+children or a filter inside another query) and `consent_statuses_sql` (set-based, for
 counts and filters over a whole session). tests/consent/test_statuses.py checks they agree.
 """
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, TextChoices, Value, When
 from django.db.models.functions import Coalesce
@@ -197,7 +198,7 @@ def annotate_vaccination_status(children_qs: QuerySet, programmes, academic_year
 
 
 # ---------------------------------------------------------------------------
-# Set-based: every (child, eligible programme) status of a whole set of children.
+# Set-based: one row per child of a whole set, with every programme's status as a column.
 
 
 def _dob_range(programme: Programme, academic_year: int):
@@ -205,68 +206,6 @@ def _dob_range(programme: Programme, academic_year: int):
     oldest = birth_academic_year_for(max(groups), academic_year)
     youngest = birth_academic_year_for(min(groups), academic_year)
     return academic_year_bounds(oldest)[0], academic_year_bounds(youngest)[1]
-
-
-def consent_status_rows_sql(children_qs: QuerySet, programmes, academic_year: int) -> tuple[str, list]:
-    """SQL (and params) of rows (child_id, programme_code, status) for every child in `children_qs`
-    and every programme of `programmes` whose year groups include the child."""
-    programmes = list(programmes)
-    kids_sql, kids_params = children_qs.order_by().values("id", "date_of_birth").query.sql_with_params()
-    vacc_qs = (
-        VaccinationRecord.objects.counts_as_vaccinated(academic_year)
-        .filter(programme_id__in=[p.pk for p in programmes])
-        .order_by()
-        .values("child_id", "programme_id")
-    )
-    vacc_sql, vacc_params = vacc_qs.query.sql_with_params()
-    values, values_params = [], []
-    for p in programmes:
-        low, high = _dob_range(p, academic_year)
-        values.append("(%s::bigint, %s::text, %s::boolean, %s::date, %s::date)")
-        values_params += [p.pk, p.code, p.is_flu, low, high]
-    r = ConsentResponse._meta.db_table
-    sql = f"""
-        WITH kids AS ({kids_sql}),
-        progs (programme_id, code, is_flu, dob_low, dob_high) AS (VALUES {", ".join(values)}),
-        counting AS (
-            SELECT r.child_id, r.programme_id, r.response, r.flu_method
-            FROM {r} r JOIN kids k ON k.id = r.child_id
-            WHERE r.academic_year = %s AND r.programme_id IN (SELECT programme_id FROM progs)
-              AND r.invalidated_at IS NULL AND r.withdrawn_at IS NULL AND r.response IN ('given', 'refused')
-              AND NOT EXISTS (
-                SELECT 1 FROM {r} n
-                WHERE n.child_id = r.child_id AND n.programme_id = r.programme_id
-                  AND n.academic_year = r.academic_year AND n.respondent_key = r.respondent_key
-                  AND n.invalidated_at IS NULL AND n.response <> 'not_provided' AND n.id > r.id
-              )
-        ),
-        agg AS (
-            SELECT child_id, programme_id,
-                   bool_or(response = 'given') AS given,
-                   bool_or(response = 'refused') AS refused,
-                   bool_or(response = 'given' AND flu_method = 'nasal') AS nasal_only,
-                   bool_or(response = 'given' AND flu_method = 'injection') AS injection_only
-            FROM counting GROUP BY child_id, programme_id
-        ),
-        vacc AS (SELECT DISTINCT child_id, programme_id FROM ({vacc_sql}) v)
-        SELECT k.id AS child_id, p.code AS programme_code,
-          CASE
-            WHEN v.child_id IS NOT NULL THEN 'not_required'
-            WHEN a.given AND a.refused THEN 'conflicting'
-            WHEN a.refused THEN 'refused'
-            WHEN a.given AND p.is_flu AND a.nasal_only AND a.injection_only THEN 'conflicting'
-            WHEN a.given AND p.is_flu AND a.injection_only THEN 'given_injection'
-            WHEN a.given AND p.is_flu THEN 'given_nasal'
-            WHEN a.given THEN 'given'
-            ELSE 'no_response'
-          END AS status
-        FROM kids k
-        JOIN progs p ON k.date_of_birth BETWEEN p.dob_low AND p.dob_high
-        LEFT JOIN agg a ON a.child_id = k.id AND a.programme_id = p.programme_id
-        LEFT JOIN vacc v ON v.child_id = k.id AND v.programme_id = p.programme_id
-    """  # noqa: S608 - constants and Django-built SQL; values are parameters
-    params = [*kids_params, *values_params, academic_year, *vacc_params]
-    return sql, params
 
 
 # The Consent tab's filters: which statuses each one matches.
@@ -280,39 +219,149 @@ FILTERS = {
 }
 
 
-def consent_status_counts(children_qs: QuerySet, programmes, academic_year: int) -> dict[str, int]:
-    """Children per filter (a child counts once per filter when any programme matches),
-    leaving out children vaccinated for every eligible programme; plus "all" (not yet vaccinated)."""
-    rows_sql, params = consent_status_rows_sql(children_qs, programmes, academic_year)
-    columns = ", ".join(
-        f"bool_or(status IN ({', '.join(repr(str(s)) for s in statuses)})) AS {name}"
+def _quoted(values) -> str:
+    return ", ".join("'" + str(v) + "'" for v in values)  # our own constants only
+
+
+def consent_statuses_sql(children_qs: QuerySet, programmes, academic_year: int) -> tuple[str, list]:
+    """SQL (and params) of one row per child of `children_qs`: id, family_name, given_name, one
+    `s_<code>` status column per programme (NULL when the child's year group is not eligible),
+    `done` (vaccinated for every eligible programme) and one boolean per filter of FILTERS
+    (any eligible programme has a matching status).
+
+    Same rules as consent_status_expression, set-based: every response of the children is read
+    once (latest per respondent with DISTINCT ON), then pivoted per child.
+    """
+    programmes = list(programmes)
+    kids_sql, kids_params = (
+        children_qs.order_by().values("id", "date_of_birth", "family_name", "given_name").query.sql_with_params()
+    )
+    vacc_sql, vacc_params = (
+        VaccinationRecord.objects.counts_as_vaccinated(academic_year)
+        .filter(programme_id__in=[p.pk for p in programmes])
+        .order_by()
+        .values("child_id", "programme_id")
+        .query.sql_with_params()
+    )
+    agg_columns, vacc_columns, status_columns, params_status = [], [], [], []
+    for i, p in enumerate(programmes):
+        pid = int(p.pk)
+        agg_columns.append(
+            f"bool_or(programme_id = {pid} AND response = 'given') AS g{i}, "
+            f"bool_or(programme_id = {pid} AND response = 'refused') AS r{i}, "
+            f"bool_or(programme_id = {pid} AND response = 'given' AND flu_method = 'nasal') AS n{i}, "
+            f"bool_or(programme_id = {pid} AND response = 'given' AND flu_method = 'injection') AS j{i}"
+        )
+        vacc_columns.append(f"bool_or(programme_id = {pid}) AS v{i}")
+        given = (
+            f"WHEN a.n{i} AND a.j{i} THEN 'conflicting' WHEN a.j{i} THEN 'given_injection' "
+            f"WHEN a.g{i} THEN 'given_nasal'"
+            if p.is_flu
+            else f"WHEN a.g{i} THEN 'given'"
+        )
+        status_columns.append(
+            f"""CASE WHEN NOT (k.date_of_birth BETWEEN %s AND %s) THEN NULL
+                WHEN v.v{i} THEN 'not_required'
+                WHEN a.g{i} AND a.r{i} THEN 'conflicting'
+                WHEN a.r{i} THEN 'refused'
+                {given}
+                ELSE 'no_response' END AS s{i}"""
+        )
+        params_status += list(_dob_range(p, academic_year))
+    codes = [f"s{i}" for i in range(len(programmes))]
+    done = " AND ".join(f"COALESCE({c} = 'not_required', TRUE)" for c in codes) or "TRUE"
+    flags = ", ".join(
+        f"COALESCE({' OR '.join(f'{c} IN ({_quoted(statuses)})' for c in codes) or 'FALSE'}, FALSE) AS f_{name}"
         for name, statuses in FILTERS.items()
     )
-    counts = ", ".join(f"count(*) FILTER (WHERE {name}) AS {name}" for name in FILTERS)
+    named = ", ".join(f"s{i} AS s_{p.code}" for i, p in enumerate(programmes))
+    r = ConsentResponse._meta.db_table
     sql = f"""
-        SELECT count(*) AS all, {counts} FROM (
-            SELECT child_id, {columns}, bool_and(status = 'not_required') AS done
-            FROM ({rows_sql}) s GROUP BY child_id
-        ) t WHERE NOT done
+        WITH kids AS MATERIALIZED ({kids_sql}),
+        latest AS (
+            SELECT DISTINCT ON (r.child_id, r.programme_id, COALESCE(r.parent_id, 0))
+                   r.child_id, r.programme_id, r.response, r.flu_method, r.withdrawn_at
+            FROM {r} r JOIN kids k ON k.id = r.child_id
+            WHERE r.academic_year = %s AND r.programme_id IN ({", ".join(str(int(p.pk)) for p in programmes) or "NULL"})
+              AND r.invalidated_at IS NULL AND r.response <> 'not_provided'
+            ORDER BY r.child_id, r.programme_id, COALESCE(r.parent_id, 0), r.id DESC
+        ),
+        agg AS (
+            SELECT child_id, {", ".join(agg_columns) or "TRUE AS none"}
+            FROM latest WHERE withdrawn_at IS NULL GROUP BY child_id
+        ),
+        vacc AS (SELECT child_id, {", ".join(vacc_columns) or "TRUE AS none"} FROM ({vacc_sql}) v GROUP BY child_id),
+        statuses AS (
+            SELECT k.id, k.family_name, k.given_name{"".join(", " + c for c in status_columns)}
+            FROM kids k LEFT JOIN agg a ON a.child_id = k.id LEFT JOIN vacc v ON v.child_id = k.id
+        )
+        SELECT id, family_name, given_name{", " + named if named else ""}, {done} AS done, {flags} FROM statuses
+    """  # noqa: S608 - constants, integer ids and Django-built SQL; values are parameters
+    return sql, [*kids_params, academic_year, *vacc_params, *params_status]
+
+
+@dataclass
+class ConsentPage:
+    counts: dict
+    child_ids: list
+    statuses: dict  # {child_id: {programme code: status or None when not eligible}}
+
+
+def consent_tab_page(
+    children_qs: QuerySet, programmes, academic_year: int, status_filter: str = "", offset: int = 0, limit: int = 50
+) -> ConsentPage:
+    """In one query: the count per filter (children not yet vaccinated for every eligible
+    programme; a child counts once per filter when any programme matches; "all" too) and the
+    ids of one page of the chosen filter, ordered by name."""
+    if status_filter and status_filter not in FILTERS:
+        raise ValueError(status_filter)
+    programmes = list(programmes)
+    try:
+        sql, params = consent_statuses_sql(children_qs, programmes, academic_year)
+    except EmptyResultSet:  # e.g. a session without programmes: nobody to list
+        return ConsentPage(counts=dict.fromkeys(["all", *FILTERS], 0), child_ids=[], statuses={})
+    counts = ", ".join(f"count(*) FILTER (WHERE f_{name})" for name in FILTERS)
+    where = f"AND f_{status_filter}" if status_filter else ""
+    columns = ", ".join(["id", *[f"s_{p.code}" for p in programmes]])
+    query = f"""
+        WITH rows AS MATERIALIZED ({sql})
+        SELECT (SELECT ARRAY[count(*), {counts}] FROM rows WHERE NOT done),
+               (SELECT COALESCE(json_agg(page), '[]') FROM (
+                   SELECT {columns} FROM rows WHERE NOT done {where}
+                   ORDER BY family_name, given_name, id LIMIT %s OFFSET %s) page)
     """  # noqa: S608 - as above
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return dict(zip(["all", *FILTERS], row, strict=True))
+        cursor.execute(query, [*params, limit, offset])
+        numbers, page = cursor.fetchone()
+    if isinstance(page, str):
+        import json
+
+        page = json.loads(page)
+    return ConsentPage(
+        counts=dict(zip(["all", *FILTERS], numbers, strict=True)),
+        child_ids=[row["id"] for row in page],
+        statuses={row["id"]: {p.code: row[f"s_{p.code}"] for p in programmes} for row in page},
+    )
+
+
+def consent_status_counts(children_qs: QuerySet, programmes, academic_year: int) -> dict[str, int]:
+    return consent_tab_page(children_qs, programmes, academic_year, limit=0).counts
 
 
 def filter_by_consent(children_qs: QuerySet, programmes, academic_year: int, status_filter: str = "") -> QuerySet:
-    """Children not yet vaccinated for every eligible programme, and (with a filter) those with
-    any eligible programme in that filter's statuses. Stays a lazy queryset (pk IN (subquery))."""
+    """Children not yet vaccinated for every eligible programme and, with a filter, with any
+    eligible programme in that filter's statuses (a lazy queryset: pk IN (subquery))."""
     from django.db.models.expressions import RawSQL
 
-    rows_sql, params = consent_status_rows_sql(children_qs, programmes, academic_year)
-    if status_filter:
-        statuses = ", ".join(repr(str(s)) for s in FILTERS[status_filter])
-        where = f"GROUP BY child_id HAVING bool_or(status IN ({statuses})) AND NOT bool_and(status = 'not_required')"
-    else:
-        where = "GROUP BY child_id HAVING NOT bool_and(status = 'not_required')"
-    return children_qs.filter(pk__in=RawSQL(f"SELECT child_id FROM ({rows_sql}) s {where}", params))  # noqa: S608,S611 - as above
+    if status_filter and status_filter not in FILTERS:
+        raise ValueError(status_filter)
+    try:
+        sql, params = consent_statuses_sql(children_qs, programmes, academic_year)
+    except EmptyResultSet:
+        return children_qs.none()
+    where = f"AND f_{status_filter}" if status_filter else ""
+    subquery = f"SELECT id FROM ({sql}) s WHERE NOT done {where}"  # noqa: S608 - as above
+    return children_qs.filter(pk__in=RawSQL(subquery, params))  # noqa: S611 - as above
 
 
 def eligible_programmes(child, programmes, academic_year: int) -> list[Programme]:

@@ -3,7 +3,7 @@ withdraw / invalidate a response, and triage."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -32,13 +32,19 @@ def _session_context(session, today, current_tab: str) -> dict:
     return {"session": SessionPresenter(session, today), "tabs": tabs, "today": today}
 
 
-class _CountedPaginator(Paginator):
-    """A paginator that is told its count (already computed in the counts query)."""
+def _page_number(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
 
-    def __init__(self, *args, known_count=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if known_count is not None:
-            self.__dict__["count"] = known_count
+
+class _KnownPage(Page):
+    """One page whose rows and total were fetched together (consent_tab_page)."""
+
+    def __init__(self, rows, number, total, per_page):
+        paginator = Paginator(range(total), per_page)  # only counts; never reads the rows
+        super().__init__(rows, number, paginator)
 
 
 def tab(request, session_id):
@@ -53,19 +59,29 @@ def tab(request, session_id):
     search = request.GET.get("q", "").strip()[:100]
 
     children = session_selectors.session_children(session)
-    counts = selectors.consent_status_counts(children, programmes, year)
     if search:
         children = children.search(search)
-    listed = selectors.filter_by_consent(children, programmes, year, status_filter)
-    listed = selectors.annotate_consent_status(listed, programmes, year).order_by("family_name", "given_name", "pk")
-    known = None if search else counts[status_filter or "all"]
-    page = _CountedPaginator(listed, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
+    number = _page_number(request.GET.get("page"))
+    result = selectors.consent_tab_page(
+        children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    counts = result.counts
+    total = counts[status_filter or "all"]
+    last = max(1, -(-total // PAGE_SIZE))
+    if number > last:  # past the end: show the last page
+        number = last
+        result = selectors.consent_tab_page(
+            children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    by_id = Child.objects.in_bulk(result.child_ids)
+    page = _KnownPage([by_id[pk] for pk in result.child_ids if pk in by_id], number, total, PAGE_SIZE)
 
     rows = []
     for child in page.object_list:
         statuses = [
-            {"programme": p, "tag": presenters.status_tag(getattr(child, f"consent_{p.code}"))}
-            for p in selectors.eligible_programmes(child, programmes, year)
+            {"programme": p, "tag": presenters.status_tag(status)}
+            for p in programmes
+            if (status := result.statuses[child.pk][p.code]) is not None
         ]
         rows.append({"child": child, "statuses": statuses})
 

@@ -12,11 +12,22 @@ from sessions.models import Session, SessionDate, SessionMembership
 from tests.factories import ChildFactory, ParentRelationshipFactory
 
 
+def ensure_programmes():
+    """Transactional (browser) tests flush the programmes the data migration made: put them back."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if not Programme.objects.exists():
+        import_module("patients.migrations.0002_programmes").create_programmes(apps, None)
+
+
 def programme(code):
     return Programme.objects.get(code=code)
 
 
 def make_session(team, *, kind="community_clinic", codes=("flu", "hpv"), dates=(7,), school=None):
+    ensure_programmes()
     today = timezone.localdate()
     session = Session.objects.create(
         team=team,

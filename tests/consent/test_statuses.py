@@ -29,14 +29,14 @@ def statuses(session, child):
         .get()
     )
     per_row = {p.code: row[f"consent_{p.code}"] for p in programmes}
-    sql, params = selectors.consent_status_rows_sql(
-        Child.objects.filter(pk=child.pk), programmes, session.academic_year
-    )
+    sql, params = selectors.consent_statuses_sql(Child.objects.filter(pk=child.pk), programmes, session.academic_year)
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        set_based = {code: status for _, code, status in cursor.fetchall()}
+        names = [column.name for column in cursor.description]
+        row = dict(zip(names, cursor.fetchone(), strict=True))
+    set_based = {p.code: row[f"s_{p.code}"] for p in programmes}
     assert per_row == set_based
     return per_row
 
