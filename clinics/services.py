@@ -92,6 +92,7 @@ def _insert(
              created_by_id, created_at, sent_at, sent_on)
         SELECT %s, el.child_id, %s, %s, %s, to_jsonb(el.programmes), %s, %s, {who}, now(), now(), %s
         FROM ({rule_sql}) AS el {join}
+        ORDER BY el.child_id  -- one lock order for every run: concurrent runs wait, never deadlock
         ON CONFLICT (child_id, session_id, clinic_date) DO NOTHING
         RETURNING child_id, programmes, created_by_id
     """  # noqa: S608 - table names are ours; values are parameters
@@ -164,7 +165,7 @@ def _enqueue(*, session: Session, kind: str, rows: list[Inserted], today: dateti
                         session=session,
                         personalisation={
                             **common,
-                            "child_full_name": child.full_name,
+                            "child_name": child.full_name,
                             "child_short_name": child.short_name,
                             "vaccinations": vaccinations,
                         },

@@ -10,7 +10,18 @@ YEAR = 2026  # academic year 2026/27
 YEAR_8_BIRTHDAY = datetime.date(2014, 5, 1)  # Year 8 in 2026/27: flu and HPV
 
 
+def ensure_programmes():
+    """Tests with transaction=True flush the tables, including the programmes a data migration made."""
+    import importlib
+
+    for code, name, year_groups, seasonal in importlib.import_module("patients.migrations.0002_programmes").PROGRAMMES:
+        Programme.objects.get_or_create(
+            code=code, defaults={"name": name, "year_groups": year_groups, "seasonal": seasonal}
+        )
+
+
 def programmes(*codes):
+    ensure_programmes()
     return list(Programme.objects.filter(code__in=codes or ["flu", "hpv"]))
 
 

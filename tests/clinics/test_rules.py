@@ -55,8 +55,9 @@ def test_sweep_invites_home_schooled_and_unknown_school_members_with_their_messa
     personalisation = messages.first().personalisation
     assert personalisation["vaccinations"] == "Flu and HPV"
     assert personalisation["next_clinic_date"] == "Thursday 10 December 2026"
+    assert personalisation["clinic_dates"] == "Thursday 10 December 2026 and Thursday 14 January 2027"
     assert personalisation["booking_link"] == team.booking_link
-    assert personalisation["child_full_name"] == home.full_name
+    assert personalisation["child_name"] == home.full_name
     events = ActivityEvent.objects.filter(child=home, session=clinic, kind=ActivityEvent.Kind.CLINIC_INVITATION_SENT)
     assert events.count() == 2
     assert set(events.values_list("actor", flat=True)) == {"automatic"}
