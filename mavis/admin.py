@@ -40,6 +40,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", "teams"]
     fieldsets = DjangoUserAdmin.fieldsets + (("Mavis", {"fields": ("role", "teams")}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (("Mavis", {"fields": ("role", "teams")}),)
     filter_horizontal = ["teams", "groups", "user_permissions"]
 
 

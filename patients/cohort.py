@@ -293,22 +293,21 @@ def _advisory_lock(team) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x4D41, team.pk])
 
 
-def run_import(
-    *,
-    team,
-    content: str,
-    valid_rows_only: bool = False,
-    dry_run: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    today: datetime.date | None = None,
-) -> Result:
-    """Check every row, then (if allowed) write. Call inside transaction.atomic()."""
+@dataclass
+class CheckedFile:
+    total_rows: int
+    rows: list[Row]
+    errors: dict[int, list[str]]
+
+
+def check_file(
+    content: str, *, progress: Callable[[int, int], None] | None = None, today: datetime.date | None = None
+) -> CheckedFile:
+    """Read and check every row on its own (no database). Raises FileError for an unreadable file."""
     today = today or timezone.localdate()
-    result = Result()
     headers, raw_rows = read_rows(content)
     columns = _header_map(headers)
-    result.total_rows = len(raw_rows)
-
+    total = len(raw_rows)
     errors: dict[int, list[str]] = {}
     rows: list[Row] = []
     for count, (line, values) in enumerate(raw_rows, start=1):
@@ -318,12 +317,18 @@ def run_import(
         else:
             errors[line] = parsed
         if progress and count % 1000 == 0:
-            progress(count, result.total_rows)
+            progress(count, total)
     if progress:
-        progress(result.total_rows, result.total_rows)
+        progress(total, total)
+    return CheckedFile(total, rows, errors)
 
+
+def apply_file(*, team, checked: CheckedFile, valid_rows_only: bool = False, dry_run: bool = False) -> Result:
+    """Check the rows against the register, then write them if allowed. Call inside transaction.atomic()."""
+    result = Result(total_rows=checked.total_rows)
+    errors = {line: list(reasons) for line, reasons in checked.errors.items()}
     _advisory_lock(team)
-    rows = _check_against_register(team, rows, errors)
+    rows = _check_against_register(team, checked.rows, errors)
     result.errors = [{"line": line, "reason": "; ".join(reasons)} for line, reasons in sorted(errors.items())]
     if result.errors and not valid_rows_only:
         return result
@@ -333,6 +338,20 @@ def run_import(
     _write(team, rows, result)
     result.written = True
     return result
+
+
+def run_import(
+    *,
+    team,
+    content: str,
+    valid_rows_only: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    today: datetime.date | None = None,
+) -> Result:
+    """check_file then apply_file. Call inside transaction.atomic()."""
+    checked = check_file(content, progress=progress, today=today)
+    return apply_file(team=team, checked=checked, valid_rows_only=valid_rows_only, dry_run=dry_run)
 
 
 def _check_against_register(team, rows: list[Row], errors: dict[int, list[str]]) -> list[Row]:

@@ -224,7 +224,8 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
     Progress is saved outside the writing transaction, so the upload page can show it.
     """
     claimed = CohortImport.objects.filter(
-        pk=cohort_import_id, status__in=[CohortImport.Status.PENDING, CohortImport.Status.CHECKING]
+        pk=cohort_import_id,
+        status__in=[CohortImport.Status.PENDING, CohortImport.Status.CHECKING, CohortImport.Status.IMPORTING],
     ).update(status=CohortImport.Status.CHECKING, processed_rows=0)
     if not claimed:
         return None
@@ -234,19 +235,28 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
         CohortImport.objects.filter(pk=cohort_import.pk).update(processed_rows=done, total_rows=total)
 
     try:
-        with transaction.atomic():
-            result = cohort.run_import(
-                team=cohort_import.team,
-                content=cohort_import.content,
-                valid_rows_only=cohort_import.valid_rows_only,
-                progress=progress,
-            )
-            _save_result(cohort_import, result)
+        # Checking each row needs no database: its progress is saved (and seen) as it goes.
+        checked = cohort.check_file(cohort_import.content, progress=progress)
     except cohort.FileError as error:
         cohort_import.status = CohortImport.Status.INVALID
         cohort_import.errors = [{"line": 1, "reason": str(error)}]
         cohort_import.completed_at = timezone.now()
         cohort_import.save(update_fields=["status", "errors", "completed_at"])
+        audit.record("cohort_import.rejected", cohort_import, team=cohort_import.team, reason=str(error))
+        return cohort_import
+    CohortImport.objects.filter(pk=cohort_import.pk).update(status=CohortImport.Status.IMPORTING)
+    try:
+        with transaction.atomic():
+            result = cohort.apply_file(
+                team=cohort_import.team, checked=checked, valid_rows_only=cohort_import.valid_rows_only
+            )
+            _save_result(cohort_import, result)
+    except Exception:
+        # Nothing was written (one transaction); say so rather than show "Importing" for ever.
+        CohortImport.objects.filter(pk=cohort_import.pk).update(
+            status=CohortImport.Status.FAILED, completed_at=timezone.now()
+        )
+        raise
     return cohort_import
 
 

@@ -60,3 +60,28 @@ def test_upload_form_errors(nurse_client):
     response = upload(nurse_client, "cohort.xlsx", "a,b")
     assert b"The selected file must be a CSV" in response.content
     assert not CohortImport.objects.exists()
+
+
+def test_progress_is_saved_outside_the_writing_transaction(team, monkeypatch):
+    from django.db import connection
+
+    from patients import cohort, services
+
+    seen = []
+    check_file = cohort.check_file
+
+    def spy(content, *, progress=None, **kwargs):
+        def watched(done, total):
+            progress(done, total)
+            # Another connection (the page) sees the figure only if it was committed.
+            seen.append((connection.in_atomic_block, CohortImport.objects.get().processed_rows))
+
+        return check_file(content, progress=watched, **kwargs)
+
+    monkeypatch.setattr(cohort, "check_file", spy)
+    item = CohortImport.objects.create(team=team, file_name="a.csv", content=cohort_csv([child_row(1), child_row(2)]))
+    services.cohort_import_process(cohort_import_id=item.pk)
+    assert seen == [(False, 2)]
+    item.refresh_from_db()
+    assert (item.status, item.children_created) == ("completed", 2)
+    assert services.cohort_import_process(cohort_import_id=item.pk) is None  # a finished import is left alone
