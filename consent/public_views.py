@@ -5,8 +5,10 @@ Every step validates on the server and re-shows what was typed on an error.
 """
 
 import hashlib
+import secrets
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -169,6 +171,7 @@ def _render(request, link, state, step, form):
     }
     if step == "check":
         state["checking"] = True
+        state.setdefault("nonce", secrets.token_hex(8))
         _save(request, link, state)
         context["summary"] = _summary(link, state)
     return render(request, f"consent/parent/{step}.jinja", context)
@@ -193,6 +196,11 @@ def _summary(link, state) -> dict:
 
 
 def _submit(request, link, state):
+    # A double click (or two tabs) submits once: the first request claims this set of answers.
+    nonce = state.setdefault("nonce", secrets.token_hex(8))
+    _save(request, link, state)
+    if not cache.add(f"consent-form-submitted:{link.key}:{nonce}", 1, timeout=3600):
+        return redirect(reverse("consent:parent_form_done", args=[link.token]))
     parent_data = state["parent"]["data"]
     details = services.ParentDetails(
         full_name=parent_data["full_name"],

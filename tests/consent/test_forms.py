@@ -1,6 +1,7 @@
 """The parents' online form (tokens, steps, validation) and Record a new consent response."""
 
 import datetime
+import hashlib
 
 import pytest
 from django.core import signing
@@ -295,3 +296,23 @@ def test_record_flow_rejects_missing_answers(nurse_client, session):
     assert nurse_client.get(rec(session, child, "check"))["Location"] == rec(session, child, "parent")
     record(session, child, "hpv", "given")  # unrelated write does not break the flow state
     assert not ConsentResponse.objects.filter(route="in_person").exists()
+
+
+def test_a_double_submit_records_once(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_flu": "refused", "programme_hpv": "given"})
+    client.post(step_url(token, "health"), HEALTH_NO)
+    client.post(step_url(token, "reason"), {"reason": "personal_choice"})
+    client.get(step_url(token, "check"))
+    # Two tabs on the check page: the second submit finds the answers already claimed.
+    key = "consent_form:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+    answers = client.session[key]
+    client.post(step_url(token, "check"))
+    store = client.session
+    store[key] = answers  # the other tab still has them
+    store.save()
+    assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
+    assert ConsentResponse.objects.filter(child=child).count() == 2

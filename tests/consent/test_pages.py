@@ -139,6 +139,8 @@ def test_withdraw_and_invalidate_pages(nurse_client, session):
     child = add_child(session)
     response = record(session, child, "hpv", "given")
     url = reverse("consent:withdraw", args=[session.pk, child.pk, response.pk])
+    child_page = nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode()
+    assert f'<a href="{url}">Withdraw consent' in child_page
     assert nurse_client.get(url).status_code == 200
     error = nurse_client.post(url, {"reason": ""})
     assert "Enter a reason" in error.content.decode()
