@@ -24,7 +24,7 @@ from mavis import audit
 from patients import hooks
 from patients.models import Child, Parent, ParentRelationship, School
 from patients.nhs_number import format_nhs_number, is_valid_nhs_number, normalise_nhs_number
-from patients.phone import normalise_phone
+from patients.phone import is_uk_mobile, normalise_phone
 
 # Canonical column -> accepted headers (compared lower-case with spaces, _ and - squeezed).
 COLUMNS = {
@@ -506,7 +506,7 @@ def _write_parents(team, rows: list[Row], new_child_ids: set[int]) -> int:
                     full_name=parent_row.name,
                     email=parent_row.email,
                     phone=parent_row.phone,
-                    phone_receive_updates=bool(parent_row.phone),
+                    phone_receive_updates=is_uk_mobile(parent_row.phone),
                 )
                 if parent_row.key:
                     shared[parent_row.key] = parent

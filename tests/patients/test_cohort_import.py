@@ -48,6 +48,8 @@ def test_command_imports_children_parents_and_school_statuses(tmp_path, team, sc
     assert by_name["Amara3"].school_status == Child.SchoolStatus.UNKNOWN and by_name["Amara3"].nhs_number is None
     dad = Parent.objects.get(full_name="Tunde Okafor")
     assert dad.phone == "07700900456"  # normalised
+    assert dad.phone_receive_updates  # a UK mobile can take texts
+    assert not Parent.objects.get(full_name="Grace Okafor3").phone_receive_updates  # no phone
     assert dad.relationships.get().type == ParentRelationship.Type.DAD
     aunt = by_name["Amara3"].relationships.get()
     assert (aunt.type, aunt.label) == (ParentRelationship.Type.OTHER, "Aunt")
