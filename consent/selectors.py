@@ -219,13 +219,27 @@ FILTERS = {
 }
 
 
-def _quoted(values) -> str:
-    return ", ".join("'" + str(v) + "'" for v in values)  # our own constants only
+# Statuses as small integers inside the set-based SQL (cheaper to compare than text).
+STATUS_CODES = {
+    ConsentStatus.NO_RESPONSE: 1,
+    ConsentStatus.GIVEN: 2,
+    ConsentStatus.GIVEN_NASAL: 3,
+    ConsentStatus.GIVEN_INJECTION: 4,
+    ConsentStatus.REFUSED: 5,
+    ConsentStatus.CONFLICTING: 6,
+    ConsentStatus.NOT_REQUIRED: 7,
+}
+CODE_STATUSES = {code: str(status) for status, code in STATUS_CODES.items()}
+
+
+def _codes(values) -> str:
+    return ", ".join(str(STATUS_CODES[v]) for v in values)
 
 
 def consent_statuses_sql(children_qs: QuerySet, programmes, academic_year: int) -> tuple[str, list]:
     """SQL (and params) of one row per child of `children_qs`: id, family_name, given_name, one
-    `s_<code>` status column per programme (NULL when the child's year group is not eligible),
+    `s_<code>` status column per programme (a STATUS_CODES integer; NULL when the child's year
+    group is not eligible),
     `done` (vaccinated for every eligible programme) and one boolean per filter of FILTERS
     (any eligible programme has a matching status).
 
@@ -253,25 +267,26 @@ def consent_statuses_sql(children_qs: QuerySet, programmes, academic_year: int) 
             f"bool_or(programme_id = {pid} AND response = 'given' AND flu_method = 'injection') AS j{i}"
         )
         vacc_columns.append(f"bool_or(programme_id = {pid}) AS v{i}")
+        c = STATUS_CODES
         given = (
-            f"WHEN a.n{i} AND a.j{i} THEN 'conflicting' WHEN a.j{i} THEN 'given_injection' "
-            f"WHEN a.g{i} THEN 'given_nasal'"
+            f"WHEN a.n{i} AND a.j{i} THEN {c['conflicting']} WHEN a.j{i} THEN {c['given_injection']} "
+            f"WHEN a.g{i} THEN {c['given_nasal']}"
             if p.is_flu
-            else f"WHEN a.g{i} THEN 'given'"
+            else f"WHEN a.g{i} THEN {c['given']}"
         )
         status_columns.append(
             f"""CASE WHEN NOT (k.date_of_birth BETWEEN %s AND %s) THEN NULL
-                WHEN v.v{i} THEN 'not_required'
-                WHEN a.g{i} AND a.r{i} THEN 'conflicting'
-                WHEN a.r{i} THEN 'refused'
+                WHEN v.v{i} THEN {c["not_required"]}
+                WHEN a.g{i} AND a.r{i} THEN {c["conflicting"]}
+                WHEN a.r{i} THEN {c["refused"]}
                 {given}
-                ELSE 'no_response' END AS s{i}"""
+                ELSE {c["no_response"]} END AS s{i}"""
         )
         params_status += list(_dob_range(p, academic_year))
     codes = [f"s{i}" for i in range(len(programmes))]
-    done = " AND ".join(f"COALESCE({c} = 'not_required', TRUE)" for c in codes) or "TRUE"
+    done = " AND ".join(f"COALESCE({c} = {STATUS_CODES['not_required']}, TRUE)" for c in codes) or "TRUE"
     flags = ", ".join(
-        f"COALESCE({' OR '.join(f'{c} IN ({_quoted(statuses)})' for c in codes) or 'FALSE'}, FALSE) AS f_{name}"
+        f"COALESCE({' OR '.join(f'{c} IN ({_codes(statuses)})' for c in codes) or 'FALSE'}, FALSE) AS f_{name}"
         for name, statuses in FILTERS.items()
     )
     named = ", ".join(f"s{i} AS s_{p.code}" for i, p in enumerate(programmes))
@@ -340,7 +355,7 @@ def consent_tab_page(
     return ConsentPage(
         counts=dict(zip(["all", *FILTERS], numbers, strict=True)),
         child_ids=[row["id"] for row in page],
-        statuses={row["id"]: {p.code: row[f"s_{p.code}"] for p in programmes} for row in page},
+        statuses={row["id"]: {p.code: CODE_STATUSES.get(row[f"s_{p.code}"]) for p in programmes} for row in page},
     )
 
 

@@ -3,11 +3,12 @@ and runs a fixed number of queries whatever the number of children."""
 
 import datetime
 
-from django.db.models import Case, CharField, Count, F, Max, Min, Prefetch, Q, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from mavis.scoping import get_for_team
-from patients.academic import dates_of_birth_for_year_groups
+from patients.academic import academic_year_bounds, dates_of_birth_for_year_groups
 from patients.models import Child, ParentRelationship, Programme, VaccinationRecord
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
@@ -76,27 +77,51 @@ def is_in_session(session, child) -> bool:
     return session_children(session).filter(pk=child.pk).exists()
 
 
-def vaccinated_child_ids(session, programme):
-    return (
-        VaccinationRecord.objects.counts_as_vaccinated(session.academic_year)
-        .filter(team_id=session.team_id, programme=programme)
-        .values("child_id")
+def _in_year_q(session, programme) -> Q:
+    """Flu counts only in the session's academic year: as a timestamp range (no per-row time zone sums)."""
+    if not programme.seasonal:
+        return Q()
+    start, end = academic_year_bounds(session.academic_year)
+    london = timezone.get_default_timezone()
+    return Q(
+        performed_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=london),
+        performed_at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=london),
     )
+
+
+def vaccinated_records(session, programme):
+    """The same rule as VaccinationRecord.objects.counts_as_vaccinated, for one programme."""
+    return VaccinationRecord.objects.filter(
+        _in_year_q(session, programme),
+        team_id=session.team_id,
+        programme=programme,
+        outcome__in=VaccinationRecord.VACCINATED_OUTCOMES,
+    )
+
+
+def could_not_vaccinate_records(session, programme):
+    """Not vaccinated here: a recorded outcome in this session that was not a dose."""
+    return VaccinationRecord.objects.filter(
+        team_id=session.team_id, programme=programme, session_id=session.pk
+    ).exclude(outcome__in=VaccinationRecord.VACCINATED_OUTCOMES)
+
+
+def vaccinated_child_ids(session, programme):
+    return vaccinated_records(session, programme).values("child_id")
 
 
 def could_not_vaccinate_child_ids(session, programme):
-    """Not vaccinated here: a recorded outcome in this session that was not a dose."""
-    return (
-        VaccinationRecord.objects.filter(team_id=session.team_id, programme=programme, session_id=session.pk)
-        .exclude(outcome__in=VaccinationRecord.VACCINATED_OUTCOMES)
-        .values("child_id")
-    )
+    return could_not_vaccinate_records(session, programme).values("child_id")
 
 
 def outcome_expression(session, programme):
+    """Per child (correlated, so a page of 50 only looks up its own 50 children)."""
     return Case(
-        When(pk__in=vaccinated_child_ids(session, programme), then=Value(VACCINATED)),
-        When(pk__in=could_not_vaccinate_child_ids(session, programme), then=Value(COULD_NOT_VACCINATE)),
+        When(Exists(vaccinated_records(session, programme).filter(child_id=OuterRef("pk"))), then=Value(VACCINATED)),
+        When(
+            Exists(could_not_vaccinate_records(session, programme).filter(child_id=OuterRef("pk"))),
+            then=Value(COULD_NOT_VACCINATE),
+        ),
         default=Value(NO_OUTCOME),
         output_field=CharField(),
     )
@@ -133,13 +158,13 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
 
 
 def outcome_counts(session) -> dict:
-    """{programme code: {outcome: count}} and the total, in one query."""
+    """{"total": n, "programmes": {code: {outcome: count}}}, in one query."""
     aggregates = {"total": Count("pk")}
     for p in session.programmes.all():
         vaccinated = Q(pk__in=vaccinated_child_ids(session, p))
-        not_vaccinated = Q(pk__in=could_not_vaccinate_child_ids(session, p)) & ~vaccinated
+        could_not = Q(pk__in=could_not_vaccinate_child_ids(session, p)) & ~vaccinated
         aggregates[f"{p.code}__{VACCINATED}"] = Count("pk", filter=vaccinated)
-        aggregates[f"{p.code}__{COULD_NOT_VACCINATE}"] = Count("pk", filter=not_vaccinated)
+        aggregates[f"{p.code}__{COULD_NOT_VACCINATE}"] = Count("pk", filter=could_not)
     row = session_children(session).aggregate(**aggregates)
     counts = {"total": row["total"], "programmes": {}}
     for p in session.programmes.all():

@@ -37,9 +37,15 @@ def go_to_sessions(page, status):
 
 
 def check_activity(page, clinic_link_name, child, what, live_server, clinic):
-    """The guide's check, through the clinic's children list to Session activity and notes."""
-    page.goto(f"{live_server.url}/sessions/{clinic.pk}/children")
+    """The guide's check: the session's Consent tab -> No response -> the child -> Session activity and notes."""
+    page.goto(f"{live_server.url}/sessions/{clinic.pk}")
+    # 1. Go to the Consent tab for a session.
+    page.get_by_role("navigation", name="Session").get_by_role("link", name="Consent", exact=True).click()
+    # 2. Use the No response filter, then click on the name of a child.
+    page.get_by_role("navigation", name="Consent status").get_by_role("link", name="No response").click()
+    page.wait_for_url("**status=no_response**")
     page.get_by_role("link", name=list_name(child)).click()
+    # 3. Click on Session activity and notes.
     page.get_by_role("link", name="Session activity and notes").click()
     expect(page.get_by_text(what).first).to_be_visible()
     expect(page.get_by_text(f"Email to {child.relationships.first().parent.email}")).to_be_visible()

@@ -17,9 +17,28 @@ from tests.consent.factories import add_child, make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Dispatch after commit needs the notifications pipeline (notifications.tasks); until it is on
-# main these journeys cannot run end to end.
+# Dispatch after commit needs the notifications pipeline (notifications.tasks and the local
+# Notify); until it is on main these journeys cannot run end to end.
 pytest.importorskip("notifications.tasks")
+pytest.importorskip("notifications.local_notify")
+
+
+@pytest.fixture
+def local_notify(settings):
+    """The local Notify on a free port; the app's Notify client points at it."""
+    import socket
+
+    from notifications import local_notify as local
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = local.from_settings(port=port, callback_url=None, seed=7)
+    server.start()
+    settings.NOTIFY_BASE_URL = server.url
+    settings.NOTIFY_RATE_PER_SECOND = 0
+    yield server
+    server.stop()
 
 
 def open_consent_tab(page, live_server, session):
@@ -33,7 +52,7 @@ def open_consent_tab(page, live_server, session):
     assert_accessible(page)
 
 
-def test_send_consent_request_then_parent_gives_consent_online(page, browser, live_server, nurse, team):
+def test_send_consent_request_then_parent_gives_consent_online(page, browser, live_server, nurse, team, local_notify):
     session = make_session(team, codes=("flu", "hpv"), dates=(14,))
     child = add_child(session, given_name="Maya", family_name="Patel")
     add_child(session, given_name="Other", family_name="Child")
@@ -59,8 +78,17 @@ def test_send_consent_request_then_parent_gives_consent_online(page, browser, li
     assert page.get_by_text("Consent request sent").count() >= 2
     assert_accessible(page)
 
+    # The email reaches (the local) Notify with the personal link in its body.
+    from notifications.dispatch import messages_dispatch
+
+    messages_dispatch()
+    email = messages.get(channel="email")
+    sent = local_notify.by_reference()[str(email.pk)]
+    assert len(sent) == 1 and sent[0]["email_address"] == email.recipient
+    link = re.search(r"https?://[^\s]+/consent/[^\s]+", sent[0]["body"]).group(0)
+    assert link == email.personalisation["consent_link"]
+    assert str(messages.get(channel="sms").pk) in local_notify.by_reference()
     # The parent opens the personal link (in their own browser: no sign-in).
-    link = messages.get(channel="email").personalisation["consent_link"]
     parent_context = browser.new_context(locale="en-GB")
     parent = parent_context.new_page()
     parent.goto(live_server.url + urlsplit(link).path)

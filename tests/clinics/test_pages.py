@@ -204,3 +204,49 @@ def test_every_clinics_url_is_404_for_another_team(client, nurse, other_nurse, t
     assert not ClinicInvitation.objects.exists()
     assert not ClinicInvitationRequest.objects.exists()
     assert not SessionMembership.objects.filter(session=clinic).exists()
+
+
+def test_overview_totals_count_invited_and_unreachable(team, clinic):
+    from clinics import selectors
+    from clinics.services import team_sweep
+
+    make_child(team, session=clinic)
+    make_child(team, session=clinic)
+    make_child(team, session=clinic, parent={"email": "", "phone": ""})
+    team_sweep(team=team, today=TODAY, claim=False)
+    Message.objects.filter(channel="email").update(status=Message.Status.DELIVERED)
+    Message.objects.filter(channel="sms").update(status=Message.Status.PERMANENT_FAILURE)
+    assert selectors.clinic_totals(clinic) == {"invited": 2, "delivered": 2, "failed": 2, "cannot_be_contacted": 1}
+
+
+def test_a_sent_invitation_freezes_the_clinics_invitation_date(team, clinic):
+    from clinics.services import team_sweep
+    from sessions import selectors as session_selectors
+    from sessions.services import message_date_error
+
+    make_child(team, session=clinic)
+    assert not session_selectors.invitation_sent(clinic)
+    team_sweep(team=team, today=TODAY, claim=False)
+    assert session_selectors.invitation_sent(clinic)
+    error = message_date_error(session=clinic, value=datetime.date(2026, 11, 30), field="invitation_date")
+    assert error == "Invitations have already been sent for this session, so the date cannot be changed"
+
+
+def test_summary_pages_run_a_fixed_number_of_queries(nurse_client, team, school, completed, clinic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            nurse_client.get(reverse("clinics:send_invitations", args=[completed.pk]))
+            nurse_client.get(reverse("clinics:send_reminders", args=[clinic.pk]))
+            nurse_client.get(reverse("sessions:session", args=[clinic.pk]))
+        return len(captured)
+
+    pupil(team, school, completed)
+    pupil(team, school, completed, parent={"email": "", "phone": ""})
+    few = queries()
+    for _ in range(6):
+        pupil(team, school, completed)
+        pupil(team, school, completed, parent={"email": "", "phone": ""})
+    assert queries() == few

@@ -36,7 +36,7 @@ def statuses(session, child):
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
         row = dict(zip(names, cursor.fetchone(), strict=True))
-    set_based = {p.code: row[f"s_{p.code}"] for p in programmes}
+    set_based = {p.code: selectors.CODE_STATUSES[row[f"s_{p.code}"]] for p in programmes}
     assert per_row == set_based
     return per_row
 
