@@ -183,7 +183,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = "UTC"  # beat in UTC; business dates are computed in London time in tasks
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+# With the broker down, give up publishing quickly: the outbox keeps the work and beat retries.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Beat names tasks by string so settings import no app. Each task is idempotent.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-notify-outbox": {"task": "notifications.dispatch_due", "schedule": 60.0},
@@ -192,8 +194,21 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 
 # GOV.UK Notify (see notifications/).
-NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+# Outside production the default key is the local Notify's ({name}-{service id}-{secret}).
+LOCAL_NOTIFY_API_KEY = "local-5d3c8a64-3f0e-4b8a-9d59-2c1f6e7a8b90-0f4e2c1a-7b6d-4e59-a8c3-9d2b1e0f7a64"
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="") or ("" if PRODUCTION else LOCAL_NOTIFY_API_KEY)
 NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="http://127.0.0.1:6011")
+# Where the local Notify posts delivery receipts (configure the same URL in GOV.UK Notify).
+NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default="") or MAVIS_BASE_URL + "/notifications/callback"
+# Dispatch tuning: rows claimed per task, sending threads per worker process, claim lease,
+# client timeout, retry backoff (exponential with jitter) and when to give up on a message.
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
+NOTIFY_THREADS = env.int("NOTIFY_THREADS", default=16)
+NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=300)
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=15)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=15)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=3600)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=12)
 NOTIFY_CALLBACK_TOKEN = env.str("NOTIFY_CALLBACK_TOKEN", default="" if PRODUCTION else "local-callback-token")
 NOTIFY_RATE_PER_SECOND = env.float("NOTIFY_RATE_PER_SECOND", default=45)
 if PRODUCTION and not NOTIFY_API_KEY:

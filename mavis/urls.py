@@ -16,6 +16,7 @@ urlpatterns = [
     path("readiness", views.readiness, name="readiness"),
     path("admin/", admin.site.urls),
     path("children/", include("patients.urls")),
+    path("notifications/", include("notifications.urls")),
     path("sessions/", include("sessions.urls")),
     path("", include("consent.urls")),
     path("clinics/", include("clinics.urls")),

@@ -5,17 +5,22 @@ consent request): the outbox rows and their activity events commit or roll back 
 and dispatch is enqueued only after commit.
 """
 
+import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit
+from notifications import personalisation as personalisations
+from notifications.dispatch import RANK_SQL
 from notifications.models import Message
 from notifications.templates import template_id
 from patients.models import Parent, ParentRelationship
 from patients.phone import normalise_uk_mobile
 from sessions.models import ActivityEvent
+
+logger = logging.getLogger(__name__)
 
 # The activity event each kind of message shows as on Session activity and notes.
 ACTIVITY_KIND = {
@@ -60,6 +65,8 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     """
     kind = Message.Kind(kind)
     items = list(items)
+    for item in items:
+        personalisations.validate(kind, item.personalisation)
     need_parents = [item.child.pk for item in items if item.parents is None]
     parents_by_child: dict[int, list] = {}
     if need_parents:
@@ -120,6 +127,134 @@ def _dispatch_soon():
     try:
         dispatch_due.delay()
     except Exception:  # noqa: BLE001 - broker down: beat's every-minute dispatch picks the rows up
-        import logging
+        logger.warning("Could not enqueue dispatch; the outbox keeps the messages.")
 
-        logging.getLogger(__name__).warning("Could not enqueue dispatch; the outbox keeps the messages.")
+
+@transaction.atomic
+def test_message_send(*, team, email: str = "", phone: str = "", sent_by=None) -> list[Message]:
+    """A test email and/or text to any address, to check a team's Notify set-up."""
+    now = timezone.now()
+    messages = [
+        Message(
+            team=team,
+            kind=Message.Kind.TEST,
+            channel=channel,
+            recipient=recipient,
+            template_id=template_id(team, Message.Kind.TEST, channel),
+            personalisation=personalisations.test_message(team=team),
+            sent_by=sent_by,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for channel, recipient in ((Message.Channel.EMAIL, email), (Message.Channel.SMS, phone))
+        if recipient
+    ]
+    Message.objects.bulk_create(messages)
+    audit.record_bulk("messages.queued.test", Message, [m.id for m in messages], team=team)
+    transaction.on_commit(_dispatch_soon)
+    return messages
+
+
+def delivery_receipt_record(*, notify_id: str | None, reference: str | None, status: str) -> bool:
+    """A delivery receipt from Notify: move the message and its activity event forward.
+
+    Matched by our reference (the row's id) first, so a receipt that arrives before the
+    dispatcher has written the Notify id still lands; then by Notify id. Never moves a
+    status back. Returns False for a message we do not know.
+    """
+    message_table = Message._meta.db_table
+    event_table = ActivityEvent._meta.db_table
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {message_table} AS m SET
+                    status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="%s")}
+                                  THEN %s ELSE m.status END,
+                    notify_id = COALESCE(m.notify_id, %s::uuid),
+                    status_updated_at = %s
+                WHERE m.id = (
+                    SELECT id FROM {message_table}
+                    WHERE id = %s::uuid OR notify_id = %s::uuid
+                    ORDER BY (id = %s::uuid) DESC LIMIT 1
+                )
+                RETURNING m.id, m.status""",  # noqa: S608 - table names from the model, values are parameters
+            [status, status, notify_id, now, reference, notify_id, reference],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        cursor.execute(
+            f"UPDATE {event_table} SET delivery_status = %s WHERE message_id = %s AND delivery_status IS DISTINCT FROM %s",  # noqa: S608
+            [row[1], row[0], row[1]],
+        )
+    return True
+
+
+@transaction.atomic
+def messages_retry(*, messages, by=None) -> dict:
+    """Send again where it makes sense (admin action).
+
+    A rejected message never reached Notify, so the same row goes back in the queue. A
+    temporary or technical failure did reach Notify: a new row (new reference, new activity
+    event) is queued, so Notify still holds exactly one notification per reference.
+    A permanent failure is not retried: the address or number does not work.
+    """
+    retried, copied, skipped = [], [], 0
+    now = timezone.now()
+    for message in messages:
+        if message.status == Message.Status.REJECTED:
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.PENDING,
+                status_reason="",
+                attempts=0,
+                ambiguous=False,
+                claimed_until=None,
+                next_attempt_at=now,
+                status_updated_at=now,
+            )
+            if message.activity_event_id:
+                ActivityEvent.objects.filter(pk=message.activity_event_id).update(
+                    delivery_status=Message.Status.PENDING
+                )
+            retried.append(message.pk)
+        elif message.status in (Message.Status.TEMPORARY_FAILURE, Message.Status.TECHNICAL_FAILURE):
+            copy = Message(
+                team=message.team,
+                kind=message.kind,
+                channel=message.channel,
+                recipient=message.recipient,
+                template_id=message.template_id,
+                personalisation=message.personalisation,
+                child=message.child,
+                parent=message.parent,
+                session=message.session,
+                sent_by=by,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            if message.child_id and message.activity_event_id:
+                original = ActivityEvent.objects.filter(pk=message.activity_event_id).first()
+                if original:
+                    event = ActivityEvent.objects.create(
+                        team=original.team,
+                        child=original.child,
+                        session=original.session,
+                        kind=original.kind,
+                        created_at=now,
+                        user=by,
+                        actor=by.display_name if by else "automatic",
+                        channel=original.channel,
+                        recipient=original.recipient,
+                        delivery_status=Message.Status.PENDING,
+                        message_id=copy.id,
+                        details={**original.details, "resent": str(message.pk)},
+                    )
+                    copy.activity_event_id = event.id
+            copy.save()
+            copied.append(copy.pk)
+        else:
+            skipped += 1
+    if retried or copied:
+        audit.record_bulk("messages.retried", Message, retried + copied, requeued=len(retried), resent=len(copied))
+        transaction.on_commit(_dispatch_soon)
+    return {"requeued": len(retried), "resent": len(copied), "skipped": skipped}

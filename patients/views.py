@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from mavis.middleware import require_team
 from patients import selectors, services
 from patients.cohort import HEADERS
-from patients.extensions import child_record_actions, child_record_sections
+from patients.extensions import child_record_actions, child_record_sections, parent_card_extras
 from patients.forms import ChildSearchForm, CohortUploadForm
 from patients.presenters import ChildPresenter, CohortImportPresenter
 
@@ -51,6 +51,7 @@ def child_record(request, child_id):
         "programme_statuses": presenter.programme_statuses(selectors.programmes()),
         "sections": child_record_sections.render(request, child=child),
         "actions": child_record_actions.render(request, child=child),
+        "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent, child=child),
     }
     return render(request, "patients/child_record.jinja", context)
 

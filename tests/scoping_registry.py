@@ -150,3 +150,10 @@ def _clinic_child(team):
 object_url("clinics:send_invitations")(_completed_school_session_with_clinic_ahead)
 object_url("clinics:send_reminders")(_clinic_with_date_ahead)
 object_url("clinics:invite_child")(_clinic_child)
+
+
+# Notifications ----------------------------------------------------------------------------
+
+# The namespace holds only GOV.UK Notify's delivery-receipt endpoint: POST only, no sign-in, a
+# bearer token instead (tests/notifications/test_callbacks.py checks the 401s and the 405).
+IGNORED_NAMESPACES.add("notifications")

@@ -15,7 +15,7 @@ def test_healthcheck_is_public(client):
 def test_readiness_checks_database_and_redis(client):
     response = client.get("/readiness")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "notify": "ok"}
 
 
 def test_pages_need_sign_in(client):

@@ -14,6 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_register_is_realistic_and_idempotent(team, changed_children):
+    # The demo is seeded by ODS code; pin it so the figures do not depend on how many teams
+    # earlier tests created (about 1 in 20 codes gives no "cannot be contacted" family).
+    team.ods_code = "T0000"
+    team.save()
     seed_register(team=team, stdout=io.StringIO(), children=400)
     children = Child.objects.for_team(team)
     before = (children.count(), Parent.objects.count(), VaccinationRecord.objects.count())

@@ -1,0 +1,385 @@
+"""Sending the outbox: claim due rows, send each once, record what happened.
+
+Exactly once, with Notify having no idempotency key:
+- a batch is claimed with SELECT ... FOR UPDATE SKIP LOCKED and leased (claimed_until), so
+  two workers never hold the same row;
+- claiming marks the rows `ambiguous` ("a send may have reached Notify") before any request
+  leaves; the flag is cleared only when we know the answer. A row claimed again while still
+  ambiguous (a worker was killed, a timeout, a 5xx) is first looked up in Notify by its
+  reference, and recorded instead of resent if Notify has it;
+- outcomes are written in bulk, and statuses only move forward, so a delivery receipt that
+  beats the dispatcher's own write is never undone.
+Sending threads never touch the database: they get plain dicts and return outcomes.
+"""
+
+import datetime
+import logging
+import os
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from notifications_python_client.errors import HTTPError
+
+from mavis import audit
+from notifications import control, gateway
+from notifications.models import Message
+from patients.phone import normalise_uk_mobile
+from sessions.models import ActivityEvent
+
+logger = logging.getLogger(__name__)
+
+# Notify's statuses that we record; anything else it reports counts as "sending".
+NOTIFY_STATUSES = {"created", "sending", "delivered", "permanent-failure", "temporary-failure", "technical-failure"}
+FINAL_STATUSES = {
+    Message.Status.DELIVERED,
+    Message.Status.PERMANENT_FAILURE,
+    Message.Status.TEMPORARY_FAILURE,
+    Message.Status.TECHNICAL_FAILURE,
+    Message.Status.REJECTED,
+}
+# Forward-only: a status is written only over a lower rank.
+RANK_SQL = "CASE {col} WHEN 'pending' THEN 0 WHEN 'created' THEN 1 WHEN 'sending' THEN 2 ELSE 3 END"
+NOT_UK_MOBILE = "Phone number is not a UK mobile"
+
+
+def status_rank(status: str) -> int:
+    return {"pending": 0, "created": 1, "sending": 2}.get(status, 3)
+
+
+def notify_status(value: str | None) -> str:
+    return value if value in NOTIFY_STATUSES else Message.Status.SENDING
+
+
+@dataclass
+class Outcome:
+    id: str
+    status: str = Message.Status.PENDING
+    reason: str = ""
+    notify_id: str | None = None
+    ambiguous: bool = False
+    next_attempt_at: datetime.datetime | None = None
+    attempts_delta: int = 0
+    sent: bool = False  # Notify has it (sent now, or found by reference)
+    found: bool = False  # found by reference instead of sending
+
+
+@dataclass
+class Result:
+    claimed: int = 0
+    sent: int = 0
+    found: int = 0
+    retried: int = 0
+    rejected: int = 0
+    released: int = 0
+    paused: str | None = None
+    full: bool = False
+    outcomes: list = field(default_factory=list, repr=False)
+
+
+class _BatchState:
+    """Shared by a batch's threads: stop after a 403, park a channel after a daily limit."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.stopped: str | None = None
+        self.parked: dict[str, datetime.datetime] = {}
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool per process (forked workers build their own); each thread has its own client."""
+    with _pools_lock:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=settings.NOTIFY_THREADS, thread_name_prefix="notify-send")
+            _pools[os.getpid()] = pool
+        return pool
+
+
+def backoff(attempts: int, now=None) -> datetime.datetime:
+    """Exponential, capped, with jitter (half fixed, half random) so retries spread out."""
+    delay = min(settings.NOTIFY_RETRY_MAX_SECONDS, settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return (now or timezone.now()) + datetime.timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
+
+
+def due_messages(now=None):
+    now = now or timezone.now()
+    return Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def messages_claim(*, limit: int, now=None) -> list[dict]:
+    """Lease up to `limit` due rows to this worker and mark them possibly-sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(
+            due_messages(now)
+            .select_related("team")
+            .order_by("next_attempt_at")
+            .select_for_update(skip_locked=True, of=("self",))[:limit]
+        )
+        if not rows:
+            return []
+        Message.objects.filter(pk__in=[row.pk for row in rows]).update(
+            claimed_until=now + datetime.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS), ambiguous=True
+        )
+    return [
+        {
+            "id": str(row.pk),
+            "reference": str(row.pk),
+            "channel": row.channel,
+            "recipient": row.recipient,
+            "template_id": str(row.template_id),
+            "personalisation": row.personalisation,
+            "email_reply_to_id": str(row.team.notify_email_reply_to_id) if row.team.notify_email_reply_to_id else None,
+            "sms_sender_id": str(row.team.notify_sms_sender_id) if row.team.notify_sms_sender_id else None,
+            "attempts": row.attempts + 1,
+            "was_ambiguous": row.ambiguous,
+        }
+        for row in rows
+    ]
+
+
+def _failed(message: dict, error: HTTPError, state: _BatchState, *, unknown_before: bool) -> Outcome:
+    """`unknown_before`: an earlier attempt may have reached Notify and we could not check yet."""
+    failure = gateway.classify(error)
+    outcome = Outcome(id=message["id"], reason=failure.reason[:500], attempts_delta=1)
+    if failure.kind == "rejected":
+        outcome.status = Message.Status.REJECTED
+        return outcome
+    if failure.kind == "forbidden":
+        with state.lock:
+            if not state.stopped:
+                state.stopped = failure.reason
+                control.pause(failure.reason)
+        return _released(message)
+    if failure.kind == "daily_limit":
+        until = control.next_midnight_utc()
+        with state.lock:
+            if message["channel"] not in state.parked:
+                state.parked[message["channel"]] = until
+                control.daily_limit_reached(message["channel"])
+        outcome.next_attempt_at = until + datetime.timedelta(seconds=random.uniform(60, 900))
+        outcome.ambiguous = unknown_before
+        return outcome
+    # A rate limit (Notify did not take it) or an ambiguous failure (it may have).
+    outcome.ambiguous = failure.kind == "ambiguous" or unknown_before
+    if not outcome.ambiguous and message["attempts"] >= settings.NOTIFY_MAX_ATTEMPTS:
+        outcome.status = Message.Status.TECHNICAL_FAILURE
+        outcome.reason = f"Not sent after {message['attempts']} attempts: {failure.reason}"[:500]
+        return outcome
+    outcome.next_attempt_at = backoff(message["attempts"])
+    return outcome
+
+
+def _released(message: dict, next_attempt_at=None) -> Outcome:
+    """Not tried at all: back to the queue as it was."""
+    return Outcome(
+        id=message["id"], ambiguous=message["was_ambiguous"], next_attempt_at=next_attempt_at or timezone.now()
+    )
+
+
+def _attempt(message: dict, pacer: control.Pacer, state: _BatchState) -> Outcome:
+    if state.stopped:
+        return _released(message)
+    if message["channel"] in state.parked:
+        return _released(
+            message, state.parked[message["channel"]] + datetime.timedelta(seconds=random.uniform(60, 900))
+        )
+    if message["channel"] == Message.Channel.SMS and not normalise_uk_mobile(message["recipient"]):
+        return Outcome(id=message["id"], status=Message.Status.REJECTED, reason=NOT_UK_MOBILE)
+    unknown = message["was_ambiguous"]
+    try:
+        if unknown:
+            # A previous attempt may have reached Notify: ask before sending again.
+            found = gateway.find_by_reference(message["reference"])
+            if found:
+                return Outcome(
+                    id=message["id"],
+                    status=notify_status(found.get("status")),
+                    notify_id=found["id"],
+                    sent=True,
+                    found=True,
+                )
+            unknown = False
+        pacer.acquire()
+        response = gateway.send(message)
+    except HTTPError as error:
+        return _failed(message, error, state, unknown_before=unknown)
+    except Exception as error:  # noqa: BLE001 - anything unexpected: it may have been sent
+        logger.exception("Unexpected error sending message %s", message["id"])
+        return Outcome(
+            id=message["id"],
+            reason=f"Unexpected error: {type(error).__name__}"[:500],
+            ambiguous=True,
+            next_attempt_at=backoff(message["attempts"]),
+            attempts_delta=1,
+        )
+    return Outcome(
+        id=message["id"], status=Message.Status.CREATED, notify_id=response["id"], sent=True, attempts_delta=1
+    )
+
+
+def messages_record(outcomes: list[Outcome]):
+    """Write a batch's outcomes and keep the activity events in step, in one transaction."""
+    if not outcomes:
+        return
+    now = timezone.now()
+    values = []
+    params: list = []
+    for o in outcomes:
+        values.append("(%s::uuid, %s, %s, %s::uuid, %s::boolean, %s::timestamptz, %s::int, %s::boolean)")
+        params += [o.id, o.status, o.reason, o.notify_id, o.ambiguous, o.next_attempt_at, o.attempts_delta, o.sent]
+    message_table = Message._meta.db_table
+    event_table = ActivityEvent._meta.db_table
+    # Table names come from the models; every value is a query parameter.
+    sql = f"""
+        UPDATE {message_table} AS m SET
+            status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="v.status")}
+                          THEN v.status ELSE m.status END,
+            status_reason = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="v.status")}
+                                 OR v.status = 'pending' THEN v.reason ELSE m.status_reason END,
+            notify_id = COALESCE(m.notify_id, v.notify_id),
+            sent_at = CASE WHEN v.sent THEN COALESCE(m.sent_at, %s) ELSE m.sent_at END,
+            ambiguous = v.ambiguous,
+            next_attempt_at = COALESCE(v.next_attempt_at, m.next_attempt_at),
+            attempts = m.attempts + v.attempts_delta,
+            claimed_until = NULL,
+            status_updated_at = %s
+        FROM (VALUES {", ".join(values)}) AS v(id, status, reason, notify_id, ambiguous, next_attempt_at, attempts_delta, sent)
+        WHERE m.id = v.id
+    """  # noqa: S608
+    ids = [o.id for o in outcomes]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, *params])
+        cursor.execute(
+            f"""UPDATE {event_table} AS e SET delivery_status = m.status
+                FROM {message_table} AS m
+                WHERE e.message_id = m.id AND m.id = ANY(%s::uuid[]) AND e.delivery_status IS DISTINCT FROM m.status""",  # noqa: S608
+            [ids],
+        )
+
+
+def messages_dispatch(*, limit: int | None = None, on_full_batch=None) -> Result:
+    """Claim one batch of due messages, send them in parallel, record the outcomes."""
+    result = Result()
+    reason = control.paused_reason()
+    if reason:
+        result.paused = reason
+        return result
+    limit = limit or settings.NOTIFY_BATCH_SIZE
+    batch = messages_claim(limit=limit)
+    result.claimed = len(batch)
+    result.full = len(batch) == limit
+    if not batch:
+        return result
+    if result.full and on_full_batch:
+        on_full_batch()  # more are waiting: let another worker start on them now
+    state = _BatchState()
+    for channel in (Message.Channel.EMAIL, Message.Channel.SMS):
+        until = control.daily_limit_until(channel)
+        if until:
+            state.parked[channel] = until
+    pacer = control.pacer()
+    outcomes = list(_pool().map(lambda message: _attempt(message, pacer, state), batch))
+    messages_record(outcomes)
+    for o in outcomes:
+        if o.found:
+            result.found += 1
+        elif o.sent:
+            result.sent += 1
+        elif o.status == Message.Status.REJECTED:
+            result.rejected += 1
+        elif o.attempts_delta == 0:
+            result.released += 1
+        else:
+            result.retried += 1
+    result.paused = state.stopped
+    result.outcomes = outcomes
+    if result.rejected:
+        audit.record_bulk("messages.rejected", Message, [o.id for o in outcomes if o.status == Message.Status.REJECTED])
+    return result
+
+
+def next_due_at() -> datetime.datetime | None:
+    """When the next waiting message becomes due (claimed rows count from their lease end)."""
+    pending = Message.objects.filter(status=Message.Status.PENDING)
+    first = pending.filter(claimed_until__isnull=True).aggregate(at=Min("next_attempt_at"))["at"]
+    leased = pending.filter(claimed_until__isnull=False).aggregate(at=Min("claimed_until"))["at"]
+    return min((at for at in (first, leased) if at), default=None)
+
+
+def wait_seconds_until_due(now=None) -> float | None:
+    at = next_due_at()
+    if at is None:
+        return None
+    return max(0.0, (at - (now or timezone.now())).total_seconds())
+
+
+def messages_reconcile(*, limit: int = 1000, older_than_seconds: int = 600, dry_run: bool = False) -> dict:
+    """Look up in Notify, by reference, messages whose fate we do not know, and record it.
+
+    Covers rows left ambiguous (a timeout, a killed worker) and rows Notify has but whose
+    delivery receipt never arrived (still created/sending after `older_than_seconds`).
+    """
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
+    candidates = list(
+        Message.objects.filter(
+            Q(status=Message.Status.PENDING, ambiguous=True)
+            & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            | Q(status__in=[Message.Status.CREATED, Message.Status.SENDING], sent_at__lt=cutoff)
+        )
+        .order_by("created_at")
+        .values_list("id", "status")[:limit]
+    )
+    summary = {"checked": len(candidates), "found": 0, "not_found": 0, "errors": 0}
+    outcomes = []
+    for message_id, status in candidates:
+        try:
+            found = gateway.find_by_reference(str(message_id))
+        except HTTPError:
+            summary["errors"] += 1
+            continue
+        if found is None:
+            summary["not_found"] += 1
+            continue
+        summary["found"] += 1
+        new_status = notify_status(found.get("status"))
+        if status_rank(new_status) > status_rank(status) or status == Message.Status.PENDING:
+            outcomes.append(
+                Outcome(id=str(message_id), status=new_status, notify_id=found["id"], sent=True, ambiguous=False)
+            )
+    if not dry_run and outcomes:
+        # Only rows nobody holds: a live claim means a worker is deciding right now.
+        free = {
+            str(pk)
+            for pk in Message.objects.filter(pk__in=[o.id for o in outcomes])
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .values_list("pk", flat=True)
+        }
+        messages_record([o for o in outcomes if o.id in free])
+        audit.record_bulk("messages.reconciled", Message, [o.id for o in outcomes])
+    summary["recorded"] = 0 if dry_run else len(outcomes)
+    return summary
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:
+    """Poll until predicate() is true (used by commands and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,73 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from mavis.models import AuditEvent
+from notifications import control
+from notifications.models import Message
+from sessions.models import ActivityEvent
+from tests.factories import UserFactory
+from tests.notifications.conftest import family, outbox_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, team):
+    user = UserFactory(team=team, is_staff=True, is_superuser=True, username="admin.one")
+    client.force_login(user)
+    return client
+
+
+def test_outbox_list_filters_and_search(admin_client, team):
+    [rejected] = outbox_rows(team, 1, recipient="findme@example.com")
+    Message.objects.filter(pk=rejected.pk).update(status="rejected")
+    outbox_rows(team, 3)
+    url = reverse("admin:notifications_message_changelist")
+    assert admin_client.get(url).status_code == 200
+    page = admin_client.get(url, {"status__exact": "rejected"}).content.decode()
+    assert "findme@example.com" in page and "parent1@example.com" not in page
+    assert "findme@example.com" in admin_client.get(url, {"q": "findme"}).content.decode()
+    assert "findme@example.com" in admin_client.get(url, {"q": str(rejected.pk)}).content.decode()
+    change = admin_client.get(reverse("admin:notifications_message_change", args=[rejected.pk]))
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content  # read-only
+
+
+def test_retry_action(admin_client, team):
+    relationship = family(team, phone="")
+    from notifications.services import FamilyMessage, family_messages_enqueue
+
+    [failed] = family_messages_enqueue(
+        team=team, kind="test", items=[FamilyMessage(relationship.child, {"team_name": team.name}, sms=False)]
+    )
+    [rejected, permanent] = outbox_rows(team, 2)
+    Message.objects.filter(pk=failed.pk).update(status="temporary-failure", notify_id=uuid.uuid4())
+    Message.objects.filter(pk=rejected.pk).update(status="rejected", status_reason="bad", attempts=1)
+    Message.objects.filter(pk=permanent.pk).update(status="permanent-failure")
+    response = admin_client.post(
+        reverse("admin:notifications_message_changelist"),
+        {"action": "retry_messages", "_selected_action": [failed.pk, rejected.pk, permanent.pk]},
+        follow=True,
+    )
+    assert b"1 queued again, 1 sent as new messages, 1 left as they are" in response.content
+    rejected.refresh_from_db()
+    assert (rejected.status, rejected.attempts) == ("pending", 0)
+    assert Message.objects.get(pk=failed.pk).status == "temporary-failure"  # history kept
+    copy = Message.objects.exclude(pk__in=[failed.pk, rejected.pk, permanent.pk]).get()
+    assert copy.status == "pending" and copy.recipient == failed.recipient
+    assert ActivityEvent.objects.get(message_id=copy.pk).delivery_status == "pending"
+    assert Message.objects.get(pk=permanent.pk).status == "permanent-failure"
+    assert AuditEvent.objects.filter(action="messages.retried").exists()
+
+
+def test_resume_action(admin_client, team):
+    control.pause("403 AuthError: Invalid token")
+    outbox_rows(team, 1)
+    admin_client.post(
+        reverse("admin:notifications_message_changelist"),
+        {"action": "resume_sending", "_selected_action": [Message.objects.get().pk]},
+    )
+    assert control.paused_reason() is None
+    assert AuditEvent.objects.filter(action="notify.resumed").exists()
