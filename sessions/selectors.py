@@ -196,6 +196,11 @@ def outcome_counts(session) -> dict:
     return counts
 
 
+def academic_years_for_team(team):
+    """The academic years the team has sessions in (the Sessions list's year filter)."""
+    return Session.objects.for_team(team).values_list("academic_year", flat=True).distinct()
+
+
 def sessions_for_team(
     team,
     *,

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
+from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
-from patients.models import Programme
 from patients.presenters import ChildPresenter
 from sessions import selectors, services
 from sessions.extensions import (
@@ -59,8 +59,8 @@ def _session_context(request, session, today, current_tab: str) -> dict:
 def session_list(request):
     team = require_team(request)
     today = timezone.localdate()
-    years = Session.objects.for_team(team).values_list("academic_year", flat=True).distinct()
-    programmes = list(Programme.objects.order_by("name"))
+    years = selectors.academic_years_for_team(team)
+    programmes = patient_selectors.programmes()
     form = SessionFilterForm(request.GET or None, programmes=programmes, years=years)
     filters = form.cleaned_data if form.is_valid() else {}
     academic_year = filters.get("year") or current_academic_year(today)
