@@ -8,6 +8,8 @@ invitation totals; notifications needs none (its events are in the activity stor
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from mavis.extensions import Slot
 
 
@@ -64,3 +66,33 @@ class QueryFilterRegistry:
 # Record vaccinations: keeps only children with consent given and safe to vaccinate for the
 # programme: filter(children_queryset, session=..., programme=...) -> queryset (consent registers it).
 ready_to_vaccinate = QueryFilterRegistry()
+
+
+class ChildConditionRegistry:
+    """Conditions on Child a higher app adds to a rule of this app (kept in SQL)."""
+
+    def __init__(self):
+        self._conditions: list[Callable] = []
+
+    def register(self, condition: Callable) -> Callable:
+        if condition not in self._conditions:
+            self._conditions.append(condition)
+        return condition
+
+    def unregister(self, condition: Callable) -> None:
+        self._conditions.remove(condition)
+
+    def any_of(self, **context) -> Q | None:
+        """The registered conditions ORed together, or None when there are none (or all return None)."""
+        query = None
+        for condition in self._conditions:
+            part = condition(**context)
+            if part is not None:
+                query = part if query is None else query | part
+        return query
+
+
+# Children tab **Could not vaccinate**: beyond an outcome recorded here that was not a dose, e.g. a
+# triage "do not vaccinate": condition(session=..., programme=...) -> Q on Child or None (consent may
+# register it). A child vaccinated for the programme still counts as **Vaccinated**.
+could_not_vaccinate = ChildConditionRegistry()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from mavis.scoping import get_for_team
 from patients.academic import academic_year_bounds, dates_of_birth_for_year_groups
 from patients.models import Child, ParentRelationship, Programme, VaccinationRecord
+from sessions.extensions import could_not_vaccinate
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
 # Outcome per programme of a child in a session (the Children tab).
@@ -114,14 +115,22 @@ def could_not_vaccinate_child_ids(session, programme):
     return could_not_vaccinate_records(session, programme).values("child_id")
 
 
+def _could_not_vaccinate_q(session, programme, *, correlated: bool = False) -> Q:
+    """A non-dose outcome recorded here, or a higher app's condition (sessions.extensions.could_not_vaccinate)."""
+    if correlated:
+        records = Exists(could_not_vaccinate_records(session, programme).filter(child_id=OuterRef("pk")))
+        query = Q(records)
+    else:
+        query = Q(pk__in=could_not_vaccinate_child_ids(session, programme))
+    extra = could_not_vaccinate.any_of(session=session, programme=programme)
+    return query if extra is None else query | extra
+
+
 def outcome_expression(session, programme):
     """Per child (correlated, so a page of 50 only looks up its own 50 children)."""
     return Case(
         When(Exists(vaccinated_records(session, programme).filter(child_id=OuterRef("pk"))), then=Value(VACCINATED)),
-        When(
-            Exists(could_not_vaccinate_records(session, programme).filter(child_id=OuterRef("pk"))),
-            then=Value(COULD_NOT_VACCINATE),
-        ),
+        When(_could_not_vaccinate_q(session, programme, correlated=True), then=Value(COULD_NOT_VACCINATE)),
         default=Value(NO_OUTCOME),
         output_field=CharField(),
     )
@@ -130,7 +139,7 @@ def outcome_expression(session, programme):
 def outcome_q(session, programme, outcome: str) -> Q:
     """Children whose outcome for the programme is `outcome` (the same rules as outcome_expression)."""
     vaccinated = Q(pk__in=vaccinated_child_ids(session, programme))
-    could_not = Q(pk__in=could_not_vaccinate_child_ids(session, programme))
+    could_not = _could_not_vaccinate_q(session, programme)
     if outcome == VACCINATED:
         return vaccinated
     if outcome == COULD_NOT_VACCINATE:
@@ -141,6 +150,15 @@ def outcome_q(session, programme, outcome: str) -> Q:
 def annotate_outcomes(children, session):
     """Adds `outcome_<programme code>` (vaccinated / could_not_vaccinate / none), in SQL."""
     return children.annotate(**{f"outcome_{p.code}": outcome_expression(session, p) for p in session.programmes.all()})
+
+
+def child_outcomes(session, child) -> dict[str, str]:
+    """{programme code: outcome} for one child in the session, by the same rule as the Children tab."""
+    names = {f"outcome_{p.code}": p.code for p in session.programmes.all()}
+    if not names:
+        return {}
+    row = annotate_outcomes(Child.objects.filter(pk=child.pk), session).values(*names).get()
+    return {code: row[name] for name, code in names.items()}
 
 
 def session_children_page_queryset(session, *, search: str = "", programme: str = "", outcome: str = ""):
@@ -162,7 +180,7 @@ def outcome_counts(session) -> dict:
     aggregates = {"total": Count("pk")}
     for p in session.programmes.all():
         vaccinated = Q(pk__in=vaccinated_child_ids(session, p))
-        could_not = Q(pk__in=could_not_vaccinate_child_ids(session, p)) & ~vaccinated
+        could_not = _could_not_vaccinate_q(session, p) & ~vaccinated
         aggregates[f"{p.code}__{VACCINATED}"] = Count("pk", filter=vaccinated)
         aggregates[f"{p.code}__{COULD_NOT_VACCINATE}"] = Count("pk", filter=could_not)
     row = session_children(session).aggregate(**aggregates)
@@ -176,6 +194,11 @@ def outcome_counts(session) -> dict:
             NO_OUTCOME: row["total"] - done - could_not,
         }
     return counts
+
+
+def academic_years_for_team(team):
+    """The academic years the team has sessions in (the Sessions list's year filter)."""
+    return Session.objects.for_team(team).values_list("academic_year", flat=True).distinct()
 
 
 def sessions_for_team(

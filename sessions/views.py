@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
+from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
-from patients.models import Programme
 from patients.presenters import ChildPresenter
 from sessions import selectors, services
 from sessions.extensions import (
@@ -36,7 +36,7 @@ from sessions.forms import (
     session_dates_form_class,
 )
 from sessions.models import Attendance, Session
-from sessions.presenters import SessionPresenter, events_by_day, outcome_label, parent_delivery
+from sessions.presenters import OUTCOME_COLOURS, SessionPresenter, events_by_day, outcome_label, parent_delivery
 from sessions.status import date_values, is_session_day
 
 PAGE_SIZE = 50
@@ -59,8 +59,8 @@ def _session_context(request, session, today, current_tab: str) -> dict:
 def session_list(request):
     team = require_team(request)
     today = timezone.localdate()
-    years = Session.objects.for_team(team).values_list("academic_year", flat=True).distinct()
-    programmes = list(Programme.objects.order_by("name"))
+    years = selectors.academic_years_for_team(team)
+    programmes = patient_selectors.programmes()
     form = SessionFilterForm(request.GET or None, programmes=programmes, years=years)
     filters = form.cleaned_data if form.is_valid() else {}
     academic_year = filters.get("year") or current_academic_year(today)
@@ -431,23 +431,17 @@ def child(request, session_id, child_id):
     ]
     outcomes = []
     records = list(child.vaccination_records.all())
-    vaccinated_ids = {
-        r.pk for r in records if r.administered and (not r.programme.seasonal or _in_year(r, session.academic_year))
-    }
+    # The Children tab's rule (selectors), so this page and the tab always agree.
+    outcome_by_code = selectors.child_outcomes(session, child)
     for programme in session.programmes.all():
-        mine = [r for r in records if r.programme_id == programme.pk]
-        if any(r.pk in vaccinated_ids for r in mine):
-            value = "vaccinated"
-        elif any(r.session_id == session.pk and not r.administered for r in mine):
-            value = "could_not_vaccinate"
-        else:
-            value = "none"
+        value = outcome_by_code[programme.code]
         outcomes.append(
             {
                 "programme": programme,
                 "outcome": value,
                 "label": outcome_label(value),
-                "records": [r for r in mine if r.session_id == session.pk],
+                "colour": OUTCOME_COLOURS[value],
+                "records": [r for r in records if r.programme_id == programme.pk and r.session_id == session.pk],
             }
         )
     context["outcomes"] = outcomes
@@ -458,12 +452,6 @@ def child(request, session_id, child_id):
     context["sections"] = child_in_session_sections.render(request, session=session, child=child)
     context["actions"] = child_in_session_actions.render(request, session=session, child=child)
     return render(request, "sessions/child.jinja", context)
-
-
-def _in_year(record, academic_year):
-    from patients.academic import academic_year_of
-
-    return academic_year_of(timezone.localtime(record.performed_at).date()) == academic_year
 
 
 @require_http_methods(["GET", "POST"])

@@ -168,3 +168,13 @@ def test_child_record_runs_a_fixed_number_of_queries(nurse_client, team):
     assert count_queries(nurse_client, reverse("patients:child", args=[one.pk])) == count_queries(
         nurse_client, reverse("patients:child", args=[many.pk])
     )
+
+
+def test_back_link_sits_in_one_back_landmark(nurse_client, team):
+    # The layout wraps every page's back link in a nav (axe "region"); pages must not wrap it again.
+    child = ChildFactory(team=team)
+    html = nurse_client.get(reverse("patients:child", args=[child.pk])).content.decode()
+    assert html.count('<nav aria-label="Back">') == 1
+    back = html.split('<nav aria-label="Back">', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{CHILDREN}"' in back and "nhsuk-back-link" in back
+    assert '<nav aria-label="Back">' not in nurse_client.get(CHILDREN).content.decode()
