@@ -127,9 +127,11 @@ def test_the_whole_guide(page, browser, live_server, notify):
         nurse.community_clinic()  # 3. Go to the Community clinic link.
         nurse.check("clinic-unscheduled")
         page.get_by_role("button", name="Schedule sessions").click()  # 4. Click on Schedule sessions.
+        expect(page.get_by_role("heading", name="Edit session")).to_be_visible()
         nurse.check("edit-session")
         # 5. Follow the process as you would for school sessions.
         page.get_by_role("link", name="Add session dates").click()
+        expect(page.get_by_role("heading", name="When will sessions be held?")).to_be_visible()
         nurse.fill_date("Session date 1", FIRST_CLINIC)
         page.get_by_role("button", name="Add another date").click()
         nurse.fill_date("Session date 2", datetime.date(2027, 1, 20))
@@ -143,7 +145,9 @@ def test_the_whole_guide(page, browser, live_server, notify):
         nurse.sessions("Scheduled")
         nurse.community_clinic()
         page.get_by_role("button", name="Edit session").click()
+        expect(page.get_by_role("heading", name="Edit session")).to_be_visible()
         page.get_by_role("link", name="Change session dates").click()
+        expect(page.get_by_role("heading", name="When will sessions be held?")).to_be_visible()
         nurse.fill_date("Session date 2", SECOND_CLINIC)
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Wednesday 13 January 2027")).to_be_visible()
@@ -154,11 +158,11 @@ def test_the_whole_guide(page, browser, live_server, notify):
     with time_machine.travel(at(INVITATIONS_GO, 9), tick=True):
         out = io.StringIO()
         call_command("invitation_sweep", "--date", INVITATIONS_GO.isoformat(), stdout=out)
-    automatic = ClinicInvitation.objects.filter(session=clinic, source="automatic")
-    assert automatic.exists(), out.getvalue()
-    assert not automatic.exclude(child__school_status__in=["home_schooled", "unknown"]).exists()
-    dispatch()
-    assert Message.objects.filter(kind="clinic_invitation", status="pending").count() == 0
+        automatic = ClinicInvitation.objects.filter(session=clinic, source="automatic")
+        assert automatic.exists(), out.getvalue()
+        assert not automatic.exclude(child__school_status__in=["home_schooled", "unknown"]).exists()
+        dispatch()
+        assert not Message.objects.filter(kind="clinic_invitation", status="pending").exists()
 
     with time_machine.travel(at(INVITATIONS_GO, 11), tick=True):
         # --- A child who belongs to a school but did not get vaccinated there ------------------
@@ -197,8 +201,8 @@ def test_the_whole_guide(page, browser, live_server, notify):
 
     with time_machine.travel(at(INVITATIONS_GO + datetime.timedelta(days=1), 9), tick=True):
         call_command("invitation_sweep", stdout=io.StringIO())  # the next-day job, at the send time
-    assert ClinicInvitation.objects.filter(child=one, session=clinic, source="child_record").count() == 1
-    dispatch()
+        assert ClinicInvitation.objects.filter(child=one, session=clinic, source="child_record").count() == 1
+        dispatch()
 
     # --- Sending booking reminders for the next clinic, after the first has passed -------------
     after_first = FIRST_CLINIC + datetime.timedelta(days=1)
@@ -216,23 +220,30 @@ def test_the_whole_guide(page, browser, live_server, notify):
 
         # To check whether an invitation email has been sent: Consent -> No response -> child ->
         # Session activity and notes.
-        checked = ClinicInvitation.objects.filter(session=clinic, kind="booking_reminder").first().child
+        reminded = {
+            list_name(invitation.child): invitation.child
+            for invitation in ClinicInvitation.objects.filter(session=clinic, kind="booking_reminder")
+        }
         nurse.consent_no_response()
-        page.get_by_role("link", name=list_name(checked)).click()
+        listed = page.get_by_role("table").get_by_role("link").all_inner_texts()
+        name = next(name for name in listed if name in reminded)  # a reminded child with no response yet
+        checked = reminded[name]
+        page.get_by_role("link", name=name).click()
         page.get_by_role("link", name="Session activity and notes").click()
         expect(page.get_by_text("Booking reminder sent").first).to_be_visible()
         expect(page.get_by_text("Clinic invitation sent").first).to_be_visible()
         nurse.check("session-activity-and-notes")
 
         # --- Getting consent to vaccinate: Send consent request ---------------------------------
-        page.get_by_role("link", name="Community clinic").first.click()
-        nurse.consent_no_response()  # 1. Consent tab, No response
+        nurse.sessions("Scheduled")
+        nurse.community_clinic()  # 1. In the Community clinic page, the Consent tab, No response
+        nurse.consent_no_response()
         page.get_by_role("link", name=list_name(checked)).click()  # 2. the child's record
         page.get_by_role("button", name="Send consent request").click()  # 3. Send consent request
         expect(page.get_by_text("A request was sent on")).to_be_visible()
         nurse.check("consent-request-sent")
         dispatch()
-        request = Message.objects.get(child=checked, kind="consent_request", channel="email")
+        request = Message.objects.filter(child=checked, kind="consent_request", channel="email").first()
         emailed = notify.by_reference()[str(request.pk)]
         assert len(emailed) == 1  # it reached the local Notify, once
         link = request.personalisation["consent_link"]
@@ -249,10 +260,12 @@ def test_the_whole_guide(page, browser, live_server, notify):
         parent.get_by_role("group", name="Get updates by text message").get_by_label("No").check()
         parent.get_by_role("button", name="Continue").click()
         assert_accessible(parent)
-        for group in parent.get_by_role("group").all():
-            answer = group.get_by_label(re.compile("^Yes, I agree$|^Yes, for the nasal spray"))
-            if answer.count():
-                answer.first.check()
+        expect(
+            parent.get_by_role("heading", name="Do you agree to your child having the vaccinations?")
+        ).to_be_visible()
+        # Yes to every programme the child is being asked about (flu: nasal spray, injection if unsuitable).
+        for answer in parent.get_by_label(re.compile(r"Yes, I agree|nasal spray, or the injected")).all():
+            answer.check()
         parent.get_by_role("button", name="Continue").click()
         for question in ("allergies", "medical conditions", "severe reaction", "extra support"):
             parent.get_by_role("group", name=re.compile(question)).get_by_label("No", exact=True).check()
@@ -263,12 +276,16 @@ def test_the_whole_guide(page, browser, live_server, notify):
         parent.screenshot(path=SHOTS / "parent-consent-sent.png", full_page=True)
         parent.context.close()
 
-        page.get_by_role("link", name="Consent", exact=True).first.click()
+        nurse.sessions("Scheduled")
+        nurse.community_clinic()
+        page.get_by_role("link", name="Consent", exact=True).click()
         page.get_by_role("link", name="Consent given", exact=True).click()
         expect(page.get_by_role("link", name=list_name(checked))).to_be_visible()
         nurse.check("consent-given")
 
         # --- Getting consent over the phone: Record a new consent response ---------------------
+        nurse.sessions("Scheduled")
+        nurse.community_clinic()
         nurse.consent_no_response()
         phoned = page.get_by_role("table").get_by_role("link").first
         phoned_name = phoned.inner_text()
@@ -279,10 +296,8 @@ def test_the_whole_guide(page, browser, live_server, notify):
         page.get_by_role("button", name="Continue").click()  # parent details as they are
         page.get_by_label("By phone").check()
         page.get_by_role("button", name="Continue").click()
-        for group in page.get_by_role("group").all():
-            answer = group.get_by_label(re.compile("^Yes, they agree$|^Yes, for the nasal spray"))
-            if answer.count():
-                answer.first.check()
+        for answer in page.get_by_label(re.compile(r"Yes, they agree|nasal spray, or the injected")).all():
+            answer.check()
         nurse.check("phone-do-they-agree")
         page.get_by_role("button", name="Continue").click()
         for question in ("allergies", "medical conditions", "severe reaction", "extra support"):
@@ -291,6 +306,6 @@ def test_the_whole_guide(page, browser, live_server, notify):
         expect(page.get_by_role("heading", name="Check and confirm")).to_be_visible()
         nurse.check("phone-check-and-confirm")
         page.get_by_role("button", name="Confirm").click()
-        expect(page.get_by_text(re.compile("^Consent recorded for"))).to_be_visible()
+        expect(page.get_by_text(re.compile("Consent recorded for"))).to_be_visible()
         nurse.check("phone-consent-recorded")
     assert ConsentResponse.objects.filter(route="phone", response="given").exists(), phoned_name
