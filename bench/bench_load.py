@@ -79,6 +79,20 @@ def seed() -> dict:
         u for s in sessions for u in (url("consent:tab", s.pk), url("consent:tab", s.pk, query="?status=no_response"))
     ]
     clinic = next((s for s in sessions if s.kind == "community_clinic"), None)
+    if clinic is not None and not clinic.dates.exists():
+        # The demo leaves the clinic unscheduled (the guide starts there); nurses sending reminders need dates.
+        import datetime
+
+        from django.utils import timezone
+
+        from sessions import services as session_services
+
+        today = timezone.localdate()
+        session_services.session_dates_set(
+            session=clinic, dates=[today + datetime.timedelta(days=21), today + datetime.timedelta(days=49)]
+        )
+        with open(os.devnull, "w") as quiet:
+            call_command("invitation_sweep", "--date", today.isoformat(), stdout=quiet)
     urls["send_reminders"] = url("clinics:send_reminders", clinic.pk) if clinic else None
     return {key: [u for u in value if u] if isinstance(value, list) else value for key, value in urls.items()}
 
