@@ -124,6 +124,20 @@ def post_and_check(client, url, form: FormFields, body: dict) -> bool:
     return False
 
 
+def fuzz_form(client, url):
+    """Posts generated bodies to the form at `url`; some must be refused, so the checks really ran."""
+    form = read_form(client, url)
+    errors = []
+
+    @FUZZ
+    @given(body=values_for(form))
+    def fuzz(body):
+        errors.append(post_and_check(client, url, form, body))
+
+    fuzz()
+    assert any(errors), f"no generated input was refused by {url}: the nothing-written check never ran"
+
+
 @pytest.fixture
 def world(team, nurse):
     today = timezone.localdate()
@@ -146,32 +160,12 @@ def nurse_form_urls(world):
 def test_nurse_forms_never_fail_or_half_write(client, nurse, world, index):
     client.force_login(nurse)
     url = nurse_form_urls(world)[index]
-    form = read_form(client, url)
-
-    errors = []
-
-    @FUZZ
-    @given(body=values_for(form))
-    def fuzz(body):
-        errors.append(post_and_check(client, url, form, body))
-
-    fuzz()
-    assert any(errors), f"no generated input was refused by {url}: the nothing-written check never ran"
+    fuzz_form(client, url)
 
 
 def test_sign_in_form(client, nurse):
     url = reverse("mavis:sign_in")
-    form = read_form(client, url)
-
-    errors = []
-
-    @FUZZ
-    @given(body=values_for(form))
-    def fuzz(body):
-        errors.append(post_and_check(client, url, form, body))
-
-    fuzz()
-    assert any(errors), f"no generated input was refused by {url}: the nothing-written check never ran"
+    fuzz_form(client, url)
 
 
 def test_parents_consent_form_first_step(client, world):
@@ -182,17 +176,7 @@ def test_parents_consent_form_first_step(client, world):
     assert response.status_code in (200, 302)
     if response.status_code == 302:
         url = response["Location"]
-    form = read_form(client, url)
-
-    errors = []
-
-    @FUZZ
-    @given(body=values_for(form))
-    def fuzz(body):
-        errors.append(post_and_check(client, url, form, body))
-
-    fuzz()
-    assert any(errors), f"no generated input was refused by {url}: the nothing-written check never ran"
+    fuzz_form(client, url)
 
 
 @given(
