@@ -7,17 +7,18 @@ import json
 import os
 import random
 import re
+import time
 
 from locust import HttpUser, between, events, task
 
 URLS = json.loads(os.environ.get("MAVIS_LOAD_URLS", "{}"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-SAMPLES: list[tuple[str, float, bool]] = []
+SAMPLES: list[tuple[str, float, bool, float]] = []
 
 
 @events.request.add_listener
 def _keep_sample(name, response_time, exception, **_kwargs):
-    SAMPLES.append((name, response_time, exception is None))
+    SAMPLES.append((name, response_time, exception is None, time.time()))
 
 
 @events.quitting.add_listener

@@ -1,3 +1,5 @@
+import time
+
 from django.http import Http404
 
 from mavis import audit
@@ -20,6 +22,29 @@ class CurrentTeamMiddleware:
             request.team = next((t for t in teams if t.pk == chosen), teams[0] if teams else None)
             request.user_teams = teams
         return self.get_response(request)
+
+
+class SessionActivityMiddleware:
+    """Signs a user out after SESSION_COOKIE_AGE without a request.
+
+    Each save moves the session's expiry on; saving at most once a minute, rather than on every
+    request, spares a database write per page (the timeout is then exact to the minute).
+    """
+
+    KEY = "active_at"
+    INTERVAL_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # After the view, so signing in stamps the new session and signing out leaves none.
+        if request.user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get(self.KEY, 0) >= self.INTERVAL_SECONDS:
+                request.session[self.KEY] = now
+        return response
 
 
 class AuditActorMiddleware:

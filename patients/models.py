@@ -1,7 +1,10 @@
 """The register: programmes, schools, children, parents and vaccination records."""
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from mavis.models import Team, User
 from patients.academic import academic_year_bounds, academic_year_of
@@ -257,13 +260,26 @@ class ParentRelationship(models.Model):
         return self.other_name if self.type == self.Type.OTHER and self.other_name else self.get_type_display()
 
 
+def performed_in_year_q(academic_year: int) -> Q:
+    """Performed within the academic year (London dates), as a timestamp range an index can use."""
+    start, end = academic_year_bounds(academic_year)
+    london = timezone.get_default_timezone()
+    return Q(
+        performed_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=london),
+        performed_at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=london),
+    )
+
+
 class VaccinationRecordQuerySet(models.QuerySet):
-    def counts_as_vaccinated(self, academic_year: int):
-        """Records that make a child vaccinated: flu only in this academic year."""
-        start, end = academic_year_bounds(academic_year)
-        administered = Q(outcome__in=VaccinationRecord.VACCINATED_OUTCOMES)
-        in_year = Q(programme__seasonal=False) | Q(performed_at__date__gte=start, performed_at__date__lte=end)
-        return self.filter(administered & in_year)
+    def counts_as_vaccinated(self, academic_year: int, programme=None):
+        """Records that make a child vaccinated in the academic year (the one rule; see
+        VaccinationRecord.counts_as_vaccinated): a dose given or already had, and for a
+        seasonal programme (flu) only within that year. `programme` narrows to one programme."""
+        records = self.filter(outcome__in=VaccinationRecord.VACCINATED_OUTCOMES)
+        if programme is None:
+            return records.filter(Q(programme__seasonal=False) | performed_in_year_q(academic_year))
+        records = records.filter(programme=programme)
+        return records.filter(performed_in_year_q(academic_year)) if programme.seasonal else records
 
 
 class VaccinationRecord(models.Model):
@@ -323,6 +339,14 @@ class VaccinationRecord(models.Model):
     @property
     def administered(self) -> bool:
         return self.outcome in self.VACCINATED_OUTCOMES
+
+    def performed_in(self, academic_year: int) -> bool:
+        return academic_year_of(timezone.localdate(self.performed_at)) == academic_year
+
+    def counts_as_vaccinated(self, academic_year: int, programme=None) -> bool:
+        """The queryset's rule for one record already loaded (pass `programme` to spare a query)."""
+        programme = programme or self.programme
+        return self.administered and (not programme.seasonal or self.performed_in(academic_year))
 
 
 class CohortImport(models.Model):

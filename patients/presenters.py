@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from patients.academic import academic_year_bounds, current_academic_year, year_group_label
+from patients.academic import current_academic_year, year_group_label
 from patients.models import CohortImport, VaccinationRecord
 from patients.nhs_number import format_nhs_number
 
@@ -63,15 +63,14 @@ class ChildPresenter:
 
     def programme_statuses(self, programmes) -> list[ProgrammeStatus]:
         """Each programme's status this academic year, from the prefetched vaccination records."""
-        start, end = academic_year_bounds(self.academic_year)
-        group = self.child.year_group(self.academic_year)
+        year = self.academic_year
+        group = self.child.year_group(year)
         records = list(self.child.vaccination_records.all())  # newest first
         statuses = []
         for programme in programmes:
             mine = [r for r in records if r.programme_id == programme.pk]
-            this_year = [r for r in mine if start <= timezone.localdate(r.performed_at) <= end]
-            counting = this_year if programme.seasonal else mine
-            done = next((r for r in counting if r.administered), None)
+            this_year = [r for r in mine if r.performed_in(year)]
+            done = next((r for r in mine if r.counts_as_vaccinated(year, programme)), None)
             if done:
                 statuses.append(
                     ProgrammeStatus(

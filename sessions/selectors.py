@@ -5,10 +5,9 @@ import datetime
 
 from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from mavis.scoping import get_for_team
-from patients.academic import academic_year_bounds, dates_of_birth_for_year_groups
+from patients.academic import dates_of_birth_for_year_groups
 from patients.models import Child, ParentRelationship, Programme, VaccinationRecord
 from sessions.extensions import could_not_vaccinate
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
@@ -78,25 +77,10 @@ def is_in_session(session, child) -> bool:
     return session_children(session).filter(pk=child.pk).exists()
 
 
-def _in_year_q(session, programme) -> Q:
-    """Flu counts only in the session's academic year: as a timestamp range (no per-row time zone sums)."""
-    if not programme.seasonal:
-        return Q()
-    start, end = academic_year_bounds(session.academic_year)
-    london = timezone.get_default_timezone()
-    return Q(
-        performed_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=london),
-        performed_at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=london),
-    )
-
-
 def vaccinated_records(session, programme):
-    """The same rule as VaccinationRecord.objects.counts_as_vaccinated, for one programme."""
-    return VaccinationRecord.objects.filter(
-        _in_year_q(session, programme),
-        team_id=session.team_id,
-        programme=programme,
-        outcome__in=VaccinationRecord.VACCINATED_OUTCOMES,
+    """Records that make a child vaccinated for the programme in the session's academic year."""
+    return VaccinationRecord.objects.filter(team_id=session.team_id).counts_as_vaccinated(
+        session.academic_year, programme
     )
 
 

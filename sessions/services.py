@@ -256,14 +256,22 @@ def session_dates_set(*, session, dates: list[datetime.date]) -> Session:
     return session
 
 
-def message_date_error(*, session, value: datetime.date | None, field: str) -> str | None:
-    """A hand-set invitation or consent-request date: before the first date, at most 3 months before it."""
-    from sessions.status import date_values
-
+def message_date_frozen_reason(*, session, field: str) -> str | None:
+    """Why the invitation or consent-request date can no longer change: the messages went out."""
     if field == "invitation_date" and selectors.invitation_sent(session):
         return "Invitations have already been sent for this session, so the date cannot be changed"
     if field == "consent_request_date" and selectors.consent_request_sent(session):
         return "Consent requests have already been sent for this session, so the date cannot be changed"
+    return None
+
+
+def message_date_error(*, session, value: datetime.date | None, field: str) -> str | None:
+    """A hand-set invitation or consent-request date: before the first date, at most 3 months before it."""
+    from sessions.status import date_values
+
+    frozen = message_date_frozen_reason(session=session, field=field)
+    if frozen:
+        return frozen
     values = date_values(session)
     if not values:
         return "Add a session date first"

@@ -388,8 +388,7 @@ def edit_message_date(request, session_id, which):
         else:
             messages.success(request, "Date saved")
             return redirect("sessions:edit", session.pk)
-    frozen_error = services.message_date_error(session=session, value=getattr(session, field), field=field)
-    frozen = frozen_error if frozen_error and "already been sent" in frozen_error else None
+    frozen = services.message_date_frozen_reason(session=session, field=field)
     return render(
         request,
         "sessions/edit_message_date.jinja",

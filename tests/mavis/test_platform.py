@@ -1,4 +1,10 @@
+import datetime
+
 import pytest
+import time_machine
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.urls import reverse
 
 from mavis.models import AuditEvent
@@ -55,9 +61,28 @@ def test_security_headers(nurse_client):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_session_expires_after_30_minutes_idle(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_session_expires_after_30_minutes_idle(client, nurse):
+    start = datetime.datetime(2026, 11, 23, 9, tzinfo=datetime.UTC)
+    children = reverse("patients:children")
+
+    def expiry():
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    with time_machine.travel(start, tick=False) as clock:
+        client.post(reverse("mavis:sign_in"), {"username": nurse.username, "password": "correct-horse-battery"})
+        assert expiry() == start + datetime.timedelta(minutes=30)
+        clock.shift(datetime.timedelta(seconds=30))
+        assert client.get(children).status_code == 200
+        assert expiry() == start + datetime.timedelta(minutes=30)  # saved at most once a minute
+        clock.shift(datetime.timedelta(minutes=20))
+        assert client.get(children).status_code == 200
+        assert expiry() == start + datetime.timedelta(minutes=50, seconds=30)
+        clock.shift(datetime.timedelta(minutes=31))
+        # Redis drops its copy of the session in real time; the database's expiry is the record.
+        cache.delete(SessionStore(client.session.session_key).cache_key)
+        response = client.get(children)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mavis:sign_in"))
 
 
 def test_unknown_url_is_nhs_404(nurse_client):

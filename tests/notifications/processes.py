@@ -173,6 +173,8 @@ class AppServer(Process):
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:mavis.gunicorn_config",
             "mavis.wsgi",
             "-b",
             f"127.0.0.1:{self.port}",
@@ -180,8 +182,6 @@ class AppServer(Process):
             str(workers),
             "--threads",
             str(threads),
-            "--worker-class",
-            "gthread",
         ]
         super().__init__(argv, app_env(**env), name="gunicorn")
         self.url = f"http://127.0.0.1:{self.port}"

@@ -58,3 +58,32 @@ def test_nhs_number_check_digit(number, valid):
 )
 def test_uk_mobile(phone, normalised):
     assert normalise_uk_mobile(phone) == normalised
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("programme", "outcome", "performed_at", "counts"),
+    [
+        # Flu counts only within the academic year, in London time (BST on 31 August).
+        ("flu", "vaccinated", datetime.datetime(2026, 8, 31, 22, 59, tzinfo=datetime.UTC), False),  # 23:59 BST
+        ("flu", "vaccinated", datetime.datetime(2026, 8, 31, 23, 0, tzinfo=datetime.UTC), True),  # 1 Sep 00:00
+        ("flu", "vaccinated", datetime.datetime(2027, 8, 31, 22, 59, tzinfo=datetime.UTC), True),
+        ("flu", "vaccinated", datetime.datetime(2027, 8, 31, 23, 0, tzinfo=datetime.UTC), False),
+        ("flu", "already_had", datetime.datetime(2026, 10, 1, 9, tzinfo=datetime.UTC), True),
+        ("flu", "refused", datetime.datetime(2026, 10, 1, 9, tzinfo=datetime.UTC), False),
+        # Other programmes count whenever the dose was given.
+        ("hpv", "vaccinated", datetime.datetime(2024, 3, 1, 9, tzinfo=datetime.UTC), True),
+        ("hpv", "absent", datetime.datetime(2026, 10, 1, 9, tzinfo=datetime.UTC), False),
+    ],
+)
+def test_counts_as_vaccinated_in_2026_is_one_rule_in_sql_and_python(programme, outcome, performed_at, counts):
+    from patients.models import Programme, VaccinationRecord
+    from tests.factories import VaccinationRecordFactory
+
+    details = {} if outcome == "vaccinated" else {"vaccine": "", "batch": "", "method": "", "site": ""}
+    record = VaccinationRecordFactory(
+        programme=Programme.objects.get(code=programme), outcome=outcome, performed_at=performed_at, **details
+    )
+    in_sql = VaccinationRecord.objects.counts_as_vaccinated(2026).filter(pk=record.pk).exists()
+    for_programme = VaccinationRecord.objects.counts_as_vaccinated(2026, record.programme).filter(pk=record.pk).exists()
+    assert (in_sql, for_programme, record.counts_as_vaccinated(2026)) == (counts, counts, counts)
