@@ -117,9 +117,26 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"gunicorn did not answer at {url}")
 
 
+def settle_database(seconds: float = 180) -> None:
+    """Start from a quiet server: fresh statistics, dirty pages written, and no autovacuum still
+    busy with the bulk writes of the seed or of the benchmarks that ran before this one."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(1)
+
+
 def main() -> int:
     setup_django(DATABASE)
     urls = seed()
+    settle_database()
     port = free_port()
     env = {
         **os.environ,

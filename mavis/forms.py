@@ -1,9 +1,28 @@
 import hashlib
+import logging
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+def _throttle(operation, *args, default=None):
+    """Failed sign-ins are counted in Redis. Without Redis, nurses can still sign in (an outage
+    must not stop a clinic; /readiness reports it) and the error is logged."""
+    try:
+        return operation(*args)
+    except RedisError:
+        logger.exception("Sign-in throttling unavailable")
+        return default
+
+
+def _count_failure(key):
+    cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    cache.incr(key)
 
 
 class SignInForm(forms.Form):
@@ -27,15 +46,14 @@ class SignInForm(forms.Form):
         if not username or not password:
             return self.cleaned_data
         key = self._throttle_key(username)
-        if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
+        if _throttle(cache.get, key, 0, default=0) >= settings.LOGIN_FAILURE_LIMIT:
             minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
             raise forms.ValidationError(f"Too many failed attempts to sign in. Wait {minutes} minutes and try again.")
         self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
-            cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-            cache.incr(key)
+            _throttle(_count_failure, key)
             raise forms.ValidationError("Enter a correct username and password.")
-        cache.delete(key)
+        _throttle(cache.delete, key)
         return self.cleaned_data
 
 

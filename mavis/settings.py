@@ -129,7 +129,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 # Sign out after 30 minutes without a request (mavis.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# In PostgreSQL alone, so signed-in nurses keep working if Redis is unavailable.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from mavis import audit
 from patients import hooks
+from patients.dates import parse_date
 from patients.models import Child, Parent, ParentRelationship, School
 from patients.nhs_number import format_nhs_number, is_valid_nhs_number, normalise_nhs_number
 from patients.phone import is_uk_mobile, normalise_phone
@@ -89,7 +90,6 @@ RELATIONSHIPS = {
     "father": ParentRelationship.Type.DAD,
     "guardian": ParentRelationship.Type.GUARDIAN,
 }
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%m-%Y"]
 PHONE_CHARACTERS = re.compile(r"^[0-9+()\-\s.]{6,20}$")
 OLDEST_AGE = 22
 BATCH = 2000
@@ -197,15 +197,6 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return headers, rows
 
 
-def _parse_date(text: str) -> datetime.date | None:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
-        except ValueError:
-            continue
-    return None
-
-
 def parse_row(line: int, values: list[str], columns: dict[str, int], today: datetime.date) -> Row | list[str]:
     """A checked Row, or the reasons the row is bad."""
 
@@ -228,7 +219,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         child[key] = value
     child["preferred_given_name"] = get("preferred_given_name")[:100]
     raw_date = get("date_of_birth")
-    born = _parse_date(raw_date)
+    born = parse_date(raw_date)
     if not raw_date:
         reasons.append("Enter the child’s date of birth")
     elif born is None:

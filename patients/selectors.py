@@ -6,20 +6,8 @@ from django.db.models import Prefetch, QuerySet
 
 from mavis.scoping import get_for_team
 from patients.academic import current_academic_year, dates_of_birth_for_year_groups
+from patients.dates import parse_date
 from patients.models import Child, CohortImport, ParentRelationship, Programme, School, VaccinationRecord
-
-DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %m %Y", "%d.%m.%Y"]
-
-
-def parse_search_date(text: str) -> datetime.date | None:
-    """A date typed into the search box (15/3/2015, 2015-03-15), or None if the text is not one."""
-    text = " ".join((text or "").split())
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
-        except ValueError:
-            continue
-    return None
 
 
 def children_for_team(
@@ -37,7 +25,7 @@ def children_for_team(
     children = Child.objects.for_team(team).select_related("school")
     if not include_archived:
         children = children.active()
-    searched_date = parse_search_date(search)
+    searched_date = parse_date(search)
     if searched_date:
         children = children.filter(date_of_birth=searched_date)
     elif search:

@@ -96,3 +96,17 @@ def test_sign_out_needs_post(nurse_client):
     response = nurse_client.post(reverse("mavis:sign_out"))
     assert response.status_code == 302
     assert nurse_client.get(reverse("patients:children")).status_code == 302
+
+
+def test_nurses_sign_in_and_work_while_redis_is_down(client, nurse, settings):
+    # Nothing listens on port 1: every cache call fails as it would in a Redis outage.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = client.post(reverse("mavis:sign_in"), {"username": nurse.username, "password": "wrong"})
+    assert b"Enter a correct username and password" in response.content
+    response = client.post(reverse("mavis:sign_in"), {"username": nurse.username, "password": "correct-horse-battery"})
+    assert response.status_code == 302
+    assert client.get(reverse("patients:children")).status_code == 200
+    assert client.get(reverse("sessions:list")).status_code == 200
+    assert client.get("/readiness").json()["checks"]["redis"] != "ok"

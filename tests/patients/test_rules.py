@@ -87,3 +87,27 @@ def test_counts_as_vaccinated_in_2026_is_one_rule_in_sql_and_python(programme, o
     in_sql = VaccinationRecord.objects.counts_as_vaccinated(2026).filter(pk=record.pk).exists()
     for_programme = VaccinationRecord.objects.counts_as_vaccinated(2026, record.programme).filter(pk=record.pk).exists()
     assert (in_sql, for_programme, record.counts_as_vaccinated(2026)) == (counts, counts, counts)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("15/03/2015", datetime.date(2015, 3, 15)),
+        ("15/3/2015", datetime.date(2015, 3, 15)),
+        (" 15-03-2015 ", datetime.date(2015, 3, 15)),
+        ("15.03.2015", datetime.date(2015, 3, 15)),
+        ("15  03 2015", datetime.date(2015, 3, 15)),
+        ("2015-03-15", datetime.date(2015, 3, 15)),
+        ("20150315", datetime.date(2015, 3, 15)),
+        ("31/02/2015", None),
+        ("2015-13-01", None),
+        ("03/15/2015", None),  # month first is not read as a date
+        ("smith", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_one_date_parser_for_search_and_cohort_files(text, day):
+    from patients.dates import parse_date
+
+    assert parse_date(text) == day

@@ -42,7 +42,7 @@ def test_unscheduled_and_a_future_date_makes_completed_scheduled_again(team):
     assert status_at(session, when) == Session.Status.SCHEDULED
 
 
-def test_list_filters_agree_across_midnight(nurse_client, team):
+def test_list_filters_agree_across_midnight(nurse_client, nurse, team):
     session = SessionFactory(team=team, academic_year=2025, dates=[DAY])
     link = f">{session.location_name}</a>"
     base = reverse("sessions:list") + "?year=2025&status="
@@ -53,5 +53,6 @@ def test_list_filters_agree_across_midnight(nurse_client, team):
         assert link in nurse_client.get(base + "in_progress").content.decode()
         assert link in nurse_client.get(base + "scheduled").content.decode()
     with time_machine.travel(datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC), tick=False):
+        nurse_client.force_login(nurse)  # a day later: the 30-minute idle session has ended
         assert link in nurse_client.get(base + "completed").content.decode()
         assert link not in nurse_client.get(base + "scheduled").content.decode()
