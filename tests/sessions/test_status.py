@@ -50,9 +50,10 @@ def test_list_filters_agree_across_midnight(nurse_client, nurse, team):
         assert link not in nurse_client.get(base + "in_progress").content.decode()
         assert link in nurse_client.get(base + "scheduled").content.decode()
     with time_machine.travel(datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC), tick=False):
+        nurse_client.force_login(nurse)  # 31 minutes on: the idle session has ended
         assert link in nurse_client.get(base + "in_progress").content.decode()
         assert link in nurse_client.get(base + "scheduled").content.decode()
     with time_machine.travel(datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC), tick=False):
-        nurse_client.force_login(nurse)  # a day later: the 30-minute idle session has ended
+        nurse_client.force_login(nurse)
         assert link in nurse_client.get(base + "completed").content.decode()
         assert link not in nurse_client.get(base + "scheduled").content.decode()
