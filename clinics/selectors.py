@@ -4,7 +4,7 @@ and runs a fixed number of queries whatever the number of children."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 from clinics.eligibility import Eligibility, next_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
@@ -133,25 +133,31 @@ class ChildInvitationState:
 
 
 def child_invitation_state(team, child, today) -> ChildInvitationState:
+    """The child's standing with the current clinic, in one query besides the clinic's own."""
     clinic = current_clinic(team, today)
     if clinic is None:
         return ChildInvitationState(None, None)
-    state = ChildInvitationState(clinic, next_clinic_date(clinic, today))
-    latest = (
-        ClinicInvitation.objects.filter(session=clinic, child=child, kind=ClinicInvitation.Kind.INVITATION)
+    latest_invitation = (
+        ClinicInvitation.objects.filter(session=clinic, child_id=OuterRef("pk"), kind=ClinicInvitation.Kind.INVITATION)
         .order_by("-sent_on")
-        .values_list("sent_on", flat=True)
-        .first()
+        .values("sent_on")[:1]
     )
-    state.invited_on = latest
-    pending = (
-        ClinicInvitationRequest.objects.filter(session=clinic, child=child, processed_at__isnull=True)
-        .values_list("scheduled_for", flat=True)
-        .first()
+    pending_request = (
+        ClinicInvitationRequest.objects.filter(session=clinic, child_id=OuterRef("pk"), processed_at__isnull=True)
+        .order_by("scheduled_for")
+        .values("scheduled_for")[:1]
     )
-    state.scheduled_for = pending
-    state.can_be_contacted = Child.objects.filter(pk=child.pk).can_be_messaged().exists()
-    return state
+    row = (
+        Child.objects.filter(pk=child.pk)
+        .annotate(
+            invited_on=Subquery(latest_invitation),
+            scheduled_for=Subquery(pending_request),
+            can_be_contacted=Exists(Child.objects.filter(pk=OuterRef("pk")).can_be_messaged()),
+        )
+        .values("invited_on", "scheduled_for", "can_be_contacted")
+        .get()
+    )
+    return ChildInvitationState(clinic, next_clinic_date(clinic, today), **row)
 
 
 # --- The clinic's Overview totals -------------------------------------------------------------
