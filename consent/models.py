@@ -171,3 +171,14 @@ class Triage(models.Model):
 
     def __str__(self):
         return f"{self.programme} {self.get_status_display()}"
+
+
+class ConsentFormSubmission(models.Model):
+    """Claims one set of a parent's answers in the transaction that records them: a double click
+    or a second tab records once, and an attempt that fails leaves nothing claimed."""
+
+    key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.key

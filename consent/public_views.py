@@ -8,8 +8,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from consent import forms, presenters, services, tokens
-from consent.models import ConsentResponse
+from consent.models import ConsentFormSubmission, ConsentResponse
 from patients.models import Child, ParentRelationship
 from sessions.models import Session
 
@@ -199,8 +198,6 @@ def _submit(request, link, state):
     # A double click (or two tabs) submits once: the first request claims this set of answers.
     nonce = state.setdefault("nonce", secrets.token_hex(8))
     _save(request, link, state)
-    if not cache.add(f"consent-form-submitted:{link.key}:{nonce}", 1, timeout=3600):
-        return redirect(reverse("consent:parent_form_done", args=[link.token]))
     parent_data = state["parent"]["data"]
     details = services.ParentDetails(
         full_name=parent_data["full_name"],
@@ -214,6 +211,12 @@ def _submit(request, link, state):
     reason = state.get("reason", {}).get("data", {})
     health = state.get("health", {}).get("answers", []) if "health" in _steps(state) else []
     with transaction.atomic():
+        try:
+            with transaction.atomic():
+                # A second request waits here until the first commits (or rolls back).
+                ConsentFormSubmission.objects.create(key=f"{link.key}:{nonce}")
+        except IntegrityError:
+            return redirect(reverse("consent:parent_form_done", args=[link.token]))
         existing = (
             ParentRelationship.objects.select_related("parent")
             .filter(child=link.child, parent__email__iexact=details.email)

@@ -316,3 +316,22 @@ def test_a_double_submit_records_once(client, session):
     store.save()
     assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
     assert ConsentResponse.objects.filter(child=child).count() == 2
+
+
+def test_the_parents_form_records_while_redis_is_down(client, session, settings):
+    # Nothing listens on port 1: every cache call would fail as in a Redis outage.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_flu": "refused", "programme_hpv": "given"})
+    client.post(step_url(token, "health"), HEALTH_NO)
+    client.post(step_url(token, "reason"), {"reason": "personal_choice"})
+    assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
+    assert sorted(ConsentResponse.objects.filter(child=child).values_list("response", flat=True)) == [
+        "given",
+        "refused",
+    ]
