@@ -298,14 +298,20 @@ def test_record_flow_rejects_missing_answers(nurse_client, session):
     assert not ConsentResponse.objects.filter(route="in_person").exists()
 
 
-def test_a_double_submit_records_once(client, session):
-    child = add_child(session)
+def answer_up_to_check(client, session, child):
+    """A parent's answers (flu refused, HPV given) up to the check page; returns the token."""
     token, url = link_for(session, child)
     client.post(url, {"confirm": "yes"})
     client.post(step_url(token, "parent"), PARENT)
     client.post(step_url(token, "consent"), {"programme_flu": "refused", "programme_hpv": "given"})
     client.post(step_url(token, "health"), HEALTH_NO)
     client.post(step_url(token, "reason"), {"reason": "personal_choice"})
+    return token
+
+
+def test_a_double_submit_records_once(client, session):
+    child = add_child(session)
+    token = answer_up_to_check(client, session, child)
     client.get(step_url(token, "check"))
     # Two tabs on the check page: the second submit finds the answers already claimed.
     key = "consent_form:" + hashlib.sha256(token.encode()).hexdigest()[:24]
@@ -324,12 +330,7 @@ def test_the_parents_form_records_while_redis_is_down(client, session, settings)
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     child = add_child(session)
-    token, url = link_for(session, child)
-    client.post(url, {"confirm": "yes"})
-    client.post(step_url(token, "parent"), PARENT)
-    client.post(step_url(token, "consent"), {"programme_flu": "refused", "programme_hpv": "given"})
-    client.post(step_url(token, "health"), HEALTH_NO)
-    client.post(step_url(token, "reason"), {"reason": "personal_choice"})
+    token = answer_up_to_check(client, session, child)
     assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
     assert sorted(ConsentResponse.objects.filter(child=child).values_list("response", flat=True)) == [
         "given",
