@@ -1,20 +1,7 @@
 from django.contrib import admin
 
 from clinics.models import ClinicInvitation, ClinicInvitationRequest, ClinicSweepRun
-from mavis.admin import AuditedAdmin
-
-
-class ReadOnlyAdmin(AuditedAdmin):
-    """Invitations are written only by clinics.services (their messages go with them)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from mavis.admin import ReadOnlyAdmin
 
 
 @admin.register(ClinicInvitation)

@@ -1,13 +1,13 @@
 from django.contrib import admin, messages
 
 from mavis import audit
-from mavis.admin import AuditedAdmin
+from mavis.admin import ReadOnlyAdmin
 from notifications import control, services
 from notifications.models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(AuditedAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """The outbox, read-only. Messages change only through the pipeline and these actions."""
 
     list_display = [
@@ -36,15 +36,6 @@ class MessageAdmin(AuditedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request):
         """The actions write, so they need the model's change permission (superusers have it)."""

@@ -10,27 +10,21 @@ from notifications.models import Message
 
 _TEAM = ("team_name", "team_email", "team_phone")
 
+# An invitation and a booking reminder carry the same details.
+_CLINIC = (
+    "child_name",
+    "child_short_name",
+    "vaccinations",
+    "next_clinic_date",
+    "clinic_dates",
+    "booking_link",
+    *_TEAM,
+    "privacy_notice_url",
+)
+
 REQUIRED: dict[str, tuple[str, ...]] = {
-    Message.Kind.CLINIC_INVITATION: (
-        "child_name",
-        "child_short_name",
-        "vaccinations",
-        "next_clinic_date",
-        "clinic_dates",
-        "booking_link",
-        *_TEAM,
-        "privacy_notice_url",
-    ),
-    Message.Kind.CLINIC_BOOKING_REMINDER: (
-        "child_name",
-        "child_short_name",
-        "vaccinations",
-        "next_clinic_date",
-        "clinic_dates",
-        "booking_link",
-        *_TEAM,
-        "privacy_notice_url",
-    ),
+    Message.Kind.CLINIC_INVITATION: _CLINIC,
+    Message.Kind.CLINIC_BOOKING_REMINDER: _CLINIC,
     Message.Kind.CONSENT_REQUEST: (
         "child_name",
         "consent_link",
