@@ -1,0 +1,50 @@
+"""Pages read as text: no tags or entities shown to the nurse (the HTML alone looked right)."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from sessions.models import ActivityEvent
+from tests.consent.factories import add_child, make_session
+from tests.factories import ParentRelationshipFactory
+from tests.text import assert_no_markup_in_text, visible_text
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_overview_status_and_consent_counts_are_markup_not_text(nurse_client, team):
+    session = make_session(team, codes=("flu",))
+    add_child(session)
+    html = nurse_client.get(reverse("sessions:session", args=[session.pk])).content.decode()
+    text = visible_text(html)
+    assert_no_markup_in_text(text)
+    assert 'class="nhsuk-tag' in html
+    assert f'href="{reverse("consent:tab", args=[session.pk])}?status=no_response">1 child<span' in html
+    assert "1 child with no response" in text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_message_not_delivered_warning_reads_as_a_sentence(nurse_client, team):
+    session = make_session(team, codes=("flu",))
+    child = add_child(session)
+    relationship = ParentRelationshipFactory(child=child)
+    ActivityEvent.objects.create(
+        team=team,
+        child=child,
+        session=session,
+        kind="clinic_invitation_sent",
+        actor="automatic",
+        channel="email",
+        recipient=relationship.parent.email,
+        delivery_status="permanent-failure",
+        created_at=NOW - datetime.timedelta(minutes=5),
+    )
+    html = nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode()
+    text = visible_text(html)
+    assert_no_markup_in_text(text)
+    assert f"Message not delivered The last email to {relationship.parent.email}" in text.replace("Important: ", "")
