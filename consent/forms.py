@@ -79,8 +79,16 @@ class ParentDetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email_required = email_required
         if email_required:
+            # The parent's own form speaks to them ("About you"); the nurse's speaks about them.
             self.fields["email"].required = True
             self.fields["email"].error_messages["required"] = "Enter your email address"
+            self.fields["full_name"].label = "Your full name"
+            self.fields["full_name"].error_messages["required"] = "Enter your full name"
+            self.fields["relationship"].label = "Your relationship to the child"
+            self.fields["parental_responsibility"].label = "Do you have parental responsibility?"
+            self.fields[
+                "parental_responsibility"
+            ].help_text = "You have the legal rights and responsibilities for the child, such as a guardian."
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

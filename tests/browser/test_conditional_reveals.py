@@ -1,0 +1,103 @@
+"""Follow-up questions are revealed by the answer they follow (NHS radios with conditional content).
+
+The NHS script marks a radio aria-expanded, which axe refuses on a radio; static/js/app.mjs
+keeps the reveal and aria-controls without it. Checked with axe and on inner_text at both widths.
+"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from consent import tokens
+from tests.browser_helpers import assert_accessible, sign_in
+from tests.consent.factories import add_child, make_session
+from tests.sessions.factories import SessionFactory, ensure_programmes, member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+START = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+
+
+def parent_form_url(session, child):
+    token = tokens.make_token(child=child, session=session, programmes=session.programmes.all())
+    return reverse("consent:parent_form_step", args=[token, "parent"])
+
+
+def no_aria_expanded(page):
+    assert page.locator("input[type=radio][aria-expanded]").count() == 0
+    assert page.locator("input[type=radio][aria-controls]").count() > 0
+
+
+@time_machine.travel(START, tick=True)
+def test_vaccination_form_reveals_the_half_that_applies(page, live_server, nurse, team):
+    ensure_programmes()
+    session = SessionFactory(team=team, dates=[datetime.date(2026, 11, 23)])
+    child = member(session, given_name="Amara", family_name="Okafor")
+    sign_in(page, live_server, nurse)
+    page.goto(live_server.url + reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]))
+    expect(page.get_by_label("Batch number")).to_be_hidden()
+    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_hidden()
+    assert "Batch number" not in page.inner_text("main")
+    no_aria_expanded(page)
+    assert_accessible(page)
+
+    page.get_by_label("Yes, they got the vaccine").check()
+    expect(page.get_by_label("Batch number")).to_be_visible()
+    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_hidden()
+    no_aria_expanded(page)
+    assert_accessible(page)
+
+    page.get_by_label("No, they did not get it").check()
+    expect(page.get_by_label("Batch number")).to_be_hidden()
+    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_visible()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert "Why did they not get it?" in page.inner_text("main")
+    no_aria_expanded(page)
+    assert_accessible(page)
+
+    # An error on a revealed field comes back revealed.
+    page.get_by_role("button", name="Save outcome").click()
+    expect(page.get_by_text("Choose why they did not get the vaccine").first).to_be_visible()
+    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_visible()
+
+
+@time_machine.travel(START, tick=True)
+def test_parents_form_reveals_other_relationship_and_details(page, live_server, team):
+    session = make_session(team, codes=("hpv",), dates=(14,))
+    child = add_child(session)
+    page.goto(live_server.url + parent_form_url(session, child))
+    if "/parent" not in page.url:  # the form starts with the child's details
+        page.get_by_label("Yes").check()
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="About you")).to_be_visible()
+    text = page.inner_text("main")
+    assert "If you chose Other" not in text and "Only if you chose Other" not in text
+    assert "Do they have parental responsibility?" not in text
+    expect(page.get_by_role("group", name="Do you have parental responsibility?")).to_be_hidden()
+    page.get_by_label("Other", exact=True).check()
+    expect(page.get_by_role("group", name="Do you have parental responsibility?")).to_be_visible()
+    no_aria_expanded(page)
+    assert_accessible(page)
+
+    page.get_by_label("Your full name").fill("Pat Jones")
+    page.get_by_label("Relationship", exact=True).fill("Grandparent")
+    page.get_by_role("group", name="Do you have parental responsibility?").get_by_label("Yes").check()
+    page.get_by_label("Email address").fill("pat@example.com")
+    page.get_by_role("group", name="Get updates by text message").get_by_label("No").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("radio").first.check()  # agree to the vaccination
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Health questions")).to_be_visible()
+    assert page.get_by_label("Give details").count() == 4
+    for box in page.get_by_label("Give details").all():
+        expect(box).to_be_hidden()
+    assert "Give details" not in page.inner_text("main")
+    page.locator("input[type=radio][value=yes]").first.check()
+    expect(page.get_by_label("Give details").first).to_be_visible()
+    assert page.inner_text("main").count("Give details") == 1
+    no_aria_expanded(page)
+    assert_accessible(page)
