@@ -35,6 +35,12 @@ def next_clinic_date(session, today: datetime.date) -> datetime.date | None:
     )
 
 
+def reminder_clinic_date(session, today: datetime.date) -> datetime.date | None:
+    """The clinic date booking reminders are for: the first one after today (a parent cannot book
+    a slot for a clinic already under way)."""
+    return next_clinic_date(session, today + datetime.timedelta(days=1))
+
+
 def upcoming_clinic_dates(session, today: datetime.date) -> list[datetime.date]:
     return list(
         SessionDate.objects.filter(session=session, value__gte=today).order_by("value").values_list("value", flat=True)

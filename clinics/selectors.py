@@ -2,11 +2,11 @@
 and runs a fixed number of queries whatever the number of children."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
-from clinics.eligibility import Eligibility, next_clinic_date  # noqa: F401 - views use next_clinic_date
+from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from notifications.models import Message
 from patients.models import Child, Programme
@@ -88,14 +88,21 @@ class Summary:
     count: int
     cannot_contact: list
     cannot_contact_count: int
+    children: list = field(default_factory=list)  # who will be sent one, by name (the first 100)
+    invited_before: int | None = None  # reminders only: children invited to this clinic at all
 
 
-def _summary(clinic, clinic_date, eligible: Eligibility, unreachable: Eligibility) -> Summary:
-    total_unreachable = unreachable.count()
-    children = list(
-        unreachable.child_ids_queryset().order_by("family_name", "given_name", "pk")[:CANNOT_CONTACT_LIST_LIMIT]
+def _first(eligibility: Eligibility) -> list:
+    return list(
+        eligibility.child_ids_queryset().order_by("family_name", "given_name", "pk")[:CANNOT_CONTACT_LIST_LIMIT]
     )
-    return Summary(clinic, clinic_date, eligible.count(), children, total_unreachable)
+
+
+def _summary(clinic, clinic_date, eligible: Eligibility, unreachable: Eligibility, **extra) -> Summary:
+    count = eligible.count()
+    return Summary(
+        clinic, clinic_date, count, _first(unreachable), unreachable.count(), _first(eligible) if count else [], **extra
+    )
 
 
 def school_invitations_summary(team, school_session, today) -> Summary:
@@ -111,13 +118,14 @@ def school_invitations_summary(team, school_session, today) -> Summary:
 
 
 def reminders_summary(clinic, today) -> Summary:
-    clinic_date = next_clinic_date(clinic, today)
-    if clinic_date is None:
-        return Summary(clinic, None, 0, [], 0)
+    clinic_date = reminder_clinic_date(clinic, today)
     children = reminder_candidates(clinic)
+    invited_before = children.count()
+    if clinic_date is None:
+        return Summary(clinic, None, 0, [], 0, invited_before=invited_before)
     eligible = Eligibility(clinic, clinic_date, children=children)
     unreachable = Eligibility(clinic, clinic_date, children=children, contactable=False)
-    return _summary(clinic, clinic_date, eligible, unreachable)
+    return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before)
 
 
 # --- One child ----------------------------------------------------------------------------------

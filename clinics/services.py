@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clinics import selectors
-from clinics.eligibility import Eligibility, next_clinic_date, upcoming_clinic_dates
+from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date, upcoming_clinic_dates
 from clinics.models import ClinicInvitation, ClinicInvitationRequest, ClinicSweepRun
 from mavis import audit
 from mavis.models import Team
@@ -402,7 +402,7 @@ def clinic_invitations_send_from_school(*, school_session: Session, user, today:
 
 @transaction.atomic
 def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> SendResult:
-    clinic_date = next_clinic_date(clinic, today)
+    clinic_date = reminder_clinic_date(clinic, today)
     if clinic_date is None:
         return SendResult(0, clinic, None)
     rows = _insert(

@@ -13,6 +13,7 @@ from sessions.models import SessionMembership
 from tests.clinics.factories import child as make_child
 from tests.clinics.factories import clinic_session, school_session
 from tests.factories import SchoolFactory, VaccinationRecordFactory
+from tests.text import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +252,56 @@ def test_summary_pages_run_a_fixed_number_of_queries(nurse_client, team, school,
         pupil(team, school, completed)
         pupil(team, school, completed, parent={"email": "", "phone": ""})
     assert queries() == few
+
+
+def test_reminder_summaries_name_the_children_and_explain_when_there_are_none(nurse_client, team, clinic):
+    url = reverse("clinics:send_reminders", args=[clinic.pk])
+    make_child(team, session=clinic, given_name="Never", family_name="Invited")
+    text = visible_text(nurse_client.get(url).content.decode())
+    assert "No child has been invited to this clinic yet" in text
+    assert "Every child invited to this clinic has been vaccinated" not in text
+
+    invited = make_child(team, session=clinic, given_name="Ada", family_name="Reminded")
+    ClinicInvitation.objects.create(
+        team=team,
+        child=invited,
+        session=clinic,
+        clinic_date=datetime.date(2026, 11, 2),
+        kind="invitation",
+        programmes=["flu"],
+        source="automatic",
+        created_at=datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC),
+        sent_at=datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC),
+        sent_on=datetime.date(2026, 10, 12),
+    )
+    text = visible_text(nurse_client.get(url).content.decode())
+    assert "Children whose parents will be sent a reminder" in text and "Ada Reminded" in text
+    assert "Never Invited" not in text
+
+
+def test_no_booking_reminders_for_a_clinic_taking_place_today(nurse_client, team):
+    today_only = clinic_session(team, [TODAY])
+    invited = make_child(team, session=today_only)
+    ClinicInvitation.objects.create(
+        team=team,
+        child=invited,
+        session=today_only,
+        clinic_date=TODAY,
+        kind="invitation",
+        programmes=["flu"],
+        source="automatic",
+        created_at=datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC),
+        sent_at=datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC),
+        sent_on=datetime.date(2026, 11, 2),
+    )
+    url = reverse("clinics:send_reminders", args=[today_only.pk])
+    text = visible_text(nurse_client.get(url).content.decode())
+    assert "Booking reminders are for a clinic date after today" in text
+    nurse_client.post(url)
+    assert not ClinicInvitation.objects.filter(kind="booking_reminder").exists()
+
+
+def test_invitation_summary_names_the_children(nurse_client, team, school, completed, clinic):
+    child = pupil(team, school, completed)
+    text = visible_text(nurse_client.get(reverse("clinics:send_invitations", args=[completed.pk])).content.decode())
+    assert "Children whose parents will be invited" in text and child.full_name in text
