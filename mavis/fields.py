@@ -30,8 +30,9 @@ class DateField(forms.MultiValueField):
 
     widget = DateInputWidget
 
-    def __init__(self, *, required_message="Enter a date", **kwargs):
+    def __init__(self, *, required_message="Enter a date", error_name=None, **kwargs):
         self.required_message = required_message
+        self.error_name = error_name  # what the errors call the date; the label when not given
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(
             fields=fields,
@@ -47,13 +48,15 @@ class DateField(forms.MultiValueField):
             if self.required:
                 raise forms.ValidationError(self.required_message, code="required")
             return None
+        # The NHS pattern says what is wrong, naming the date: "Date of birth must be a real date".
+        name = self.error_name or self.label or "Date"
         day, month, year = (str(part or "").strip() for part in data_list)
         if not (day and month and year):
-            raise forms.ValidationError("Enter a date that includes a day, month and year", code="incomplete")
+            raise forms.ValidationError(f"{name} must include a day, month and year", code="incomplete")
         try:
             value = datetime.date(int(year), int(month), int(day))
         except ValueError:
-            raise forms.ValidationError("Enter a real date", code="invalid") from None
+            raise forms.ValidationError(f"{name} must be a real date", code="invalid") from None
         if value.year < 1900:
-            raise forms.ValidationError("Enter a real date", code="invalid")
+            raise forms.ValidationError(f"{name} must be a real date", code="invalid")
         return value

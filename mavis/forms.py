@@ -26,8 +26,10 @@ def _count_failure(key):
 
 
 class SignInForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150)
-    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(label="Username", max_length=150, error_messages={"required": "Enter your username"})
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput, error_messages={"required": "Enter your password"}
+    )
 
     def __init__(self, request, *args, **kwargs):
         self.request = request

@@ -47,20 +47,11 @@ class SessionProgrammesForm(forms.Form):
     )
 
 
-class SessionDateField(DateField):
-    """A session date: empty, partial or impossible all read "Enter a date" (the spec's wording)."""
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError("Enter a date", code="invalid") from None
-
-
 def session_dates_form_class(count: int):
     """A form with `count` date fields date_0 ... (the dates page adds and removes rows)."""
     fields = {
-        f"date_{index}": SessionDateField(label=f"Session date {index + 1}", required=True) for index in range(count)
+        f"date_{index}": DateField(label=f"Session date {index + 1}", error_name="Session date", required=True)
+        for index in range(count)
     }
     return type("SessionDatesForm", (forms.Form,), fields)
 

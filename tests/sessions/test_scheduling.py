@@ -31,9 +31,9 @@ def stored(session):
 @pytest.mark.parametrize(
     ("dates", "message"),
     [
-        ([("31", "2", "2027")], "Enter a date"),
+        ([("31", "2", "2027")], "Session date must be a real date"),
         ([("", "", "")], "Enter a date"),
-        ([("12", "", "2027")], "Enter a date"),
+        ([("12", "", "2027")], "Session date must include a day, month and year"),
         ([("1", "9", "2027")], "Enter a date in the 2026/27 academic year"),
         ([("31", "8", "2026")], "Enter a date in the 2026/27 academic year"),
         ([("3", "3", "2027"), ("3", "3", "2027")], "This date has already been added"),
