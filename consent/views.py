@@ -1,6 +1,8 @@
 """Staff pages: the session's Consent tab, Send consent request, Record a new consent response,
 withdraw / invalidate a response, and triage."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -47,6 +49,10 @@ class _KnownPage(Page):
         super().__init__(rows, number, paginator)
 
 
+def _tab_key(session):
+    return f"consent_tab:{session.pk}"
+
+
 def tab(request, session_id):
     team = require_team(request)
     today = timezone.localdate()
@@ -87,6 +93,9 @@ def tab(request, session_id):
 
     query = request.GET.copy()
     query.pop("page", None)
+    # Kept so that recording a response brings the nurse back to the list they were working through.
+    kept = {"status": status_filter, "q": search, "page": number if number > 1 else ""}
+    request.session[_tab_key(session)] = urlencode({k: v for k, v in kept.items() if v})
     has_flu = any(p.is_flu for p in programmes)
     filters = [
         {
@@ -431,7 +440,8 @@ def _record_confirm(request, session, child, programmes, state):
         )
     request.session.pop(_record_key(session, child), None)
     messages.success(request, f"Consent recorded for {child.full_name}")
-    return redirect(reverse("consent:tab", args=[session.pk]))
+    kept = request.session.get(_tab_key(session), "")
+    return redirect(reverse("consent:tab", args=[session.pk]) + (f"?{kept}" if kept else ""))
 
 
 # --- Withdraw, invalidate, triage -------------------------------------------------------------------

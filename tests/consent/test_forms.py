@@ -336,3 +336,18 @@ def test_the_parents_form_records_while_redis_is_down(client, session, settings)
         "given",
         "refused",
     ]
+
+
+def test_after_recording_the_nurse_returns_to_the_filter_they_were_on(nurse_client, session):
+    child = add_child(session)
+    nurse_client.get(reverse("consent:tab", args=[session.pk]) + "?status=no_response")
+    nurse_client.post(rec(session, child), {"who": "new"})
+    nurse_client.post(
+        rec(session, child, "parent"),
+        {"full_name": "Gran Smith", "relationship": "mum", "phone": "07700900222", "phone_receive_updates": "no"},
+    )
+    nurse_client.post(rec(session, child, "route"), {"route": "phone"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_flu": "refused", "programme_hpv": "refused"})
+    nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
+    done = nurse_client.post(rec(session, child, "check"))
+    assert done["Location"] == reverse("consent:tab", args=[session.pk]) + "?status=no_response"
