@@ -112,7 +112,8 @@ class CohortImportPresenter:
     def progress_text(self):
         item = self.cohort_import
         if item.status == CohortImport.Status.PENDING:
-            return "Waiting to start"
+            # The tag above already reads "Waiting to start": say what happens next.
+            return "The file is in the queue. Checking will start in a moment."
         if item.total_rows:
             return f"Checked {item.processed_rows:,} of {item.total_rows:,} rows"
         return "Reading the file"

@@ -18,7 +18,8 @@ STATUS_COLOURS = {
 OUTCOME_COLOURS = {"vaccinated": "green", "could_not_vaccinate": "red", "none": "grey"}
 FAILED_DELIVERY = {"temporary-failure", "permanent-failure", "technical-failure", "rejected"}
 DELIVERY_LABELS = {
-    "pending": "Waiting to send",
+    # Queued in the app for Notify: to the nurse it is being sent (Notify's own word, as for created).
+    "pending": "Sending",
     "created": "Sending",
     "sending": "Sending",
     "delivered": "Delivered",
