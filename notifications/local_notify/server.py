@@ -13,7 +13,6 @@ accepting, permanent failures) and shows a page of what a parent would have rece
 """
 
 import datetime
-import html
 import json
 import logging
 import queue
@@ -23,6 +22,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
@@ -424,28 +424,76 @@ class LocalNotify:
                 logger.warning("Callback for %s not accepted by %s", notification_id, url)
 
     # --- the page a person reads ---------------------------------------------------------
-    def page(self) -> str:
+    def page(self, to: str = "") -> str:
+        """What a parent would have received, newest first; `to` keeps one recipient's messages."""
         with self._lock:
             items = [dict(self.notifications[i]) for i in reversed(self._order[-500:])]
-        rows = []
+            total = len(self.notifications)
+        to = to.strip()
+        shown = []
         for n in items:
-            recipient = html.escape(n["email_address"] or n["phone_number"])
-            kind = "Email" if n["type"] == "email" else "Text message"
-            subject = f"<h3>{html.escape(n['subject'])}</h3>" if n["subject"] else ""
-            body = html.escape(n["body"]).replace("\n", "<br>")
-            rows.append(
-                f'<article><p class="meta">{kind} to <strong>{recipient}</strong> · {html.escape(n["created_at"])} · '
-                f"status: <strong>{html.escape(n['status'])}</strong> · reference {html.escape(n['reference'] or '')}</p>"
-                f"{subject}<div>{body}</div></article>"
+            recipient = n["email_address"] or n["phone_number"]
+            if to and to.lower().replace(" ", "") not in recipient.lower().replace(" ", ""):
+                continue
+            shown.append(
+                {
+                    "kind": "Email" if n["type"] == "email" else "Text message",
+                    "recipient": recipient,
+                    "when": _london(n["created_at"]),
+                    "status": n["status"],
+                    "reference": n["reference"] or "",
+                    "subject": n["subject"],
+                    "lines": [_with_links(line) for line in n["body"].split("\n") if line.strip()],
+                }
             )
-        listing = "\n".join(rows) or "<p>Nothing has been sent yet.</p>"
-        return f"""<!doctype html>
-<html lang="en-GB"><head><meta charset="utf-8"><title>Local GOV.UK Notify – messages sent</title>
-<style>body{{font-family:Arial,sans-serif;max-width:48rem;margin:2rem auto;color:#212b32}}
-article{{border:1px solid #d8dde0;padding:1rem;margin:1rem 0;background:#fff}}.meta{{color:#4c6272;font-size:.9rem}}</style>
-</head><body><main><h1>Local GOV.UK Notify</h1>
-<p>{len(self.notifications)} messages received (newest first, last 500 shown). Nothing here leaves this machine.</p>
-{listing}</main></body></html>"""
+        return _page_template().render(items=shown, total=total, to=to)
+
+
+URL_RE = re.compile(r"https?://[^\s<>\"')]+")
+
+
+def _with_links(line: str) -> list[dict]:
+    """A line of the message as text and URL parts, so the page can make each URL a link."""
+    parts, at = [], 0
+    for match in URL_RE.finditer(line):
+        url = match.group(0).rstrip(".,;:")
+        if match.start() > at:
+            parts.append({"text": line[at : match.start()], "url": None})
+        parts.append({"text": url, "url": url})
+        at = match.start() + len(url)
+    if at < len(line):
+        parts.append({"text": line[at:], "url": None})
+    return parts
+
+
+def _london(iso: str) -> str:
+    """Notify's UTC timestamp as a London time, as a person in the team reads it."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    local = value.astimezone(ZoneInfo("Europe/London"))
+    return f"{local.day} {local:%B %Y} at {local:%H:%M:%S}"
+
+
+_TEMPLATE = None
+
+
+def _page_template():
+    # Jinja2 with autoescaping (the app's template engine): markup from a template, never joined strings.
+    global _TEMPLATE  # noqa: PLW0603 - built once, on first use
+    if _TEMPLATE is None:
+        import jinja2
+
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        _TEMPLATE = env.get_template("page.jinja")
+    return _TEMPLATE
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -480,7 +528,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         try:
             if url.path in ("/", ""):
-                data = self.app.page().encode()
+                query = {key: values[0] for key, values in parse_qs(url.query).items()}
+                data = self.app.page(to=query.get("to", "")).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
