@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
 from consent.models import ConsentResponse, Triage
+from mavis import downloads
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
 from patients.models import Child
@@ -49,6 +50,25 @@ class _KnownPage(Page):
         super().__init__(rows, number, paginator)
 
 
+def _tab_csv(session, children, programmes, status_filter):
+    """The Consent tab's list with its filter, every page, one column per programme."""
+    everyone = selectors.consent_tab_page(children, programmes, session.academic_year, status_filter, limit=None)
+    by_id = Child.objects.in_bulk(everyone.child_ids)
+
+    def rows():
+        for pk in everyone.child_ids:
+            child = ChildPresenter(by_id[pk])
+            statuses = everyone.statuses[pk]
+            yield [child.full_name, child.nhs_number_display, child.date_of_birth.isoformat()] + [
+                presenters.status_tag(statuses[p.code])["text"] if statuses[p.code] else "Not eligible"
+                for p in programmes
+            ]
+
+    header = ["Name", "NHS number", "Date of birth"] + [f"{p.name} consent" for p in programmes]
+    suffix = f"-{status_filter}" if status_filter else ""
+    return downloads.csv_response(f"consent-{session.pk}{suffix}.csv", header, rows())
+
+
 def _tab_key(session):
     return f"consent_tab:{session.pk}"
 
@@ -67,6 +87,8 @@ def tab(request, session_id):
     children = session_selectors.session_children(session)
     if search:
         children = children.search(search)
+    if downloads.wants_csv(request):
+        return _tab_csv(session, children, programmes, status_filter)
     number = _page_number(request.GET.get("page"))
     result = selectors.consent_tab_page(
         children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
@@ -114,6 +136,7 @@ def tab(request, session_id):
         {
             "rows": rows,
             "page": page,
+            "csv_query": downloads.csv_query(request),
             "filters": filters,
             "all_count": counts["all"],
             "all_href": "?" + ("q=" + search if search else ""),

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from mavis import downloads
 from mavis.middleware import require_team
 from patients import selectors, services
 from patients.cohort import HEADERS
@@ -27,6 +28,13 @@ def children(request):
         year_group=filters.get("year_group"),
         include_archived=filters.get("archived", False),
     )
+    if downloads.wants_csv(request):
+        rows = (
+            [c.full_name, c.nhs_number_display, c.date_of_birth.isoformat(), c.year_group_display, c.school_display]
+            for c in (ChildPresenter(child) for child in queryset.iterator(chunk_size=500))
+        )
+        header = ["Name", "NHS number", "Date of birth", "Year group", "School"]
+        return downloads.csv_response("children.csv", header, rows)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -34,6 +42,7 @@ def children(request):
         request,
         "patients/children.jinja",
         {
+            "csv_query": downloads.csv_query(request),
             "form": form,
             "page": page,
             "children": [ChildPresenter(child) for child in page.object_list],

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from mavis import downloads
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
@@ -177,10 +178,22 @@ def register(request, session_id):
     queryset = (
         selectors.session_children(session).search(filters.get("q", "")).order_by("family_name", "given_name", "pk")
     )
+    if downloads.wants_csv(request):
+        everyone = list(queryset)
+        attendance = selectors.attendance_today(session, [c.pk for c in everyone], today)
+        labels = dict(Attendance.Status.choices)
+        rows = (
+            [c.full_name, c.nhs_number_display, c.date_of_birth.isoformat(), c.year_group_display]
+            + [labels.get(attendance.get(c.pk, ""), "Not registered yet")]
+            for c in (ChildPresenter(child, today) for child in everyone)
+        )
+        header = ["Name", "NHS number", "Date of birth", "Year group", f"Attendance on {today.isoformat()}"]
+        return downloads.csv_response(f"register-{session.pk}-{today.isoformat()}.csv", header, rows)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     page_children = list(page.object_list)
     attendance = selectors.attendance_today(session, [c.pk for c in page_children], today)
     context = _session_context(request, session, today, "sessions:register")
+    context["csv_query"] = downloads.csv_query(request)
     context.update(
         {
             "form": form,

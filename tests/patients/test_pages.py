@@ -23,7 +23,7 @@ CHILDREN = reverse("patients:children")
 
 def names(response):
     """The given names in the Children table, in order."""
-    return re.findall(r'<a href="/children/\d+">[^<,]+, ([^<]+)</a>', response.content.decode())
+    return re.findall(r'<a (?:class="nhsuk-link" )?href="/children/\d+">[^<,]+, ([^<]+)</a>', response.content.decode())
 
 
 @pytest.fixture
