@@ -10,6 +10,7 @@ from patients.models import CohortImport
 from sessions.models import ActivityEvent
 from tests.consent.factories import add_child, make_session
 from tests.factories import ParentRelationshipFactory
+from tests.sessions.factories import SessionFactory, member
 from tests.text import assert_no_markup_in_text, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,13 @@ def test_a_queued_import_says_waiting_to_start_once(nurse_client, team):
     text = visible_text(nurse_client.get(reverse("patients:cohort_import", args=[item.pk])).content.decode())
     assert text.count("Waiting to start") == 1
     assert "Checking will start in a moment" in text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_child_record_lists_session_dates_not_a_range(nurse_client, team):
+    dates = [datetime.date(2027, 1, 5), datetime.date(2027, 2, 2), datetime.date(2027, 3, 3)]
+    session = SessionFactory(team=team, dates=dates)
+    child = member(session)
+    text = visible_text(nurse_client.get(reverse("patients:child", args=[child.pk])).content.decode())
+    assert "5 January 2027 to" not in text
+    assert "dates: 5 January 2027, 2 February 2027 and 3 March 2027" in text
