@@ -285,10 +285,16 @@ def edit(request, session_id):
     team = require_team(request)
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
+    invitation_frozen = session.is_community_clinic and selectors.invitation_sent(session)
+    first = min((d.value for d in session.dates.all()), default=None)
     context = {
         "session": SessionPresenter(session, today),
-        "invitation_frozen": session.is_community_clinic and selectors.invitation_sent(session),
+        "invitation_frozen": invitation_frozen,
         "consent_request_frozen": not session.is_community_clinic and selectors.consent_request_sent(session),
+        # An earlier clinic date added after the invitations went out: say why the date looks wrong.
+        "first_date_before_invitations": first
+        if invitation_frozen and session.invitation_date and first and first <= session.invitation_date
+        else None,
     }
     return render(request, "sessions/edit.jinja", context)
 

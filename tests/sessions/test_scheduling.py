@@ -10,6 +10,7 @@ from django.urls import reverse
 from sessions import services
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate
 from tests.sessions.factories import SessionFactory, clinic, member
+from tests.text import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,19 @@ def test_programmes_can_be_changed_and_need_one(nurse_client, team):
     assert nurse_client.post(url, {"programmes": ["hpv", "flu"]}).status_code == 302
     assert sorted(session.programmes.values_list("code", flat=True)) == ["flu", "hpv"]
     assert Session.objects.get(pk=session.pk).programmes.count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_earlier_clinic_date_after_invitations_is_explained(nurse_client, team):
+    session = clinic(team, dates=[datetime.date(2027, 1, 20)])
+    session.invitation_date = datetime.date(2026, 12, 30)
+    session.save()
+    child = member(session)
+    ActivityEvent.objects.create(
+        team=team, child=child, session=session, kind=ActivityEvent.Kind.CLINIC_INVITATION_SENT, actor="automatic"
+    )
+    post_dates(nurse_client, session, ("20", "1", "2027"), ("16", "12", "2026"))
+    text = visible_text(nurse_client.get(reverse("sessions:edit", args=[session.pk])).content.decode())
+    assert "because that clinic date was added after the invitations were sent" in text
+    assert "Wednesday 16 December 2026" in text and "Wednesday 30 December 2026" in text
+    assert "Send booking reminders" in text
