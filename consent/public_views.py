@@ -246,7 +246,12 @@ def _submit(request, link, state):
         )
     needs_review = any(a["answer"] == "yes" for a in health)
     request.session.pop(link.key, None)
-    request.session[link.key + ":done"] = {"review": needs_review, "email": details.email}
+    request.session[link.key + ":done"] = {
+        "review": needs_review,
+        "email": details.email,
+        # What was agreed, so the done page can say it back to the parent.
+        "answers": [[p.name, presenters.answer_label(p, answers[p.code])] for p in link.programmes],
+    }
     return redirect(reverse("consent:parent_form_done", args=[link.token]))
 
 
@@ -260,4 +265,5 @@ def parent_form_done(request, token):
     done = request.session.get(link.key + ":done")
     if not done:
         return redirect(_url(link, "start"))
-    return render(request, "consent/parent/done.jinja", {"child": link.child, "team": link.team, **done})
+    context = {"child": link.child, "team": link.team, "session": link.session, "answers": [], **done}
+    return render(request, "consent/parent/done.jinja", context)

@@ -16,6 +16,7 @@ from patients.models import Child, Parent
 from sessions.models import SessionDate
 from tests.consent.factories import add_child, make_session, record
 from tests.factories import UserFactory
+from tests.text import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -351,3 +352,32 @@ def test_after_recording_the_nurse_returns_to_the_filter_they_were_on(nurse_clie
     nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
     done = nurse_client.post(rec(session, child, "check"))
     assert done["Location"] == reverse("consent:tab", args=[session.pk]) + "?status=no_response"
+
+
+def test_parents_form_speaks_as_the_parents_service_and_explains_the_vaccines(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    html = client.get(url).content.decode()
+    text = visible_text(html)
+    assert "Manage vaccinations in schools" not in text
+    assert "<title>Give or refuse consent for vaccinations – Give or refuse consent for vaccinations</title>" in html
+    assert 'href="https://www.nhs.uk/vaccinations/hpv-vaccine/"' in html
+    assert "human papillomavirus" in text and "Read about the children’s flu vaccine on the NHS website" in text
+    # A community clinic: where and when it is, and how to book.
+    assert "Booking a clinic appointment" in text
+    assert session.team.phone in text
+    first = session.dates.order_by("value").first().value
+    assert f"{first.day} {first:%B %Y}" in text
+
+    client.post(url, {"confirm": "yes"})
+    about_you = visible_text(client.get(step_url(token, "parent")).content.decode())
+    assert "Do you have parental responsibility?" in about_you and "Do they have" not in about_you
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_flu": "given_nasal_or_injection", "programme_hpv": "refused"})
+    client.post(step_url(token, "health"), HEALTH_NO)
+    client.post(step_url(token, "reason"), {"reason": "personal_choice"})
+    done = client.post(step_url(token, "check"))
+    html = client.get(done["Location"]).content.decode()
+    text = visible_text(html)
+    assert "What you told us" in text and html.count("nhsuk-summary-list__key") == 2
+    assert "Booking a clinic appointment" in text
