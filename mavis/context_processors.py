@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 # The header links, by URL name so the platform imports no app above it, each with the other
@@ -17,4 +18,4 @@ def service(request):
             continue
         current = request.path.startswith((href, *also))
         items.append({"text": text, "href": href, "current": current})
-    return {"main_navigation": items}
+    return {"main_navigation": items, "session_timeout_seconds": settings.SESSION_COOKIE_AGE}

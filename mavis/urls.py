@@ -7,6 +7,7 @@ platform = [
     path("", views.home, name="home"),
     path("sign-in", views.sign_in, name="sign_in"),
     path("sign-out", views.sign_out, name="sign_out"),
+    path("keep-alive", views.keep_alive, name="keep_alive"),
     path("team", views.choose_team, name="choose_team"),
 ]
 

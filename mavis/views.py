@@ -1,7 +1,9 @@
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +13,10 @@ from django.views.decorators.http import require_POST
 from mavis import audit, health
 from mavis.forms import ChooseTeamForm, SignInForm
 from mavis.middleware import CurrentTeamMiddleware
+
+# Outlives the session (a browser-session cookie): signed out while it is still set means the
+# 30 idle minutes ran out, and Sign in says so instead of appearing with no explanation.
+SIGNED_IN_COOKIE = "mavis_signed_in"
 
 
 @login_not_required
@@ -24,17 +30,32 @@ def sign_in(request):
         with audit.acting_as(form.user):
             audit.record("user.signed_in", form.user)
         next_url = request.POST.get("next") or request.GET.get("next")
-        if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-            return redirect(next_url)
-        return redirect("mavis:home")
-    return render(request, "mavis/sign_in.jinja", {"form": form, "next": request.GET.get("next", "")})
+        if not (next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())):
+            next_url = reverse("mavis:home")
+        response = redirect(next_url)
+        response.set_cookie(SIGNED_IN_COOKIE, "1", httponly=True, samesite="Lax", secure=request.is_secure())
+        return response
+    timed_out = request.method == "GET" and request.COOKIES.get(SIGNED_IN_COOKIE) == "1"
+    context = {"form": form, "next": request.GET.get("next", ""), "timed_out": timed_out}
+    response = render(request, "mavis/sign_in.jinja", context)
+    response.delete_cookie(SIGNED_IN_COOKIE, samesite="Lax")
+    return response
 
 
 @require_POST
 def sign_out(request):
     logout(request)
     messages.info(request, "You have signed out.")
-    return redirect("mavis:sign_in")
+    response = redirect("mavis:sign_in")
+    response.delete_cookie(SIGNED_IN_COOKIE, samesite="Lax")
+    return response
+
+
+@require_POST
+def keep_alive(request):
+    """Pinged by the page while the user types or presses Stay signed in: moves the idle timeout on."""
+    request.session["active_at"] = int(time.time())
+    return HttpResponse(status=204)
 
 
 def home(request):
