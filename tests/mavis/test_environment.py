@@ -46,9 +46,13 @@ def env_reads(tree: ast.AST) -> set[str]:
             )
             if (via_environ or via_os) and _constant(node.args[0]):
                 names.add(_constant(node.args[0]))
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-            if ast.unparse(node.value) == "os.environ" and _constant(node.slice):
-                names.add(_constant(node.slice))
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and ast.unparse(node.value) == "os.environ"
+            and _constant(node.slice)
+        ):
+            names.add(_constant(node.slice))
     return names
 
 
@@ -113,7 +117,9 @@ def test_a_copied_env_example_keeps_every_development_default(load_settings):
 
 
 def test_an_empty_value_counts_as_unset_and_a_real_one_wins(load_settings):
-    loaded = load_settings("NOTIFY_CALLBACK_TOKEN=from-dotenv\nLOG_LEVEL=DEBUG\n", NOTIFY_CALLBACK_TOKEN="", LOG_LEVEL="")
+    loaded = load_settings(
+        "NOTIFY_CALLBACK_TOKEN=from-dotenv\nLOG_LEVEL=DEBUG\n", NOTIFY_CALLBACK_TOKEN="", LOG_LEVEL=""
+    )
     assert loaded["NOTIFY_CALLBACK_TOKEN"] == "from-dotenv"  # an empty environment value does not hide .env
     assert loaded["LOG_LEVEL"] == "DEBUG"
     loaded = load_settings("NOTIFY_CALLBACK_TOKEN=from-dotenv\n", NOTIFY_CALLBACK_TOKEN="from-environment")
@@ -147,4 +153,3 @@ def test_only_the_test_environment_hashes_passwords_with_md5(load_settings):
     )
     assert production["PASSWORD_HASHERS"][0].endswith(".Argon2PasswordHasher")
     assert not any("MD5" in hasher for hasher in production["PASSWORD_HASHERS"])
-
