@@ -29,6 +29,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
 
 
+REDIS_URL_GIVEN = settings.REDIS_URL  # before the worker's own database is chosen (tests/test_parallel.py)
+
+
 def _redis_database_per_worker():
     """Each pytest-xdist worker gets its own Redis database, as pytest-django gives it its own
     PostgreSQL database: cache.clear() empties a whole Redis database, and the Notify pause and
