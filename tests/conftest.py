@@ -12,10 +12,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 
-# scripts/test.sh runs the tests in two parts (docs/decisions/0005-one-command-setup.md): these
-# markers send a test to the serial part; every other test runs in parallel (pytest-xdist).
-SERIAL_MARKERS = ("browser", "integration", "serial")
-# Tests that use these fixtures get the marker even if their module forgets it.
+# scripts/test.sh runs the tests in two parts (docs/decisions/0005-one-command-setup.md): tests
+# marked serial run one at a time after the others, which run in parallel (pytest-xdist, a
+# PostgreSQL and a Redis database per worker), browser and integration tests included. Tests
+# that use these fixtures get the browser or integration marker even if their module forgets it.
 BROWSER_FIXTURES = {"page", "browser", "context", "new_context"}
 INTEGRATION_FIXTURES = {"live_server", "celery_worker"}
 
