@@ -1,5 +1,6 @@
 """Load a realistic demo team. Idempotent: running it again changes nothing."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -46,4 +47,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"demo data: {name}")
                 step(team=team, stdout=self.stdout, children=children)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000 as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Sign in at {settings.MAVIS_BASE_URL} as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD} "
+            "(README.md, First steps)"
+        )
