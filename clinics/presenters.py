@@ -59,10 +59,18 @@ def reminded_message(count: int) -> str:
     return f"Booking reminders sent to the parents of {children_words(count)}"
 
 
-def invite_child_message(result) -> tuple[int, str]:
+def invite_child_message(result, today=None) -> tuple[int, str]:
     if result.clinic is None:
         return messages.ERROR, "There is no community clinic with a date today or later. Schedule a clinic date first."
     added = "Added to the community clinic. " if result.added else ""
+    if today is not None and today in {d.value for d in result.clinic.dates.all()}:
+        # A walk-in on a clinic day: what matters now is that the child is on today's list.
+        added = "The child is on today’s list for the community clinic. "
+        if result.scheduled_for:
+            return (
+                messages.SUCCESS,
+                f"{added}An invitation for later clinic dates will be sent on {date_words(result.scheduled_for)}",
+            )
     if result.cannot_be_contacted:
         return messages.WARNING, f"{added}No invitation can be sent: {REASON_IN_SENTENCE}"
     if result.not_needed:

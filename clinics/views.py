@@ -67,7 +67,7 @@ def invite_child(request, child_id):
     child = child_for_team(team, child_id)
     today = timezone.localdate()
     result = services.clinic_invitation_request(child=child, user=request.user, today=today)
-    level, text = presenters.invite_child_message(result)
+    level, text = presenters.invite_child_message(result, today)
     messages.add_message(request, level, text)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -163,6 +163,15 @@ def test_invite_child_when_the_clinic_is_today_puts_them_on_todays_list(nurse_cl
     assert f"{child.family_name.upper()}, {child.given_name}" in children
 
 
+def test_a_walk_in_on_a_clinic_day_is_told_they_are_on_todays_list(nurse_client, team, school):
+    clinic_session(team, [TODAY, CLINIC_DAY])
+    child = make_child(team, school=school)
+    response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
+    text = visible_text(response.content.decode())
+    assert "The child is on today’s list for the community clinic" in text
+    assert "An invitation for later clinic dates will be sent on Tuesday 24 November 2026" in text
+
+
 def test_invite_child_without_clinic_or_contact(nurse_client, team, school):
     child = make_child(team, school=school, parent={"email": "", "phone": ""})
     response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
