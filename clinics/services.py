@@ -469,3 +469,19 @@ def clinic_invitation_request(*, child: Child, user, today: datetime.date) -> Ch
         audit.record("clinic_invitation.requested", request, team=child.team, scheduled_for=scheduled_for.isoformat())
     result.scheduled_for = request.scheduled_for
     return result
+
+
+@transaction.atomic
+def clinic_invitation_request_cancel(*, child: Child, user, today: datetime.date) -> bool:
+    """Cancels the child's invitation that has not gone out yet (the child stays in the clinic)."""
+    clinic = selectors.current_clinic(child.team, today)
+    if clinic is None:
+        return False
+    pending = ClinicInvitationRequest.objects.filter(child=child, session=clinic, processed_at=None).first()
+    if pending is None:
+        return False
+    audit.record(
+        "clinic_invitation.cancelled", pending, team=child.team, scheduled_for=pending.scheduled_for.isoformat()
+    )
+    pending.delete()
+    return True

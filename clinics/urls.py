@@ -8,4 +8,5 @@ urlpatterns = [
     path("sessions/<int:session_id>/send-invitations", views.send_invitations, name="send_invitations"),
     path("sessions/<int:session_id>/send-reminders", views.send_reminders, name="send_reminders"),
     path("children/<int:child_id>/invite", views.invite_child, name="invite_child"),
+    path("children/<int:child_id>/invite/cancel", views.cancel_invitation, name="cancel_invitation"),
 ]

@@ -73,3 +73,18 @@ def invite_child(request, child_id):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("patients:child", args=[child.pk])
     return redirect(back)
+
+
+@require_POST
+def cancel_invitation(request, child_id):
+    """**Cancel invitation**: the invitation asked for with Invite to community clinic, before it goes."""
+    team = require_team(request)
+    child = child_for_team(team, child_id)
+    if services.clinic_invitation_request_cancel(child=child, user=request.user, today=timezone.localdate()):
+        messages.success(request, f"Invitation cancelled for {child.full_name}")
+    else:
+        messages.info(request, f"There was no invitation waiting to be sent for {child.full_name}")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("patients:child", args=[child.pk])
+    return redirect(back)

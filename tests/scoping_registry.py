@@ -150,6 +150,7 @@ def _clinic_child(team):
 object_url("clinics:send_invitations")(_completed_school_session_with_clinic_ahead)
 object_url("clinics:send_reminders")(_clinic_with_date_ahead)
 object_url("clinics:invite_child")(_clinic_child)
+object_url("clinics:cancel_invitation")(_clinic_child)
 
 
 # Notifications ----------------------------------------------------------------------------

@@ -163,6 +163,20 @@ def test_invite_child_when_the_clinic_is_today_puts_them_on_todays_list(nurse_cl
     assert f"{child.family_name.upper()}, {child.given_name}" in children
 
 
+def test_a_pending_invitation_can_be_cancelled(nurse_client, team, school, clinic):
+    child = make_child(team, school=school)
+    record_url = reverse("patients:child", args=[child.pk])
+    nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), {"next": record_url})
+    assert "Cancel invitation" in nurse_client.get(record_url).content.decode()
+    response = nurse_client.post(
+        reverse("clinics:cancel_invitation", args=[child.pk]), {"next": record_url}, follow=True
+    )
+    text = visible_text(response.content.decode())
+    assert f"Invitation cancelled for {child.full_name}" in text
+    assert "Cancel invitation" not in text and "Invite to community clinic" in text
+    assert not ClinicInvitationRequest.objects.exists()
+
+
 def test_a_walk_in_on_a_clinic_day_is_told_they_are_on_todays_list(nurse_client, team, school):
     clinic_session(team, [TODAY, CLINIC_DAY])
     child = make_child(team, school=school)
