@@ -127,6 +127,9 @@ def seed():
             )
     ConsentResponse.objects.bulk_create(responses, batch_size=5000)
     VaccinationRecord.objects.bulk_create(records, batch_size=5000)
+    from patients.statuses import vaccination_statuses_refresh_many
+
+    vaccination_statuses_refresh_many(records)  # what the recording service does per record
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -85,15 +85,5 @@ def child_actions(request, *, session, child, **_):
     )
 
 
-def ready_to_vaccinate_filter(children, *, session, programme, **_):
-    """Consent given and safe to vaccinate; children vaccinated in this session stay listed with their outcome."""
-    from django.db.models import Exists, OuterRef
-
-    from patients.models import VaccinationRecord
-
-    done_here = VaccinationRecord.objects.filter(child=OuterRef("pk"), programme=programme, session_id=session.pk)
-    return children.filter(selectors.ready_to_vaccinate_q(session.academic_year, programme) | Exists(done_here))
-
-
 def tab_href(session) -> str:
     return reverse("consent:tab", args=[session.pk])

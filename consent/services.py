@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from consent import tokens
 from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
+from consent.statuses import consent_status_refresh
 from mavis import audit
 from notifications.services import FamilyMessage, family_messages_enqueue
 from patients.models import Child, Parent, ParentRelationship
@@ -162,6 +163,7 @@ def consent_response_record(
                 recorded_by=recorded_by,
             )
             responses.append(response)
+            consent_status_refresh(child_id=child.pk, programme=answer.programme, academic_year=session.academic_year)
             via = ConsentResponse.Route(route).label.lower()
             _event(
                 team=team,
@@ -229,6 +231,12 @@ def _send_confirmation(*, team, child, session, parent, answers, needs_triage, s
     )
 
 
+def _refresh(response: ConsentResponse) -> None:
+    consent_status_refresh(
+        child_id=response.child_id, programme=response.programme, academic_year=response.academic_year
+    )
+
+
 def consent_response_withdraw(*, response: ConsentResponse, reason: str, by, session=None) -> ConsentResponse:
     """The respondent takes back their consent; kept, with who and why."""
     if not reason.strip():
@@ -241,6 +249,7 @@ def consent_response_withdraw(*, response: ConsentResponse, reason: str, by, ses
         response.withdrawn_by = by
         response.withdrawn_reason = reason.strip()
         response.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        _refresh(response)
         _event(
             team=response.team,
             child=response.child,
@@ -266,6 +275,7 @@ def consent_response_invalidate(*, response: ConsentResponse, reason: str, by, s
         response.invalidated_by = by
         response.invalidated_reason = reason.strip()
         response.save(update_fields=["invalidated_at", "invalidated_by", "invalidated_reason"])
+        _refresh(response)
         _event(
             team=response.team,
             child=response.child,
@@ -294,6 +304,7 @@ def triage_record(
             notes=notes,
             performed_by=performed_by,
         )
+        consent_status_refresh(child_id=child.pk, programme=programme, academic_year=session.academic_year)
         _event(
             team=team,
             child=child,

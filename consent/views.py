@@ -3,7 +3,7 @@ withdraw / invalidate a response, and triage."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -32,21 +32,6 @@ def _session_context(session, today, current_tab: str) -> dict:
     return {"session": SessionPresenter(session, today), "tabs": tabs, "today": today}
 
 
-def _page_number(value) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
-
-
-class _KnownPage(Page):
-    """One page whose rows and total were fetched together (consent_tab_page)."""
-
-    def __init__(self, rows, number, total, per_page):
-        paginator = Paginator(range(total), per_page)  # only counts; never reads the rows
-        super().__init__(rows, number, paginator)
-
-
 def tab(request, session_id):
     team = require_team(request)
     today = timezone.localdate()
@@ -61,27 +46,18 @@ def tab(request, session_id):
     children = session_selectors.session_children(session)
     if search:
         children = children.search(search)
-    number = _page_number(request.GET.get("page"))
-    result = selectors.consent_tab_page(
-        children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
-    )
-    counts = result.counts
-    total = counts[status_filter or "all"]
-    last = max(1, -(-total // PAGE_SIZE))
-    if number > last:  # past the end: show the last page
-        number = last
-        result = selectors.consent_tab_page(
-            children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-    by_id = Child.objects.in_bulk(result.child_ids)
-    page = _KnownPage([by_id[pk] for pk in result.child_ids if pk in by_id], number, total, PAGE_SIZE)
+    counts = selectors.consent_status_counts(children, programmes, year)
+    listed = selectors.consent_tab_children(children, programmes, year, status_filter)
+    paginator = Paginator(listed, PAGE_SIZE)
+    paginator.count = counts[status_filter or "all"]  # already counted, by the same filters
+    page = paginator.get_page(request.GET.get("page"))
 
     rows = []
     for child in page.object_list:
         statuses = [
             {"programme": p, "tag": presenters.status_tag(status)}
             for p in programmes
-            if (status := result.statuses[child.pk][p.code]) is not None
+            if (status := getattr(child, f"consent_{p.code}")) is not None
         ]
         rows.append({"child": child, "statuses": statuses})
 

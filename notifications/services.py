@@ -47,15 +47,15 @@ class FamilyMessage:
     sms_needs_opt_in: bool = False  # True: text only parents who chose "Get updates by text message"
 
 
-def _recipients(item: FamilyMessage, parents_by_child):
-    parents = item.parents if item.parents is not None else parents_by_child.get(item.child.pk, [])
-    for parent in parents:
-        if parent.email:
+def _recipients(item: FamilyMessage, parents_by_child, channels):
+    """`channels`: {parent id: parent annotated by Parent.objects.with_channels()}: the one rule
+    of who can receive email and texts (patients.statuses), the same the counts use."""
+    parent_ids = [p.pk for p in item.parents] if item.parents is not None else parents_by_child.get(item.child.pk, [])
+    for parent in (channels[pk] for pk in parent_ids):
+        if parent.can_receive_email:
             yield parent, Message.Channel.EMAIL, parent.email
-        mobile = normalise_uk_mobile(parent.phone)
-        texts_allowed = parent.contact_method in (Parent.ContactMethod.ANY, Parent.ContactMethod.TEXT)
-        if item.sms and mobile and texts_allowed and (parent.phone_receive_updates or not item.sms_needs_opt_in):
-            yield parent, Message.Channel.SMS, mobile
+        if item.sms and parent.can_receive_texts and (parent.phone_receive_updates or not item.sms_needs_opt_in):
+            yield parent, Message.Channel.SMS, normalise_uk_mobile(parent.phone)
 
 
 def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent_by=None) -> list[Message]:
@@ -70,8 +70,13 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     need_parents = [item.child.pk for item in items if item.parents is None]
     parents_by_child: dict[int, list] = {}
     if need_parents:
-        for relationship in ParentRelationship.objects.filter(child_id__in=need_parents).select_related("parent"):
-            parents_by_child.setdefault(relationship.child_id, []).append(relationship.parent)
+        for child_id, parent_id in ParentRelationship.objects.filter(child_id__in=need_parents).values_list(
+            "child_id", "parent_id"
+        ):
+            parents_by_child.setdefault(child_id, []).append(parent_id)
+    parent_ids = {pk for ids in parents_by_child.values() for pk in ids}
+    parent_ids |= {p.pk for item in items if item.parents is not None for p in item.parents}
+    channels = Parent.objects.with_channels().in_bulk(parent_ids) if parent_ids else {}
 
     actor = audit.current_actor()
     actor_name = sent_by.display_name if sent_by else ("automatic" if actor.user is None else actor.user.display_name)
@@ -79,7 +84,7 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     templates = {channel: template_id(team, kind, channel) for channel in Message.Channel.values}
     messages, events = [], []
     for item in items:
-        for parent, channel, recipient in _recipients(item, parents_by_child):
+        for parent, channel, recipient in _recipients(item, parents_by_child, channels):
             message = Message(
                 team=team,
                 kind=kind,

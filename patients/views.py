@@ -10,6 +10,7 @@ from patients.cohort import HEADERS
 from patients.extensions import child_record_actions, child_record_sections, parent_card_extras
 from patients.forms import ChildSearchForm, CohortUploadForm
 from patients.presenters import ChildPresenter, CohortImportPresenter
+from patients.statuses import child_statuses
 
 PAGE_SIZE = 50
 
@@ -46,9 +47,11 @@ def child_record(request, child_id):
     team = require_team(request)
     child = selectors.child_for_team(team, child_id)
     presenter = ChildPresenter(child)
+    programmes = selectors.programmes()
+    statuses = child_statuses(child, programmes, presenter.academic_year)
     context = {
         "child": presenter,
-        "programme_statuses": presenter.programme_statuses(selectors.programmes()),
+        "programme_statuses": presenter.programme_statuses(programmes, statuses),
         "sections": child_record_sections.render(request, child=child),
         "actions": child_record_actions.render(request, child=child),
         "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent, child=child),

@@ -5,8 +5,9 @@ import itertools
 from django.utils import timezone
 
 from mavis.jinja2 import date_long, date_short
+from patients.presenters import COLOURS
 from sessions.models import ActivityEvent, Session
-from sessions.selectors import OUTCOME_LABELS
+from sessions.selectors import NO_OUTCOME, OUTCOME_LABELS
 from sessions.status import date_values, session_status
 
 STATUS_COLOURS = {
@@ -15,7 +16,7 @@ STATUS_COLOURS = {
     Session.Status.IN_PROGRESS: "green",
     Session.Status.COMPLETED: "white",
 }
-OUTCOME_COLOURS = {"vaccinated": "green", "could_not_vaccinate": "red", "none": "grey"}
+OUTCOME_COLOURS = COLOURS  # one set of tag colours for the vaccination status
 FAILED_DELIVERY = {"temporary-failure", "permanent-failure", "technical-failure", "rejected"}
 DELIVERY_LABELS = {
     "pending": "Waiting to send",
@@ -94,7 +95,7 @@ class SessionPresenter:
 
 
 def outcome_label(value: str) -> str:
-    return OUTCOME_LABELS.get(value, OUTCOME_LABELS["none"])
+    return OUTCOME_LABELS.get(value, OUTCOME_LABELS[NO_OUTCOME])
 
 
 def delivery_label(status: str) -> str:

@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +16,13 @@ from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
+from patients.models import VaccinationRecord
 from patients.presenters import ChildPresenter
+from patients.statuses import with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
     child_in_session_sections,
-    ready_to_vaccinate,
     session_actions,
     session_overview_panels,
     session_tabs,
@@ -37,6 +39,7 @@ from sessions.forms import (
 )
 from sessions.models import Attendance, Session
 from sessions.presenters import OUTCOME_COLOURS, SessionPresenter, events_by_day, outcome_label, parent_delivery
+from sessions.selectors import NO_OUTCOME
 from sessions.status import date_values, is_session_day
 
 PAGE_SIZE = 50
@@ -137,7 +140,12 @@ def children(request, session_id):
     rows = [
         {
             "child": ChildPresenter(child, today),
-            "outcomes": [(p.name, getattr(child, f"outcome_{p.code}")) for p in programmes],
+            # Only the programmes that apply to the child (None: not in their year group).
+            "outcomes": [
+                (p.name, outcome)
+                for p in programmes
+                if (outcome := getattr(child, f"vaccination_{p.code}")) is not None
+            ],
         }
         for child in page.object_list
     ]
@@ -208,8 +216,12 @@ def record(request, session_id):
     programme = next((p for p in programmes if p.code == code), programmes[0] if programmes else None)
     children_qs = selectors.attending_children(session, today)
     if programme is not None:
-        children_qs = ready_to_vaccinate.apply(children_qs, session=session, programme=programme)
-        children_qs = children_qs.annotate(outcome=selectors.outcome_expression(session, programme))
+        # The safety gate, and children who had an outcome recorded here stay listed with it.
+        done_here = VaccinationRecord.objects.filter(child=OuterRef("pk"), programme=programme, session_id=session.pk)
+        children_qs = with_statuses(children_qs, [programme], session.academic_year)
+        children_qs = children_qs.filter(
+            Q(**{f"ready_to_vaccinate_{programme.code}": True}) | Q(Exists(done_here))
+        ).annotate(outcome=F(f"vaccination_{programme.code}"))
     children_qs = children_qs.search(request.GET.get("q", "")).order_by("family_name", "given_name", "pk")
     page = Paginator(children_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = _session_context(request, session, today, "sessions:record")
@@ -219,7 +231,8 @@ def record(request, session_id):
             "programmes": programmes,
             "page": page,
             "rows": [
-                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", "none")} for c in page.object_list
+                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", NO_OUTCOME)}
+                for c in page.object_list
             ],
             "query_string": _query_without_page(request),
             "search": request.GET.get("q", ""),

@@ -70,7 +70,7 @@ def test_summary_count_equals_number_sent(nurse_client, nurse, team, school, com
     assert "3 children were not vaccinated at this school and have not already been invited to a clinic" in page
     assert "Thursday 10 December 2026" in page
     assert unreachable.full_name in page
-    assert "No email address or UK mobile number for any parent" in page
+    assert "No parent can receive email or text messages" in page
 
     response = nurse_client.post(url, follow=True)
     assert "Clinic invitations sent to the parents of 3 children" in response.content.decode()
@@ -169,7 +169,7 @@ def test_invite_child_without_clinic_or_contact(nurse_client, team, school):
     clinic_session(team, [CLINIC_DAY])
     response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
     assert (
-        "Added to the community clinic. No invitation can be sent: no email address or UK mobile number for any parent"
+        "Added to the community clinic. No invitation can be sent: no parent can receive email or text messages"
         in response.content.decode()
     )
     assert not ClinicInvitationRequest.objects.exists()

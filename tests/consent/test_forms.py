@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from consent import tokens
 from consent.models import ConsentResponse, Triage
-from consent.selectors import annotate_consent_status
 from notifications.models import Message
-from patients.models import Child, Parent
+from patients.models import Parent
+from patients.statuses import child_statuses
 from sessions.models import SessionDate
 from tests.consent.factories import add_child, make_session, record
 from tests.factories import UserFactory
@@ -27,10 +27,7 @@ def session(team):
 
 def status(session, child, code):
     programmes = list(session.programmes.all())
-    return getattr(
-        annotate_consent_status(Child.objects.filter(pk=child.pk), programmes, session.academic_year).get(),
-        f"consent_{code}",
-    )
+    return child_statuses(child, programmes, session.academic_year)[code]["consent"]
 
 
 def link_for(session, child):
