@@ -44,6 +44,14 @@ class Message(models.Model):
         # Ours: Notify refused it (400), or we could not send it (not a UK mobile).
         REJECTED = "rejected", "Not sent"
 
+    # The statuses that mean the message did not reach the family (declared once).
+    FAILED_STATUSES = (
+        Status.PERMANENT_FAILURE,
+        Status.TEMPORARY_FAILURE,
+        Status.TECHNICAL_FAILURE,
+        Status.REJECTED,
+    )
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=40, choices=Kind.choices)
