@@ -92,19 +92,17 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
 
 def outcome_counts(session) -> dict:
     """{"total": n, "programmes": {code: {outcome: count}}}: per programme, the children it
-    applies to by vaccination status, in one query."""
-    aggregates = {"total": Count("pk")}
+    applies to by vaccination status. One pass, grouped by each child's combination of statuses."""
     programmes = list(session.programmes.all())
-    for p in programmes:
-        for outcome in OUTCOME_LABELS:
-            aggregates[f"{p.code}__{outcome}"] = Count("pk", filter=Q(**{f"vaccination_{p.code}": outcome}))
-    row = with_outcomes(session_children(session), session).aggregate(**aggregates)
-    return {
-        "total": row["total"],
-        "programmes": {
-            p.code: {outcome: row[f"{p.code}__{outcome}"] for outcome in OUTCOME_LABELS} for p in programmes
-        },
-    }
+    counts = {"total": 0, "programmes": {p.code: dict.fromkeys(OUTCOME_LABELS, 0) for p in programmes}}
+    names = [f"vaccination_{p.code}" for p in programmes]
+    groups = with_outcomes(session_children(session), session).values(*names) if names else session_children(session)
+    for row in groups.values(*names).annotate(n=Count("pk")).order_by():
+        counts["total"] += row["n"]
+        for p in programmes:
+            if row[f"vaccination_{p.code}"] is not None:
+                counts["programmes"][p.code][row[f"vaccination_{p.code}"]] += row["n"]
+    return counts
 
 
 def academic_years_for_team(team):
