@@ -39,7 +39,7 @@ def invite_child_action(request, *, child, session=None, **_):
     if child.team_id != getattr(request.team, "pk", None):
         return None
     today = timezone.localdate()
-    state = selectors.child_invitation_state(request.team, child, today)
+    state = selectors.child_invitation_state(request.team, child, today, session=session)
     context = {
         "child": child,
         "state": state,

@@ -22,8 +22,13 @@ def _sessions():
     )
 
 
-def current_clinic(team, today: datetime.date) -> Session | None:
-    """The team's Community clinic session with a date today or later (the earliest year first)."""
+def current_clinic(team, today: datetime.date, loaded: Session | None = None) -> Session | None:
+    """The team's Community clinic session with a date today or later (the earliest year first).
+    `loaded`: a session the page already has; reused (not loaded again) when it is that clinic."""
+    clinics = Session.objects.for_team(team).community_clinics().scheduled(today).order_by("academic_year")
+    if loaded is not None and loaded.is_community_clinic:
+        pk = clinics.values_list("pk", flat=True).first()
+        return loaded if pk == loaded.pk else (_sessions().get(pk=pk) if pk else None)
     return _sessions().for_team(team).community_clinics().scheduled(today).order_by("academic_year").first()
 
 
@@ -125,9 +130,9 @@ class ChildInvitationState:
     can_be_contacted: bool = True
 
 
-def child_invitation_state(team, child, today) -> ChildInvitationState:
+def child_invitation_state(team, child, today, session=None) -> ChildInvitationState:
     """The child's standing with the current clinic, in one query besides the clinic's own."""
-    clinic = current_clinic(team, today)
+    clinic = current_clinic(team, today, loaded=session)
     if clinic is None:
         return ChildInvitationState(None, None)
     latest_invitation = (

@@ -80,10 +80,12 @@ class ChildConsent:
     triages: list
 
 
-def child_consent(team, child, programmes, academic_year: int) -> list[ChildConsent]:
-    """Status, responses (newest first, including withdrawn and invalidated) and triage per programme."""
+def child_consent(team, child, programmes, academic_year: int, statuses=None) -> list[ChildConsent]:
+    """Status, responses (newest first, including withdrawn and invalidated) and triage per programme.
+    `statuses`: patients.statuses.child_statuses already loaded by the page, if any."""
     programmes = list(programmes)
-    statuses = child_statuses(child, programmes, academic_year)
+    if statuses is None:
+        statuses = child_statuses(child, programmes, academic_year)
     responses = list(
         ConsentResponse.objects.for_team(team)
         .filter(child=child, academic_year=academic_year, programme__in=programmes)

@@ -17,6 +17,7 @@ from consent import tokens
 from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
 from consent.statuses import consent_status_refresh
 from mavis import audit
+from mavis.dates import date_short
 from notifications.services import FamilyMessage, family_messages_enqueue
 from patients.models import Child, Parent, ParentRelationship
 from patients.phone import normalise_phone
@@ -376,4 +377,4 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
 
 def _closing_text(session) -> str:
     closes = tokens.consent_window_closes(session)
-    return f"{closes.day} {closes:%B %Y}" if closes else ""
+    return date_short(closes)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
 from consent.models import ConsentResponse, Triage
+from mavis.dates import date_short
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
 from patients.models import Child
@@ -131,7 +132,7 @@ def request_send(request, session_id, child_id):
     except services.ConsentError as error:
         messages.error(request, str(error))
         return redirect(back)
-    messages.success(request, f"Consent request sent on {consent_request.sent_at:%-d %B %Y} for {child.full_name}")
+    messages.success(request, f"Consent request sent on {date_short(consent_request.sent_at)} for {child.full_name}")
     return redirect(back)
 
 

@@ -37,13 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Notify's statuses that we record; anything else it reports counts as "sending".
 NOTIFY_STATUSES = {"created", "sending", "delivered", "permanent-failure", "temporary-failure", "technical-failure"}
-FINAL_STATUSES = {
-    Message.Status.DELIVERED,
-    Message.Status.PERMANENT_FAILURE,
-    Message.Status.TEMPORARY_FAILURE,
-    Message.Status.TECHNICAL_FAILURE,
-    Message.Status.REJECTED,
-}
+FINAL_STATUSES = {Message.Status.DELIVERED, *Message.FAILED_STATUSES}
 # Forward-only: a status is written only over a lower rank.
 RANK_SQL = "CASE {col} WHEN 'pending' THEN 0 WHEN 'created' THEN 1 WHEN 'sending' THEN 2 ELSE 3 END"
 NOT_UK_MOBILE = "Phone number is not a UK mobile"

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from mavis.dates import date_short
 from patients.academic import current_academic_year, year_group_label
 from patients.models import CohortImport, ProgrammeStatus
 from patients.nhs_number import format_nhs_number
@@ -81,7 +80,7 @@ class ChildPresenter:
             detail = ""
             if vaccination == Vaccination.VACCINATED:
                 done = next((r for r in records if r.programme_id == programme.pk and r.administered), None)
-                detail = f"{timezone.localtime(done.performed_at):%-d %B %Y}" if done else ""
+                detail = date_short(done.performed_at) if done else ""
             rows.append(ProgrammeStatusRow(programme, Vaccination(vaccination).label, COLOURS[vaccination], detail))
         return rows
 

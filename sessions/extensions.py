@@ -38,7 +38,8 @@ session_tabs = TabRegistry()
 session_overview_panels = Slot("session.overview.panels")
 # Overview: action links/buttons allowed now (request, session=..., today=...).
 session_actions = Slot("session.actions")
-# Child-in-session page: buttons (request, session=..., child=...).
+# Child-in-session page: buttons (request, session=..., child=..., statuses=...); `statuses` is
+# patients.statuses.child_statuses for the session's programmes, loaded once by the page.
 child_in_session_actions = Slot("child_in_session.actions")
-# Child-in-session page: sections such as consent and triage per programme (request, session=..., child=...).
+# Child-in-session page: sections such as consent and triage per programme (same arguments).
 child_in_session_sections = Slot("child_in_session.sections")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from mavis.jinja2 import date_long, date_short
 from patients.presenters import COLOURS
-from sessions.models import ActivityEvent, Session
+from sessions.models import FAILED_DELIVERY, ActivityEvent, DeliveryStatus, Session
 from sessions.selectors import NO_OUTCOME, OUTCOME_LABELS
 from sessions.status import date_values, session_status
 
@@ -17,17 +17,6 @@ STATUS_COLOURS = {
     Session.Status.COMPLETED: "white",
 }
 OUTCOME_COLOURS = COLOURS  # one set of tag colours for the vaccination status
-FAILED_DELIVERY = {"temporary-failure", "permanent-failure", "technical-failure", "rejected"}
-DELIVERY_LABELS = {
-    "pending": "Waiting to send",
-    "created": "Sending",
-    "sending": "Sending",
-    "delivered": "Delivered",
-    "temporary-failure": "Failed (temporary)",
-    "permanent-failure": "Failed (permanent)",
-    "technical-failure": "Failed (technical)",
-    "rejected": "Not sent",
-}
 
 
 def academic_year_label(year: int) -> str:
@@ -99,7 +88,7 @@ def outcome_label(value: str) -> str:
 
 
 def delivery_label(status: str) -> str:
-    return DELIVERY_LABELS.get(status, status.replace("-", " ").capitalize() if status else "")
+    return DeliveryStatus(status).label if status in DeliveryStatus.values else status
 
 
 class EventPresenter:

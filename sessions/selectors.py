@@ -10,7 +10,6 @@ from mavis.scoping import get_for_team
 from patients.models import Child, Programme, ProgrammeStatus, VaccinationRecord
 from patients.statuses import (
     any_status_q,
-    child_statuses,
     programme_applies_q,
     relationships_with_channels,
     with_statuses,
@@ -71,12 +70,6 @@ def with_outcomes(children, session, fields=("vaccination",)):
     """Adds `vaccination_<programme code>` (patients.statuses: vaccinated / could_not_vaccinate /
     none_yet, or None when the programme does not apply to the child)."""
     return with_statuses(children, list(session.programmes.all()), session.academic_year, fields=fields)
-
-
-def child_outcomes(session, child) -> dict[str, str]:
-    """{programme code: vaccination status} for the programmes that apply to the child."""
-    statuses = child_statuses(child, list(session.programmes.all()), session.academic_year)
-    return {code: row["vaccination"] for code, row in statuses.items() if row is not None}
 
 
 def session_children_page_queryset(session, *, search: str = "", programme: str = "", outcome: str = ""):
@@ -231,7 +224,9 @@ def dates_with_records(session) -> set[datetime.date]:
     """Session dates on which anything was recorded (attendance, vaccination, consent on the day, a note)."""
     from django.db.models.functions import TruncDate
 
-    values = set(date_values_all(session))
+    from sessions.status import date_values
+
+    values = set(date_values(session))
     if not values:
         return set()
     recorded = set(Attendance.objects.filter(session=session, date__in=values).values_list("date", flat=True))
@@ -256,9 +251,3 @@ def dates_with_records(session) -> set[datetime.date]:
         .values_list("day", flat=True)
     )
     return recorded & values
-
-
-def date_values_all(session) -> list[datetime.date]:
-    from sessions.status import date_values
-
-    return date_values(session)

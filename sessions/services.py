@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit
+from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord
 from patients.statuses import programme_status_lock, vaccination_statuses_refresh, with_statuses
@@ -220,16 +221,14 @@ def session_dates_errors(*, session, dates: list[datetime.date]) -> list[tuple[i
                 (
                     index,
                     f"Enter a date in the {session.academic_year}/{(session.academic_year + 1) % 100:02d} academic year "
-                    f"(between {start.day} {start:%B %Y} and {end.day} {end:%B %Y})",
+                    f"(between {date_short(start)} and {date_short(end)})",
                 )
             )
         elif value in seen:
             errors.append((index, "This date has already been added"))
         seen.add(value)
     for locked in sorted(selectors.dates_with_records(session) - set(dates)):
-        errors.append(
-            (None, f"You cannot remove or change {locked.day} {locked:%B %Y}: something was recorded on that date")
-        )
+        errors.append((None, f"You cannot remove or change {date_short(locked)}: something was recorded on that date"))
     return errors
 
 
@@ -280,9 +279,9 @@ def message_date_error(*, session, value: datetime.date | None, field: str) -> s
     if value is None:
         return "Enter a date"
     if value >= first:
-        return f"Enter a date before the first session date ({first.day} {first:%B %Y})"
+        return f"Enter a date before the first session date ({date_short(first)})"
     if value < months_before(first, 3):
-        return f"Enter a date no more than 3 months before the first session date ({first.day} {first:%B %Y})"
+        return f"Enter a date no more than 3 months before the first session date ({date_short(first)})"
     return None
 
 

@@ -18,7 +18,7 @@ from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
 from patients.models import VaccinationRecord
 from patients.presenters import ChildPresenter
-from patients.statuses import with_statuses
+from patients.statuses import child_statuses, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
@@ -443,9 +443,12 @@ def child(request, session_id, child_id):
     ]
     outcomes = []
     records = list(child.vaccination_records.all())
-    # The Children tab's rule (selectors), so this page and the tab always agree.
-    outcome_by_code = selectors.child_outcomes(session, child)
+    # The statuses of patients.statuses, loaded once: the outcomes here and the consent section.
+    statuses = child_statuses(child, list(session.programmes.all()), session.academic_year)
+    outcome_by_code = {code: row["vaccination"] for code, row in statuses.items() if row is not None}
     for programme in session.programmes.all():
+        if programme.code not in outcome_by_code:
+            continue  # not for the child's year group
         value = outcome_by_code[programme.code]
         outcomes.append(
             {
@@ -461,8 +464,8 @@ def child(request, session_id, child_id):
     context["attendance_today"] = attendance
     context["session_day"] = is_session_day(session, today)
     context["in_session"] = selectors.is_in_session(session, child)
-    context["sections"] = child_in_session_sections.render(request, session=session, child=child)
-    context["actions"] = child_in_session_actions.render(request, session=session, child=child)
+    context["sections"] = child_in_session_sections.render(request, session=session, child=child, statuses=statuses)
+    context["actions"] = child_in_session_actions.render(request, session=session, child=child, statuses=statuses)
     return render(request, "sessions/child.jinja", context)
 
 

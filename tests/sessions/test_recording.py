@@ -150,7 +150,7 @@ def test_child_page_shows_latest_delivery_and_warns_on_failure(nurse_client, tea
             created_at=NOW - datetime.timedelta(minutes=minutes),
         )
     html = nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode()
-    assert "Message not delivered" in html and "Failed (permanent)" in html
+    assert "Message not delivered" in html and "Permanent failure" in html
 
 
 @time_machine.travel(NOW, tick=False)
