@@ -130,6 +130,9 @@ def seed():
     from patients.statuses import vaccination_statuses_refresh_many
 
     vaccination_statuses_refresh_many(records)  # what the recording service does per record
+    from consent.statuses import programme_statuses_rebuild
+
+    programme_statuses_rebuild(team=team)  # the responses were bulk-created: what the services would write
     from django.db import connection
 
     with connection.cursor() as cursor:
