@@ -105,21 +105,18 @@ def with_statuses(children, programmes, academic_year: int, fields=FIELDS):
     return children.annotate(**annotations)
 
 
-def any_status_q(programmes, field: str, values) -> Q:
-    """On a queryset from with_statuses: any applicable programme's `field` is one of `values`."""
+def any_status_q(programmes, field: str, values, academic_year: int) -> Q:
+    """On a queryset from with_statuses: any programme that applies has its `field` in `values`.
+    Written on the joined columns (not the annotations) so PostgreSQL can estimate it and walk
+    the name index for a page instead of sorting every match."""
+    values = list(values)
     query = Q(pk__in=[])
     for p in programmes:
-        query |= Q(**{f"{field}_{p.code}__in": list(values)})
-    return query
-
-
-def all_vaccinated_q(programmes) -> Q:
-    """On a queryset from with_statuses: vaccinated for every programme that applies (at least one)."""
-    query = any_status_q(programmes, "vaccination", [ProgrammeStatus.Vaccination.VACCINATED])
-    for p in programmes:
-        query &= Q(**{f"vaccination_{p.code}__isnull": True}) | Q(
-            **{f"vaccination_{p.code}": ProgrammeStatus.Vaccination.VACCINATED}
-        )
+        relation = f"status_{p.code}"
+        matches = Q(**{f"{relation}__{field}__in": values})
+        if DEFAULTS[field] in values:  # no row: nothing recorded, the default status
+            matches |= Q(**{f"{relation}__isnull": True})
+        query |= programme_applies_q(p, academic_year) & matches
     return query
 
 
