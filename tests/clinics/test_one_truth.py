@@ -358,7 +358,7 @@ def test_every_count_equals_the_children_listed_and_what_is_sent(db):
     run_state_machine_as_test(
         OneTruth,
         settings=settings(
-            max_examples=3,
+            max_examples=2,
             stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
