@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
-from consent.models import ConsentResponse, Triage
+from consent.models import ConsentResponse, ParentDetailsChange, Triage
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
 from patients.models import Child
@@ -482,6 +482,28 @@ def withdraw(request, session_id, child_id, response_id):
 
 def invalidate(request, session_id, child_id, response_id):
     return _response_action(request, session_id, child_id, response_id, "invalidate")
+
+
+@require_POST
+def details_change(request, session_id, child_id, change_id, action):
+    """Accept or dismiss details a parent typed on the online form."""
+    if action not in ("accept", "dismiss"):
+        raise Http404
+    team = require_team(request)
+    session = session_selectors.session_for_team(team, session_id)
+    child = _child(session, child_id)
+    change = get_for_team(ParentDetailsChange.objects.select_related("parent"), team, pk=change_id)
+    if change.child_id != child.pk:
+        raise Http404
+    back = reverse("sessions:child", args=[session.pk, child.pk])
+    try:
+        services.parent_details_change_resolve(change=change, accept=action == "accept", by=request.user)
+    except services.ConsentError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    done = "saved" if action == "accept" else "dismissed"
+    messages.success(request, f"Details from {change.full_name} {done}")
+    return redirect(back)
 
 
 def triage(request, session_id, child_id, programme_code):

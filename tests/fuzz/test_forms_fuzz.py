@@ -170,7 +170,8 @@ def test_sign_in_form(client, nurse):
 
 def test_parents_consent_form_first_step(client, world):
     clinic, child = world["clinic"], world["child"]
-    token = make_token(child=child, session=clinic, programmes=list(clinic.programmes.all()))
+    parent = child.relationships.get().parent
+    token = make_token(child=child, session=clinic, programmes=list(clinic.programmes.all()), parent=parent)
     url = reverse("consent:parent_form", args=[token])
     response = client.get(url)
     assert response.status_code in (200, 302)
