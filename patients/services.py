@@ -238,12 +238,14 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
         # Checking each row needs no database: its progress is saved (and seen) as it goes.
         checked = cohort.check_file(cohort_import.content, progress=progress)
     except cohort.FileError as error:
-        cohort_import.status = CohortImport.Status.INVALID
-        cohort_import.errors = [{"line": 1, "reason": str(error)}]
-        cohort_import.completed_at = timezone.now()
-        cohort_import.save(update_fields=["status", "errors", "completed_at"])
-        audit.record("cohort_import.rejected", cohort_import, team=cohort_import.team, reason=str(error))
+        _reject(cohort_import, str(error))
         return cohort_import
+    except Exception:
+        # A fault in the checks: say so rather than show "Checking rows" for ever.
+        CohortImport.objects.filter(pk=cohort_import.pk).update(
+            status=CohortImport.Status.FAILED, completed_at=timezone.now()
+        )
+        raise
     CohortImport.objects.filter(pk=cohort_import.pk).update(status=CohortImport.Status.IMPORTING)
     try:
         with transaction.atomic():
@@ -258,6 +260,14 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
         )
         raise
     return cohort_import
+
+
+def _reject(cohort_import: CohortImport, reason: str) -> None:
+    cohort_import.status = CohortImport.Status.INVALID
+    cohort_import.errors = [{"line": 1, "reason": reason}]
+    cohort_import.completed_at = timezone.now()
+    cohort_import.save(update_fields=["status", "errors", "completed_at"])
+    audit.record("cohort_import.rejected", cohort_import, team=cohort_import.team, reason=reason)
 
 
 def _save_result(cohort_import: CohortImport, result) -> None:
