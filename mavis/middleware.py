@@ -1,8 +1,24 @@
 import time
 
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 
 from mavis import audit
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every page Django answers: signed-in pages and the parents'
+    form show personal data that no browser or proxy cache may keep. Static files are served
+    (and cached) by WhiteNoise before this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response
 
 
 class CurrentTeamMiddleware:
