@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
@@ -32,9 +33,13 @@ def _session_context(session, today, current_tab: str) -> dict:
     return {"session": SessionPresenter(session, today), "tabs": tabs, "today": today}
 
 
+# Beyond any real list: a larger number (say 40 digits) would overflow the SQL offset.
+MAX_PAGE = 100_000
+
+
 def _page_number(value) -> int:
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), MAX_PAGE)
     except (TypeError, ValueError):
         return 1
 
@@ -94,7 +99,7 @@ def tab(request, session_id):
             "label": label,
             "sub": sub,
             "count": counts[key],
-            "href": "?status=" + key + ("&q=" + search if search else ""),
+            "href": "?" + urlencode({"status": key, **({"q": search} if search else {})}),
             "current": key == status_filter,
         }
         for key, label, sub in presenters.TAB_FILTERS
@@ -107,7 +112,7 @@ def tab(request, session_id):
             "page": page,
             "filters": filters,
             "all_count": counts["all"],
-            "all_href": "?" + ("q=" + search if search else ""),
+            "all_href": "?" + (urlencode({"q": search}) if search else ""),
             "status_filter": status_filter,
             "status_label": next((f["label"] for f in filters if f["current"]), ""),
             "search": search,

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mavis.middleware.CurrentTeamMiddleware",
+    "mavis.middleware.RejectNulBytesMiddleware",
     "mavis.middleware.AuditActorMiddleware",
 ]
 

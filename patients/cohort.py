@@ -175,8 +175,17 @@ def _header_map(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
+def refuse_nul(content: str) -> None:
+    """A NUL byte (a binary file, or a spreadsheet saved oddly) cannot be stored or read."""
+    index = content.find("\x00")
+    if index >= 0:
+        line = content.count("\n", 0, index) + 1
+        raise FileError(f"Line {line} contains a NUL character: save the file again as a CSV (UTF-8)")
+
+
 def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the non-blank data rows with their line numbers (the header is line 1)."""
+    refuse_nul(content)
     content = content.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(content))
     try:

@@ -43,3 +43,63 @@ def test_a_superscript_digit_ends_the_import_with_an_error_not_checking_for_ever
     item.refresh_from_db()
     assert item.status == CohortImport.Status.INVALID
     assert "is not a valid 10-digit NHS number" in item.errors[0]["reason"]
+
+
+# NUL bytes, absurd numbers, query strings -----------------------------------------------------
+
+
+@pytest.fixture
+def session(team):
+    from tests.consent.factories import add_child, make_session
+
+    session = make_session(team, codes=("flu",))
+    add_child(session, given_name="Ann", family_name="Smith & Sons")
+    return session
+
+
+def test_a_nul_byte_in_any_parameter_is_a_400(nurse_client, session):
+    from django.urls import reverse
+
+    for url in (
+        reverse("consent:tab", args=[session.pk]),
+        reverse("sessions:record", args=[session.pk]),
+        reverse("patients:children"),
+    ):
+        response = nurse_client.get(url, {"q": "Smi\x00th"})
+        assert response.status_code == 400, url
+        assert "There is a problem with the request" in response.content.decode()
+        assert nurse_client.get(url, {"page\x00": "1"}).status_code == 400
+    # And in a form: refused before any write.
+    post = nurse_client.post(reverse("sessions:edit_dates", args=[session.pk]), {"date_0_day": "1\x00"})
+    assert post.status_code == 400
+
+
+def test_an_absurd_page_number_shows_the_last_page(nurse_client, session):
+    from django.urls import reverse
+
+    response = nurse_client.get(reverse("consent:tab", args=[session.pk]), {"page": "9" * 40})
+    assert response.status_code == 200 and "SMITH &amp; SONS" in response.content.decode()
+
+
+def test_consent_tab_filter_links_encode_the_search(nurse_client, session):
+    from django.urls import reverse
+
+    html = nurse_client.get(reverse("consent:tab", args=[session.pk]), {"q": "x&status=refused#top"}).content.decode()
+    assert "status=no_response&amp;q=x%26status%3Drefused%23top" in html
+    assert 'href="?q=x%26status%3Drefused%23top"' in html
+    assert "q=x&amp;status=refused" not in html
+
+
+def test_a_nul_byte_in_an_uploaded_csv_is_a_form_error(nurse_client, team):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    content = cohort_csv([child_row(1), child_row(2)]).replace("Amara2", "Ama\x00ra2")
+    upload = SimpleUploadedFile("cohort.csv", content.encode(), content_type="text/csv")
+    response = nurse_client.post(reverse("patients:cohort_upload"), {"file": upload})
+    assert response.status_code == 200
+    assert "Line 3 contains a NUL character" in response.content.decode()
+    assert not CohortImport.objects.exists()
+    # The command line path says the same.
+    with pytest.raises(cohort.FileError, match="Line 3 contains a NUL character"):
+        cohort.check_file(content)
