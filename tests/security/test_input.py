@@ -103,3 +103,36 @@ def test_a_nul_byte_in_an_uploaded_csv_is_a_form_error(nurse_client, team):
     # The command line path says the same.
     with pytest.raises(cohort.FileError, match="Line 3 contains a NUL character"):
         cohort.check_file(content)
+
+
+# Cohort fields -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"First name": "A" * 101}, "The child’s first name must be 100 characters or fewer"),
+        ({"Preferred first name": "B" * 101}, "The child’s preferred first name must be 100 characters or fewer"),
+        ({"Address line 1": "1" * 201}, "Address line 1 must be 200 characters or fewer"),
+        ({"Town": "T" * 101}, "Town must be 100 characters or fewer"),
+        ({"Parent 1 name": "P" * 201}, "Parent 1’s name must be 200 characters or fewer"),
+        ({"Parent 1 relationship": "R" * 101}, "Parent 1’s relationship must be 100 characters or fewer"),
+        ({"Last name": "Oka\r\nfor"}, "The child’s last name contains a control or invisible character (U+000D)"),
+        ({"First name": "Am\u202eara"}, "The child’s first name contains a control or invisible character (U+202E)"),
+        ({"First name": "Am\u200bara"}, "The child’s first name contains a control or invisible character (U+200B)"),
+        ({"Parent 1 name": "Grace\u2028O"}, "Parent 1’s name contains a control or invisible character (U+2028)"),
+    ],
+)
+def test_cohort_import_refuses_overlong_and_invisible_text_with_the_line(team, overrides, reason):
+    content = cohort_csv([child_row(1), child_row(2, **overrides)])
+    result = cohort.run_import(team=team, content=content)
+    assert not result.written
+    assert result.errors == [{"line": 3, "reason": reason}]
+    assert not Child.objects.exists()
+
+
+def test_names_in_any_script_are_still_welcome(team):
+    result = cohort.run_import(
+        team=team, content=cohort_csv([child_row(1, **{"First name": "Zoë-Siân", "Last name": "Ó Briain"})])
+    )
+    assert result.written and Child.objects.get().given_name == "Zoë-Siân"
