@@ -52,7 +52,11 @@ def _key(kind: str, *parts: str) -> str:
 
 def _count(key: str) -> int:
     cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)  # the window starts at the first attempt
-    return cache.incr(key)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between the two calls: this attempt starts the next
+        cache.add(key, 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        return 1
 
 
 def _give_back(key: str) -> None:
