@@ -207,6 +207,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Beat names tasks by string so settings import no app. Each task is idempotent.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-notify-outbox": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    "resume-cohort-imports": {"task": "patients.cohort_imports_resume", "schedule": 60.0},
     "clinic-invitation-sweep": {"task": "clinics.invitation_sweep", "schedule": crontab(minute="*/15")},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
