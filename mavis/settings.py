@@ -223,7 +223,9 @@ NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default="") or MAVIS_BASE_U
 # client timeout, retry backoff (exponential with jitter) and when to give up on a message.
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
 NOTIFY_THREADS = env.int("NOTIFY_THREADS", default=16)
-NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=300)
+# A batch's lease, renewed every third of it while its worker lives (dispatch.ClaimHeartbeat):
+# a killed worker's messages are sent by another within about this time.
+NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=30)
 NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=15)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=15)
 NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=3600)
