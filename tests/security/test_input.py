@@ -74,11 +74,19 @@ def test_a_nul_byte_in_any_parameter_is_a_400(nurse_client, session):
     assert post.status_code == 400
 
 
-def test_an_absurd_page_number_shows_the_last_page(nurse_client, session):
+def test_absurd_numbers_give_a_page_or_a_clear_error(nurse_client, session):
     from django.urls import reverse
 
-    response = nurse_client.get(reverse("consent:tab", args=[session.pk]), {"page": "9" * 40})
+    huge = "9" * 40
+    response = nurse_client.get(reverse("consent:tab", args=[session.pk]), {"page": huge})
     assert response.status_code == 200 and "SMITH &amp; SONS" in response.content.decode()
+    assert nurse_client.get(reverse("patients:children"), {"page": huge}).status_code == 200
+    assert nurse_client.get(f"/sessions/{huge}").status_code == 404
+    dates = nurse_client.post(
+        reverse("sessions:edit_dates", args=[session.pk]),
+        {"rows": "1", "date_0_day": "1", "date_0_month": "1", "date_0_year": huge},
+    )
+    assert dates.status_code == 200 and "There is a problem" in dates.content.decode()
 
 
 def test_consent_tab_filter_links_encode_the_search(nurse_client, session):
