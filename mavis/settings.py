@@ -132,8 +132,9 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
 LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)  # one username, any address
 LOGIN_USERNAME_SLOW_SECONDS = env.int("LOGIN_USERNAME_SLOW_SECONDS", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
-# Proxies in front of the service that append to X-Forwarded-For (the load balancer: 1).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Proxies in front of the service that append to X-Forwarded-For. Production runs behind the
+# load balancer (1): with 0 there, every client would share its address and one address limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 
 # Sign out after 30 minutes without a request (mavis.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = 30 * 60
