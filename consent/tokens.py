@@ -2,8 +2,9 @@
 
 A signed token (django.core.signing, own salt) naming the child, the session, the
 programmes and the parent it was sent to (each parent gets their own link; links sent before
-that carry no parent, see docs/decisions/0005-per-parent-consent-links.md). It is valid while the session's consent window is open: until the day before
-the session's last date (London calendar dates). Anything else is refused without data.
+that carry no parent, see docs/decisions/0006-per-parent-consent-links.md). It is valid while
+the session's consent window is open: until the day before the session's last date (London
+calendar dates). Anything else is refused without data.
 """
 
 import datetime

@@ -1,5 +1,7 @@
 """One settings module, driven by the environment (see .env.example)."""
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 import environ
@@ -7,10 +9,13 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from mavis import environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The process environment over .env; an empty value counts as unset (mavis/environment.py).
+env.ENVIRON = environment.read(BASE_DIR / ".env")
 
 ENVIRONMENT = env.str("MAVIS_ENVIRONMENT", default="development")
 if ENVIRONMENT not in {"development", "test", "production"}:
@@ -23,7 +28,11 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-MAVIS_BASE_URL = env.str("MAVIS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `make run` serves the app on WEB_PORT and the local Notify on NOTIFY_PORT; unless they are set,
+# MAVIS_BASE_URL and NOTIFY_BASE_URL follow them, so links and delivery receipts reach the app.
+WEB_PORT = env.int("WEB_PORT", default=8000)
+NOTIFY_PORT = env.int("NOTIFY_PORT", default=6011)
+MAVIS_BASE_URL = env.str("MAVIS_BASE_URL", default=f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "mavis",
@@ -125,6 +134,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+if ENVIRONMENT == "test":
+    # Tests create users and sign in thousands of times: a fast hasher first. Production and
+    # development keep Argon2 (tests/mavis/test_environment.py checks both).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 # The sign-in throttle (mavis/throttle.py), for the service's sign-in and the Django admin.
 AUTHENTICATION_BACKENDS = ["mavis.auth.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # one username from one address
@@ -211,13 +224,20 @@ CELERY_BEAT_SCHEDULE = {
     "resume-cohort-imports": {"task": "patients.cohort_imports_resume", "schedule": 60.0},
     "clinic-invitation-sweep": {"task": "clinics.invitation_sweep", "schedule": crontab(minute="*/15")},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+# Beat's record of last runs (every task is idempotent, so losing it costs one early run). In the
+# temporary folder, which always exists and is writable, one file per checkout.
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    default=str(
+        Path(tempfile.gettempdir()) / f"mavis-celerybeat-{hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:12]}"
+    ),
+)
 
 # GOV.UK Notify (see notifications/).
 # Outside production the default key is the local Notify's ({name}-{service id}-{secret}).
 LOCAL_NOTIFY_API_KEY = "local-5d3c8a64-3f0e-4b8a-9d59-2c1f6e7a8b90-0f4e2c1a-7b6d-4e59-a8c3-9d2b1e0f7a64"
 NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="") or ("" if PRODUCTION else LOCAL_NOTIFY_API_KEY)
-NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="http://127.0.0.1:6011")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default=f"http://127.0.0.1:{NOTIFY_PORT}")
 # Where the local Notify posts delivery receipts (configure the same URL in GOV.UK Notify).
 NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default="") or MAVIS_BASE_URL + "/notifications/callback"
 # Dispatch tuning: rows claimed per task, sending threads per worker process, claim lease,

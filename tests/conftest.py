@@ -1,7 +1,9 @@
 import os
 import shutil
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 
 from tests.factories import TeamFactory, UserFactory
 
@@ -9,6 +11,48 @@ from tests.factories import TeamFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+
+# scripts/test.sh runs the tests in two parts (docs/decisions/0005-one-command-setup.md): tests
+# marked serial run one at a time after the others, which run in parallel (pytest-xdist, a
+# PostgreSQL and a Redis database per worker), browser and integration tests included. Tests
+# that use these fixtures get the browser or integration marker even if their module forgets it.
+BROWSER_FIXTURES = {"page", "browser", "context", "new_context"}
+INTEGRATION_FIXTURES = {"live_server", "celery_worker"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if fixtures & INTEGRATION_FIXTURES and not item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.integration)
+
+
+REDIS_URL_GIVEN = settings.REDIS_URL  # before the worker's own database is chosen (tests/test_parallel.py)
+
+
+def _redis_database_per_worker():
+    """Each pytest-xdist worker gets its own Redis database, as pytest-django gives it its own
+    PostgreSQL database: cache.clear() empties a whole Redis database, and the Notify pause and
+    pacer keys are the same for everyone. Worker gwN uses REDIS_URL's database + 1 + N."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    url = urlsplit(settings.REDIS_URL)
+    base = int(url.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    if index >= 15:
+        raise pytest.UsageError("Redis has 16 databases: run at most 15 pytest-xdist workers.")
+    worker_url = urlunsplit(url._replace(path=f"/{(base + 1 + index) % 16}"))
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = os.environ["REDIS_URL"] = worker_url
+    settings.CACHES["default"]["LOCATION"] = worker_url
+    from mavis.celery import app
+
+    app.conf.broker_url = worker_url
+
+
+_redis_database_per_worker()
 
 
 @pytest.fixture

@@ -13,12 +13,6 @@ from tests.factories import UserFactory
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # The throttle is under test, not Argon2: a fast hasher keeps the many sign-ins quick.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def behind_the_load_balancer(settings):
     settings.TRUSTED_PROXY_COUNT = 1

@@ -50,4 +50,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"demo data: {name}")
                 step(team=team, stdout=self.stdout, children=children)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000 as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Sign in at {settings.MAVIS_BASE_URL} as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD} "
+            "(README.md, First steps)"
+        )
