@@ -17,7 +17,8 @@ from notifications.models import Message
 from tests.notifications import processes
 from tests.notifications.conftest import outbox_rows
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow]
+# Serial: it measures recovery time and runs several workers (scripts/test.sh).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 
 def point_celery_at(url):
