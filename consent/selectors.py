@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, TextChoices, Value, When
 from django.db.models.functions import Coalesce
 
-from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
+from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
 from patients.academic import academic_year_bounds, birth_academic_year_for
 from patients.models import Programme, VaccinationRecord
 
@@ -433,3 +433,10 @@ def child_consent(team, child, programmes, academic_year: int) -> list[ChildCons
 
 def latest_consent_request(child, session):
     return ConsentRequest.objects.filter(child=child, session=session).order_by("-sent_at").first()
+
+
+def pending_details_changes(team, child):
+    """Details parents typed on the online form that a nurse has not yet accepted or dismissed."""
+    return list(
+        ParentDetailsChange.objects.filter(team=team, child=child, resolved_at__isnull=True).select_related("parent")
+    )
