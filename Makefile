@@ -8,12 +8,14 @@ PY := $(UV) run --frozen
 WITH_SERVICES := $(PY) python scripts/devservices.py --
 export DJANGO_SETTINGS_MODULE ?= mavis.settings
 
-.PHONY: help install assets browser run test check bench lint format clean
+.PHONY: help install assets browser run manage test check bench lint format clean
 
 help:
-	@echo "make run    install, migrate, load demo data and serve on http://127.0.0.1:8000"
-	@echo "make test   install and run every check and test"
-	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make run     install, migrate, load demo data and serve on http://127.0.0.1:8000"
+	@echo "             (WEB_PORT=8123 NOTIFY_PORT=6123 make run to use other ports)"
+	@echo "make test    install and run every check and test"
+	@echo "make manage ARGS=\"invitation_sweep --dry-run\"   a manage.py command, on make run's servers"
+	@echo "make bench   run the benchmarks and print their figures"
 
 $(UV):
 	python3 -m venv .tools
@@ -46,6 +48,11 @@ browser:
 
 run: install
 	$(WITH_SERVICES) bash scripts/run.sh
+
+# A manage.py command, e.g. make manage ARGS="invitation_sweep --dry-run". With the embedded
+# servers it shares those of a running `make run` (the same data under .data/).
+manage: install
+	$(WITH_SERVICES) python manage.py $(ARGS)
 
 test: install browser
 	$(WITH_SERVICES) bash scripts/test.sh

@@ -83,6 +83,7 @@ def child_section(request, *, session, child, statuses=None, **_):
             "child": child,
             "consent": items,
             "request_sent": selectors.latest_consent_request(child, session),
+            "details_changes": selectors.pending_details_changes(session.team, child),
             "cannot_contact": cannot_contact,
         },
         request,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from consent.models import ConsentRequest, ConsentResponse, Triage
+from consent.models import ConsentRequest, ConsentResponse, ParentDetailsChange, Triage
 from patients.models import Programme, ProgrammeStatus
 from patients.statuses import DEFAULTS, any_status_q, applicable_programmes, child_statuses, with_statuses
 
@@ -111,3 +111,10 @@ def child_consent(team, child, programmes, academic_year: int, statuses=None) ->
 
 def latest_consent_request(child, session):
     return ConsentRequest.objects.filter(child=child, session=session).order_by("-sent_at").first()
+
+
+def pending_details_changes(team, child):
+    """Details parents typed on the online form that a nurse has not yet accepted or dismissed."""
+    return list(
+        ParentDetailsChange.objects.filter(team=team, child=child, resolved_at__isnull=True).select_related("parent")
+    )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent import tokens
-from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
+from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
 from consent.statuses import consent_status_refresh
 from mavis import audit
 from mavis.dates import date_short
@@ -98,6 +98,101 @@ def parent_contact_save(*, team, child, details: ParentDetails, parent=None) -> 
         )
         audit.record("consent.parent_contact_saved", parent, team=team, child_id=child.pk)
     return parent, relationship
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _details_differ(parent: Parent, relationship: ParentRelationship | None, details: ParentDetails) -> bool:
+    # A field left blank on the form is not a change: only what the parent typed counts.
+    email = details.email.strip().lower()
+    phone = normalise_phone(details.phone)
+    return (
+        not _same_name(parent.full_name, details.full_name)
+        or (email and email != parent.email.lower())
+        or (phone and phone != normalise_phone(parent.phone))
+        or (phone and details.phone_receive_updates != parent.phone_receive_updates)
+        or relationship is None
+        or relationship.type != details.relationship
+        or (details.relationship == "other" and relationship.other_name != details.other_relationship)
+    )
+
+
+def _details_change(*, team, child, parent, kind, details: ParentDetails) -> ParentDetailsChange:
+    phone = normalise_phone(details.phone)
+    change = ParentDetailsChange.objects.create(
+        team=team,
+        child=child,
+        parent=parent,
+        kind=kind,
+        full_name=details.full_name.strip(),
+        relationship=details.relationship,
+        other_relationship=details.other_relationship if details.relationship == "other" else "",
+        email=details.email.strip().lower(),
+        phone=phone,
+        phone_receive_updates=bool(details.phone_receive_updates and phone),
+    )
+    audit.record("consent.parent_details_change_recorded", change, team=team, kind=kind)
+    return change
+
+
+def online_respondent_resolve(*, team, child, linked_parent, details: ParentDetails) -> tuple[Parent, str]:
+    """Who an online answer is recorded for, and the relationship label to show.
+
+    The link's parent, always: details that differ from the stored ones (or that look like
+    someone else's, a forwarded link) are kept as a ParentDetailsChange for a nurse. A link that
+    names no parent (sent before links did) records for a new parent record that is not a
+    contact of the child until a nurse accepts it; never one found by the typed email.
+    """
+    if linked_parent is None:
+        parent = Parent.objects.create(
+            team=team,
+            full_name=details.full_name.strip(),
+            email=details.email.strip().lower(),
+            phone=normalise_phone(details.phone),
+            phone_receive_updates=bool(details.phone_receive_updates and details.phone),
+        )
+        _details_change(team=team, child=child, parent=parent, kind=ParentDetailsChange.Kind.UNLINKED, details=details)
+        label = ParentRelationship(type=details.relationship, other_name=details.other_relationship).label
+        return parent, label
+    relationship = ParentRelationship.objects.filter(child=child, parent=linked_parent).first()
+    if _details_differ(linked_parent, relationship, details):
+        email = details.email.strip().lower()
+        same_person = _same_name(linked_parent.full_name, details.full_name) or (
+            email and email == linked_parent.email.lower()
+        )
+        kind = ParentDetailsChange.Kind.DETAILS if same_person else ParentDetailsChange.Kind.OTHER_RESPONDENT
+        _details_change(team=team, child=child, parent=linked_parent, kind=kind, details=details)
+    return linked_parent, relationship.label if relationship else ""
+
+
+def parent_details_change_resolve(*, change: ParentDetailsChange, accept: bool, by) -> ParentDetailsChange:
+    """A nurse accepts (applies) or dismisses details a parent typed on the online form."""
+    with transaction.atomic():
+        change = ParentDetailsChange.objects.select_for_update().get(pk=change.pk)
+        if change.resolved_at:
+            raise ConsentError("These details have already been dealt with.")
+        if accept:
+            details = ParentDetails(
+                full_name=change.full_name,
+                relationship=change.relationship,
+                other_relationship=change.other_relationship,
+                email=change.email or (change.parent.email if change.kind == change.Kind.DETAILS else ""),
+                phone=change.phone or (change.parent.phone if change.kind == change.Kind.DETAILS else ""),
+                phone_receive_updates=change.phone_receive_updates
+                if change.phone or change.kind != change.Kind.DETAILS
+                else change.parent.phone_receive_updates,
+            )
+            # Someone else on a forwarded link becomes a new contact; the others update their record.
+            target = None if change.kind == change.Kind.OTHER_RESPONDENT else change.parent
+            parent_contact_save(team=change.team, child=change.child, details=details, parent=target)
+        change.resolved_at = timezone.now()
+        change.resolved_by = by
+        change.accepted = accept
+        change.save(update_fields=["resolved_at", "resolved_by", "accepted"])
+        audit.record("consent.parent_details_change_resolved", change, team=change.team, accepted=accept)
+    return change
 
 
 def _describe(answer: ProgrammeAnswer) -> str:
@@ -319,8 +414,8 @@ def triage_record(
     return triage
 
 
-def consent_link(*, child, session, programmes) -> str:
-    token = tokens.make_token(child=child, session=session, programmes=programmes)
+def consent_link(*, child, session, programmes, parent) -> str:
+    token = tokens.make_token(child=child, session=session, programmes=programmes, parent=parent)
     return settings.MAVIS_BASE_URL + reverse("consent:parent_form", args=[token])
 
 
@@ -353,9 +448,8 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
             team=team, child=child, session=session, sent_by=sent_by, sent_at=timezone.now()
         )
         request.programmes.set(programmes)
-        personalisation = {
+        common = {
             "child_name": child.full_name,
-            "consent_link": consent_link(child=child, session=session, programmes=programmes),
             "programmes": ", ".join(p.name for p in programmes),
             "location": session.location_name,
             "closing_date": _closing_text(session),
@@ -363,12 +457,21 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
             "team_phone": team.phone,
             "team_email": team.email,
         }
-        messages = family_messages_enqueue(
-            team=team,
-            kind="consent_request",
-            items=[FamilyMessage(child, personalisation, session=session)],
-            sent_by=sent_by,
-        )
+        # Each parent gets a link of their own: their answers are recorded for them.
+        parents = [r.parent for r in ParentRelationship.objects.filter(child=child).select_related("parent")]
+        items = [
+            FamilyMessage(
+                child,
+                {
+                    **common,
+                    "consent_link": consent_link(child=child, session=session, programmes=programmes, parent=parent),
+                },
+                session=session,
+                parents=[parent],
+            )
+            for parent in parents
+        ]
+        messages = family_messages_enqueue(team=team, kind="consent_request", items=items, sent_by=sent_by)
         if not messages:
             raise ConsentError("There is no parent or guardian we can contact for this child.")
         audit.record("consent.request_sent", request, team=team, messages=len(messages))

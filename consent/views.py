@@ -9,10 +9,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
-from consent.models import ConsentResponse, Triage
+from consent.models import ConsentResponse, ParentDetailsChange, Triage
 from mavis.dates import date_short
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
@@ -71,7 +72,7 @@ def tab(request, session_id):
             "label": label,
             "sub": sub,
             "count": counts[key],
-            "href": "?status=" + key + ("&q=" + search if search else ""),
+            "href": "?" + urlencode({"status": key, **({"q": search} if search else {})}),
             "current": key == status_filter,
         }
         for key, label, sub in presenters.TAB_FILTERS
@@ -84,7 +85,7 @@ def tab(request, session_id):
             "page": page,
             "filters": filters,
             "all_count": counts["all"],
-            "all_href": "?" + ("q=" + search if search else ""),
+            "all_href": "?" + (urlencode({"q": search}) if search else ""),
             "status_filter": status_filter,
             "status_label": next((f["label"] for f in filters if f["current"]), ""),
             "search": search,
@@ -459,6 +460,28 @@ def withdraw(request, session_id, child_id, response_id):
 
 def invalidate(request, session_id, child_id, response_id):
     return _response_action(request, session_id, child_id, response_id, "invalidate")
+
+
+@require_POST
+def details_change(request, session_id, child_id, change_id, action):
+    """Accept or dismiss details a parent typed on the online form."""
+    if action not in ("accept", "dismiss"):
+        raise Http404
+    team = require_team(request)
+    session = session_selectors.session_for_team(team, session_id)
+    child = _child(session, child_id)
+    change = get_for_team(ParentDetailsChange.objects.select_related("parent"), team, pk=change_id)
+    if change.child_id != child.pk:
+        raise Http404
+    back = reverse("sessions:child", args=[session.pk, child.pk])
+    try:
+        services.parent_details_change_resolve(change=change, accept=action == "accept", by=request.user)
+    except services.ConsentError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    done = "saved" if action == "accept" else "dismissed"
+    messages.success(request, f"Details from {change.full_name} {done}")
+    return redirect(back)
 
 
 def triage(request, session_id, child_id, programme_code):

@@ -52,7 +52,7 @@ class DateField(forms.MultiValueField):
             raise forms.ValidationError("Enter a date that includes a day, month and year", code="incomplete")
         try:
             value = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a 40-digit year
             raise forms.ValidationError("Enter a real date", code="invalid") from None
         if value.year < 1900:
             raise forms.ValidationError("Enter a real date", code="invalid")

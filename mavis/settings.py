@@ -1,5 +1,7 @@
 """One settings module, driven by the environment (see .env.example)."""
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 import environ
@@ -7,10 +9,13 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from mavis import environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The process environment over .env; an empty value counts as unset (mavis/environment.py).
+env.ENVIRON = environment.read(BASE_DIR / ".env")
 
 ENVIRONMENT = env.str("MAVIS_ENVIRONMENT", default="development")
 if ENVIRONMENT not in {"development", "test", "production"}:
@@ -23,7 +28,11 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-MAVIS_BASE_URL = env.str("MAVIS_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `make run` serves the app on WEB_PORT and the local Notify on NOTIFY_PORT; unless they are set,
+# MAVIS_BASE_URL and NOTIFY_BASE_URL follow them, so links and delivery receipts reach the app.
+WEB_PORT = env.int("WEB_PORT", default=8000)
+NOTIFY_PORT = env.int("NOTIFY_PORT", default=6011)
+MAVIS_BASE_URL = env.str("MAVIS_BASE_URL", default=f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "mavis",
@@ -43,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mavis.middleware.NoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mavis.middleware.CurrentTeamMiddleware",
+    "mavis.middleware.RejectNulBytesMiddleware",
     "mavis.middleware.AuditActorMiddleware",
 ]
 
@@ -123,8 +134,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+if ENVIRONMENT == "test":
+    # Tests create users and sign in thousands of times: a fast hasher first. Production and
+    # development keep Argon2 (tests/mavis/test_environment.py checks both).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+# The sign-in throttle (mavis/throttle.py), for the service's sign-in and the Django admin.
+AUTHENTICATION_BACKENDS = ["mavis.auth.ThrottledModelBackend"]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # one username from one address
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)  # one address, any usernames
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)  # one username, any address
+LOGIN_USERNAME_SLOW_SECONDS = env.int("LOGIN_USERNAME_SLOW_SECONDS", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Proxies in front of the service that append to X-Forwarded-For. Production runs behind the
+# load balancer (1): with 0 there, every client would share its address and one address limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 
 # Sign out after 30 minutes without a request (mavis.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = 30 * 60
@@ -198,22 +221,32 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Beat names tasks by string so settings import no app. Each task is idempotent.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-notify-outbox": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    "resume-cohort-imports": {"task": "patients.cohort_imports_resume", "schedule": 60.0},
     "clinic-invitation-sweep": {"task": "clinics.invitation_sweep", "schedule": crontab(minute="*/15")},
 }
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+# Beat's record of last runs (every task is idempotent, so losing it costs one early run). In the
+# temporary folder, which always exists and is writable, one file per checkout.
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    default=str(
+        Path(tempfile.gettempdir()) / f"mavis-celerybeat-{hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:12]}"
+    ),
+)
 
 # GOV.UK Notify (see notifications/).
 # Outside production the default key is the local Notify's ({name}-{service id}-{secret}).
 LOCAL_NOTIFY_API_KEY = "local-5d3c8a64-3f0e-4b8a-9d59-2c1f6e7a8b90-0f4e2c1a-7b6d-4e59-a8c3-9d2b1e0f7a64"
 NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="") or ("" if PRODUCTION else LOCAL_NOTIFY_API_KEY)
-NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="http://127.0.0.1:6011")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default=f"http://127.0.0.1:{NOTIFY_PORT}")
 # Where the local Notify posts delivery receipts (configure the same URL in GOV.UK Notify).
 NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default="") or MAVIS_BASE_URL + "/notifications/callback"
 # Dispatch tuning: rows claimed per task, sending threads per worker process, claim lease,
 # client timeout, retry backoff (exponential with jitter) and when to give up on a message.
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
 NOTIFY_THREADS = env.int("NOTIFY_THREADS", default=16)
-NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=300)
+# A batch's lease, renewed every third of it while its worker lives (dispatch.ClaimHeartbeat):
+# a killed worker's messages are sent by another within about this time.
+NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=30)
 NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=15)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=15)
 NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=3600)
@@ -229,13 +262,22 @@ if PRODUCTION and not NOTIFY_CALLBACK_TOKEN:
     raise ImproperlyConfigured("NOTIFY_CALLBACK_TOKEN must be set in production.")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every handler carries the token filter, and Django's own loggers (which otherwise keep the
+# handlers of Django's default logging, without it) write through this one handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_consent_tokens": {"()": "mavis.log_redaction.RedactConsentTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_consent_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "mavis.views.csrf_failure"
 

@@ -165,7 +165,11 @@ def delivery_receipt_record(*, notify_id: str | None, reference: str | None, sta
 
     Matched by our reference (the row's id) first, so a receipt that arrives before the
     dispatcher has written the Notify id still lands; then by Notify id. Never moves a
-    status back. Returns False for a message we do not know.
+    status back. Only a message that was sent moves: one Notify has (created or later), or
+    one a dispatcher holds right now (its claim is live: the receipt can beat the write). A
+    receipt for a message still waiting to send, or whose Notify id is another message's,
+    is logged and ignored (a forged receipt must not stop a send). Returns False then, and
+    for a message we do not know.
     """
     message_table = Message._meta.db_table
     event_table = ActivityEvent._meta.db_table
@@ -173,20 +177,29 @@ def delivery_receipt_record(*, notify_id: str | None, reference: str | None, sta
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {message_table} AS m SET
-                    status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="%s")}
-                                  THEN %s ELSE m.status END,
-                    notify_id = COALESCE(m.notify_id, %s::uuid),
-                    status_updated_at = %s
+                    status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="%(status)s")}
+                                  THEN %(status)s ELSE m.status END,
+                    notify_id = COALESCE(m.notify_id, %(notify_id)s::uuid),
+                    status_updated_at = %(now)s
                 WHERE m.id = (
                     SELECT id FROM {message_table}
-                    WHERE id = %s::uuid OR notify_id = %s::uuid
-                    ORDER BY (id = %s::uuid) DESC LIMIT 1
+                    WHERE id = %(reference)s::uuid OR notify_id = %(notify_id)s::uuid
+                    ORDER BY (id = %(reference)s::uuid) DESC LIMIT 1
                 )
+                AND (m.status <> 'pending' OR m.claimed_until > %(now)s)
+                AND (%(notify_id)s::uuid IS NULL OR m.notify_id = %(notify_id)s::uuid OR (
+                    m.notify_id IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM {message_table} AS o WHERE o.notify_id = %(notify_id)s::uuid
+                    )
+                ))
                 RETURNING m.id, m.status""",  # noqa: S608 - table names from the model, values are parameters
-            [status, status, notify_id, now, reference, notify_id, reference],
+            {"status": status, "notify_id": notify_id, "now": now, "reference": reference},
         )
         row = cursor.fetchone()
         if row is None:
+            logger.warning(
+                "Delivery receipt ignored: no sent message matches (notify id %s, reference %s)", notify_id, reference
+            )
             return False
         cursor.execute(
             f"UPDATE {event_table} SET delivery_status = %s WHERE message_id = %s AND delivery_status IS DISTINCT FROM %s",  # noqa: S608

@@ -87,7 +87,7 @@ class ChildQuerySet(TeamQuerySet):
         if not text:
             return self
         digits = text.replace(" ", "")
-        if digits.isdigit() and len(digits) == 10:
+        if digits.isascii() and digits.isdigit() and len(digits) == 10:
             return self.filter(nhs_number=digits)
         query = Q()
         for word in text.split():

@@ -109,7 +109,9 @@ class CohortImportPresenter:
     def progress_text(self):
         item = self.cohort_import
         if item.status == CohortImport.Status.PENDING:
-            return "Waiting to start"
+            return (
+                "Waiting to start. If the service is busy or recovering from a fault, it starts by itself when it can."
+            )
         if item.total_rows:
             return f"Checked {item.processed_rows:,} of {item.total_rows:,} rows"
         return "Reading the file"

@@ -67,6 +67,12 @@ def cohort_upload(request):
         cohort_import = services.cohort_import_create(
             team=team, uploaded_by=request.user, file_name=upload.name, content=form.cleaned_data["content"]
         )
+        if not getattr(cohort_import, "queued", True):
+            messages.warning(
+                request,
+                "The file is saved but the import cannot start now because part of the service is down. "
+                "It will start by itself when the service recovers: you do not need to upload it again.",
+            )
         return redirect("patients:cohort_import", import_id=cohort_import.pk)
     imports = [CohortImportPresenter(item) for item in selectors.recent_cohort_imports(team)]
     return render(request, "patients/cohort_upload.jinja", {"form": form, "imports": imports, "headers": HEADERS})

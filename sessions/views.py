@@ -372,7 +372,7 @@ def _row_date(row):
 
     try:
         return datetime.date(int(row[2]), int(row[1]), int(row[0]))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 40-digit year
         return None
 
 

@@ -1,7 +1,9 @@
 import os
 import shutil
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 
 from tests.factories import TeamFactory, UserFactory
 
@@ -9,6 +11,61 @@ from tests.factories import TeamFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+
+# scripts/test.sh runs the tests in two parts (docs/decisions/0005-one-command-setup.md): tests
+# marked serial run one at a time after the others, which run in parallel (pytest-xdist, a
+# PostgreSQL and a Redis database per worker), browser and integration tests included. Tests
+# that use these fixtures get the browser or integration marker even if their module forgets it.
+BROWSER_FIXTURES = {"page", "browser", "context", "new_context"}
+INTEGRATION_FIXTURES = {"live_server", "celery_worker"}
+
+
+def _start_order(item) -> int:
+    """0: slow browser tests, 1: the other browser tests, 2: the rest (a stable sort keeps their order)."""
+    browser = item.get_closest_marker("browser") is not None
+    return 0 if browser and item.get_closest_marker("slow") else 1 if browser else 2
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+        if fixtures & INTEGRATION_FIXTURES and not item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.integration)
+    result = yield
+    # After pytest-django's ordering (transactional tests last): the long browser tests first,
+    # so that in the parallel part no worker is left running one while the others idle.
+    # _programmes_after_flush makes every database test safe to follow a transactional one.
+    items.sort(key=_start_order)
+    return result
+
+
+REDIS_URL_GIVEN = settings.REDIS_URL  # before the worker's own database is chosen (tests/test_parallel.py)
+
+
+def _redis_database_per_worker():
+    """Each pytest-xdist worker gets its own Redis database, as pytest-django gives it its own
+    PostgreSQL database: cache.clear() empties a whole Redis database, and the Notify pause and
+    pacer keys are the same for everyone. Worker gwN uses REDIS_URL's database + 1 + N."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    url = urlsplit(settings.REDIS_URL)
+    base = int(url.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    if index >= 15:
+        raise pytest.UsageError("Redis has 16 databases: run at most 15 pytest-xdist workers.")
+    worker_url = urlunsplit(url._replace(path=f"/{(base + 1 + index) % 16}"))
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = os.environ["REDIS_URL"] = worker_url
+    settings.CACHES["default"]["LOCATION"] = worker_url
+    from mavis.celery import app
+
+    app.conf.broker_url = worker_url
+
+
+_redis_database_per_worker()
 
 
 @pytest.fixture
@@ -68,11 +125,16 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(autouse=True)
 def _programmes_after_flush(request):
-    """Transactional tests flush every table, the programmes of the data migration too: put them back."""
+    """A transactional test flushes every table at its end, the programmes of the data migration
+    too: put them back for every database test (tests run in any order, see above)."""
     marker = request.node.get_closest_marker("django_db")
-    if not ((marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames):
+    fixtures = request.fixturenames
+    if (marker and marker.kwargs.get("transaction")) or "transactional_db" in fixtures or "live_server" in fixtures:
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in fixtures:
+        request.getfixturevalue("db")
+    else:
         return
-    request.getfixturevalue("transactional_db")
     import importlib
 
     from patients.models import Programme

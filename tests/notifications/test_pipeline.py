@@ -14,7 +14,8 @@ from notifications.services import FamilyMessage, family_messages_enqueue
 from tests.notifications import processes
 from tests.notifications.conftest import family, outbox_rows
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow]
+# serial: these measure rates and deadlines, so they run alone after the parallel part (scripts/test.sh).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 
 def beat():

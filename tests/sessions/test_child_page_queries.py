@@ -28,7 +28,7 @@ def test_child_in_session_page_loads_each_thing_once(nurse_client, team):
     html, queries = _page(nurse_client, session, child)
     repeated = {sql: n for sql, n in collections.Counter(queries).items() if n > 1}
     assert repeated == {}  # was 27 queries, 14 of them repeats
-    assert len(queries) <= 20, len(queries)
+    assert len(queries) <= 21, len(queries)  # 20, plus the parents' pending details changes
 
 
 def test_child_in_session_page_shows_only_the_programmes_for_the_year_group(nurse_client, team):

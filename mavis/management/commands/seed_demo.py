@@ -1,6 +1,7 @@
 """Load a realistic demo team. Idempotent: running it again changes nothing."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from mavis import audit, demo
@@ -16,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--children", type=int, default=3000, help="How many children to create.")
 
     def handle(self, *args, children, **options):
+        # The demo sign-ins have a password written here, one of them a superuser.
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates sign-ins with a known password: it does not run in production.")
         with audit.acting_as("command:seed_demo"), transaction.atomic():
             team, created = Team.objects.get_or_create(
                 ods_code="RYG",
@@ -46,4 +50,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"demo data: {name}")
                 step(team=team, stdout=self.stdout, children=children)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000 as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Sign in at {settings.MAVIS_BASE_URL} as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD} "
+            "(README.md, First steps)"
+        )

@@ -9,7 +9,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Only say how many are due.")
-        parser.add_argument("--max-batches", type=int, default=1000)
+        parser.add_argument(
+            "--max-batches",
+            type=int,
+            default=1000,
+            help="Stop after this many batches of NOTIFY_BATCH_SIZE messages (default 1000).",
+        )
 
     def handle(self, *args, dry_run=False, max_batches=1000, **options):
         due = dispatch.due_messages().count()

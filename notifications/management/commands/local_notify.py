@@ -10,8 +10,12 @@ class Command(BaseCommand):
     help = "Serve a local stand-in for GOV.UK Notify (development and tests only)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=None)
-        parser.add_argument("--port", type=int, default=None)
+        parser.add_argument(
+            "--host", default=None, help="Address to listen on (default: the host of NOTIFY_BASE_URL, 127.0.0.1)."
+        )
+        parser.add_argument(
+            "--port", type=int, default=None, help="Port to listen on (default: the port of NOTIFY_BASE_URL, 6011)."
+        )
         parser.add_argument("--callback-url", default=None, help="Where delivery receipts go.")
         parser.add_argument("--no-callbacks", action="store_true", help="Do not send delivery receipts.")
         parser.add_argument("--latency", type=float, default=0.0, help="Seconds added to every send.")

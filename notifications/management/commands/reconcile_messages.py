@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Look up, but record nothing.")
-        parser.add_argument("--limit", type=int, default=1000)
+        parser.add_argument(
+            "--limit", type=int, default=1000, help="Look up at most this many messages (default 1000)."
+        )
         parser.add_argument("--older-than", type=int, default=600, help="Seconds without a receipt (default 600).")
 
     def handle(self, *args, dry_run=False, limit=1000, older_than=600, **options):

@@ -11,8 +11,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--team", required=True, help="The team's ODS code.")
-        parser.add_argument("--email", default="")
-        parser.add_argument("--phone", default="")
+        parser.add_argument("--email", default="", help="Send a test email to this address.")
+        parser.add_argument("--phone", default="", help="Send a test text message to this UK mobile number.")
 
     def handle(self, *args, team, email, phone, **options):
         if not email and not phone:

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Import children and parents from a CSV file. A file with bad rows changes nothing."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
+        parser.add_argument("file", type=Path, help="The cohort CSV file (columns: see README.md).")
         parser.add_argument("--team", required=True, help="The team's ODS code.")
         parser.add_argument(
             "--valid-rows-only", action="store_true", help="Import the valid rows even if some rows are bad."

@@ -12,7 +12,7 @@ def rebuild(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consent", "0002_consent_form_submission"),
+        ("consent", "0003_parent_details_change"),
         ("patients", "0004_programme_status"),
         ("vaccination_sessions", "0001_initial"),
     ]
