@@ -36,9 +36,9 @@ def consent_tab_children(children: QuerySet, programmes, academic_year: int, sta
         raise ValueError(status_filter)
     programmes = list(programmes)
     children = with_statuses(children, programmes, academic_year, fields=["consent"])
-    children = children.filter(any_status_q(programmes, "consent", NOT_DONE, academic_year))
+    children = children.filter(any_status_q(programmes, "consent", NOT_DONE))
     if status_filter:
-        children = children.filter(any_status_q(programmes, "consent", FILTERS[status_filter], academic_year))
+        children = children.filter(any_status_q(programmes, "consent", FILTERS[status_filter]))
     return children.order_by("family_name", "given_name", "pk")
 
 

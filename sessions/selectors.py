@@ -79,7 +79,7 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
     if search:
         children = children.search(search)
     if outcome in OUTCOME_LABELS:
-        children = children.filter(any_status_q(programmes, "vaccination", [outcome], session.academic_year))
+        children = children.filter(any_status_q(programmes, "vaccination", [outcome]))
     return children.order_by("family_name", "given_name", "pk")
 
 
