@@ -127,6 +127,12 @@ def seed():
             )
     ConsentResponse.objects.bulk_create(responses, batch_size=5000)
     VaccinationRecord.objects.bulk_create(records, batch_size=5000)
+    from patients.statuses import vaccination_statuses_refresh_many
+
+    vaccination_statuses_refresh_many(records)  # what the recording service does per record
+    from consent.statuses import programme_statuses_rebuild
+
+    programme_statuses_rebuild(team=team)  # the responses were bulk-created: what the services would write
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -25,7 +25,7 @@ TARGET_MS = 150
 PAGES = [
     ("Overview", "sessions:session", True),
     ("Children", "sessions:children", True),
-    ("Children, filtered by outcome", "sessions:children", True, "?outcome=none"),
+    ("Children, filtered by outcome", "sessions:children", True, "?outcome=none_yet"),
     ("Sessions list", "sessions:list", False),
     ("Consent", "consent:tab", True),
     ("Consent, filtered by No response", "consent:tab", True, "?status=no_response"),
@@ -110,6 +110,9 @@ def seed(size: int, index: int):
                 )
             )
     VaccinationRecord.objects.bulk_create(records, batch_size=5000)
+    from patients.statuses import vaccination_statuses_refresh_many
+
+    vaccination_statuses_refresh_many(records)  # what the recording service does per record
     Attendance.objects.bulk_create(
         [Attendance(session=big, child=c, date=today, status="attending") for c in children[::3]], batch_size=5000
     )

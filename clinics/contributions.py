@@ -27,7 +27,11 @@ def overview_totals(request, *, session, **_):
     if not session.is_community_clinic:
         return None
     totals = selectors.clinic_totals(session)
-    return render_to_string("clinics/contributions/overview_totals.jinja", {"totals": totals}, request)
+    rows = [
+        {"label": label, "count": totals[key], "href": reverse("clinics:invitation_children", args=[session.pk, key])}
+        for key, label in selectors.INVITATION_FILTERS.items()
+    ]
+    return render_to_string("clinics/contributions/overview_totals.jinja", {"rows": rows}, request)
 
 
 def invite_child_action(request, *, child, session=None, **_):
@@ -35,7 +39,7 @@ def invite_child_action(request, *, child, session=None, **_):
     if child.team_id != getattr(request.team, "pk", None):
         return None
     today = timezone.localdate()
-    state = selectors.child_invitation_state(request.team, child, today)
+    state = selectors.child_invitation_state(request.team, child, today, session=session)
     context = {
         "child": child,
         "state": state,

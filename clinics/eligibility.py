@@ -14,12 +14,12 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from clinics.models import ClinicInvitation
-from consent.selectors import consent_refused
-from patients.academic import academic_year_of, dates_of_birth_for_year_groups
-from patients.models import Child, Programme, VaccinationRecord
+from patients.academic import academic_year_of
+from patients.models import Child, ProgrammeStatus
+from patients.statuses import with_statuses
 from sessions.models import SessionDate
 
-CANNOT_BE_CONTACTED_REASON = "No email address or UK mobile number for any parent"
+CANNOT_BE_CONTACTED_REASON = "No parent can receive email or text messages"
 
 
 def next_clinic_date(session, today: datetime.date) -> datetime.date | None:
@@ -47,21 +47,12 @@ def upcoming_clinic_dates(session, today: datetime.date) -> list[datetime.date]:
     )
 
 
-def year_group_q(programme: Programme, academic_year: int) -> Q:
-    query = Q(pk__in=[])
-    for start, end in dates_of_birth_for_year_groups(programme.year_groups, academic_year):
-        query |= Q(date_of_birth__range=(start, end))
-    return query
-
-
-def _needs(programme: Programme, academic_year: int) -> Q:
-    """The child's year group is eligible, and neither vaccinated nor refused, for this programme."""
-    vaccinated = VaccinationRecord.objects.counts_as_vaccinated(academic_year).filter(
-        child_id=OuterRef("pk"), programme_id=programme.pk
-    )
-    return (
-        year_group_q(programme, academic_year) & ~Q(Exists(vaccinated)) & ~consent_refused(academic_year, programme.pk)
-    )
+# Consent statuses that still need the clinic: neither vaccinated (not required) nor refused.
+STILL_NEEDED = [
+    status
+    for status in ProgrammeStatus.Consent.values
+    if status not in (ProgrammeStatus.Consent.NOT_REQUIRED, ProgrammeStatus.Consent.REFUSED)
+]
 
 
 @dataclass
@@ -96,9 +87,13 @@ class Eligibility:
             child_id=OuterRef("pk"), session_id=self.session.pk, clinic_date=self.clinic_date
         )
         children = children.filter(~Exists(invited_for_date))
+        # patients.statuses: NULL when the programme does not apply to the child's year group.
+        children = with_statuses(children, self._programmes, self.academic_year, fields=["consent"])
         return children.annotate(
             **{
-                f"needs_{i}": ExpressionWrapper(_needs(p, self.academic_year), output_field=BooleanField())
+                f"needs_{i}": ExpressionWrapper(
+                    Q(**{f"consent_{p.code}__in": STILL_NEEDED}), output_field=BooleanField()
+                )
                 for i, p in enumerate(self._programmes)
             }
         )

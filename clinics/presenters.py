@@ -3,12 +3,12 @@
 from django.contrib import messages
 
 from clinics.eligibility import CANNOT_BE_CONTACTED_REASON
+from mavis.dates import date_long
 
 REASON_IN_SENTENCE = CANNOT_BE_CONTACTED_REASON[0].lower() + CANNOT_BE_CONTACTED_REASON[1:]
 
 
-def date_words(value) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
+date_words = date_long  # "Monday 1 December 2026"
 
 
 def children_words(count: int) -> str:

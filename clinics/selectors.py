@@ -14,13 +14,6 @@ from sessions.models import Session, SessionDate, SessionMembership
 
 CANNOT_CONTACT_LIST_LIMIT = 100
 
-FAILED_STATUSES = (
-    Message.Status.PERMANENT_FAILURE,
-    Message.Status.TEMPORARY_FAILURE,
-    Message.Status.TECHNICAL_FAILURE,
-    Message.Status.REJECTED,
-)
-
 
 def _sessions():
     return Session.objects.select_related("team", "school").prefetch_related(
@@ -29,8 +22,13 @@ def _sessions():
     )
 
 
-def current_clinic(team, today: datetime.date) -> Session | None:
-    """The team's Community clinic session with a date today or later (the earliest year first)."""
+def current_clinic(team, today: datetime.date, loaded: Session | None = None) -> Session | None:
+    """The team's Community clinic session with a date today or later (the earliest year first).
+    `loaded`: a session the page already has; reused (not loaded again) when it is that clinic."""
+    clinics = Session.objects.for_team(team).community_clinics().scheduled(today).order_by("academic_year")
+    if loaded is not None and loaded.is_community_clinic:
+        pk = clinics.values_list("pk", flat=True).first()
+        return loaded if pk == loaded.pk else (_sessions().get(pk=pk) if pk else None)
     return _sessions().for_team(team).community_clinics().scheduled(today).order_by("academic_year").first()
 
 
@@ -140,9 +138,9 @@ class ChildInvitationState:
     can_be_contacted: bool = True
 
 
-def child_invitation_state(team, child, today) -> ChildInvitationState:
+def child_invitation_state(team, child, today, session=None) -> ChildInvitationState:
     """The child's standing with the current clinic, in one query besides the clinic's own."""
-    clinic = current_clinic(team, today)
+    clinic = current_clinic(team, today, loaded=session)
     if clinic is None:
         return ChildInvitationState(None, None)
     latest_invitation = (
@@ -168,17 +166,51 @@ def child_invitation_state(team, child, today) -> ChildInvitationState:
     return ChildInvitationState(clinic, next_clinic_date(clinic, today), **row)
 
 
-# --- The clinic's Overview totals -------------------------------------------------------------
+# --- The clinic's Overview totals, in children, each with the list of exactly those children ----
+
+INVITATION_FILTERS = {
+    "invited": "Invited",
+    "delivered": "Delivered",
+    "failed": "Failed",
+    "cannot_be_contacted": "Cannot be contacted",
+}
+
+
+def _invitation_messages(clinic):
+    return Message.objects.filter(
+        session=clinic,
+        child_id=OuterRef("pk"),
+        kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER],
+    )
+
+
+def invitation_filter_q(clinic, key: str) -> Q:
+    """invited: has an invitation to the clinic; delivered: invited and every message to the
+    family delivered; failed: invited and any message failed; cannot_be_contacted: a member no
+    parent of whom can receive email or texts (patients.statuses)."""
+    messages = _invitation_messages(clinic)
+    invited = invited_to_session_q(clinic)
+    if key == "invited":
+        return invited
+    if key == "delivered":
+        return invited & Q(Exists(messages)) & ~Q(Exists(messages.exclude(status=Message.Status.DELIVERED)))
+    if key == "failed":
+        return invited & Q(Exists(messages.filter(status__in=Message.FAILED_STATUSES)))
+    if key == "cannot_be_contacted":
+        return members_q(clinic) & Q(pk__in=Child.objects.cannot_be_contacted().values("pk"))
+    raise ValueError(key)
+
+
+def invitation_children(clinic, key: str):
+    """The children behind one of the totals, by name."""
+    return (
+        Child.objects.filter(team_id=clinic.team_id)
+        .filter(invitation_filter_q(clinic, key))
+        .order_by("family_name", "given_name", "pk")
+    )
 
 
 def clinic_totals(clinic) -> dict:
-    """Invited (children), delivered and failed (messages), cannot be contacted (members): 3 queries."""
-    invited = ClinicInvitation.objects.filter(session=clinic).aggregate(n=Count("child_id", distinct=True))["n"]
-    messages = Message.objects.filter(
-        session=clinic, kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER]
-    ).aggregate(
-        delivered=Count("pk", filter=Q(status=Message.Status.DELIVERED)),
-        failed=Count("pk", filter=Q(status__in=FAILED_STATUSES)),
-    )
-    cannot = Child.objects.filter(members_q(clinic)).cannot_be_contacted().count()
-    return {"invited": invited, **messages, "cannot_be_contacted": cannot}
+    """{filter: number of children} for INVITATION_FILTERS, in one query (the same filters as the lists)."""
+    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key)) for key in INVITATION_FILTERS}
+    return Child.objects.filter(team_id=clinic.team_id).aggregate(**aggregates)

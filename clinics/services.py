@@ -19,6 +19,7 @@ from clinics import selectors
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date, upcoming_clinic_dates
 from clinics.models import ClinicInvitation, ClinicInvitationRequest, ClinicSweepRun
 from mavis import audit
+from mavis.dates import date_long
 from mavis.models import Team
 from notifications.models import Message
 from notifications.services import FamilyMessage, family_messages_enqueue
@@ -29,8 +30,7 @@ ENQUEUE_BATCH = 5000
 AUTOMATIC = "automatic"
 
 
-def _date_words(value: datetime.date) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
+_date_words = date_long
 
 
 def _list_words(items: list[str]) -> str:

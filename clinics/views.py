@@ -1,6 +1,7 @@
 """HTTP only: GET = selector -> presenter -> render; POST = service -> message -> redirect."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,12 +13,33 @@ from clinics import presenters, selectors, services
 from mavis.middleware import require_team
 from patients.selectors import child_for_team
 
+PAGE_SIZE = 50
+
 
 def _school_session(team, session_id, today):
     session = selectors.session_for_team(team, session_id)
     if session.is_community_clinic or not selectors.is_completed(session, today):
         raise Http404
     return session
+
+
+def invitation_children(request, session_id, key):
+    """The children behind one of the clinic Overview's invitation totals."""
+    team = require_team(request)
+    clinic = selectors.session_for_team(team, session_id)
+    if not clinic.is_community_clinic or key not in selectors.INVITATION_FILTERS:
+        raise Http404
+    page = Paginator(selectors.invitation_children(clinic, key), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinics/invitation_children.jinja",
+        {
+            "session": clinic,
+            "label": selectors.INVITATION_FILTERS[key],
+            "page": page,
+            "back": reverse("sessions:session", args=[clinic.pk]),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

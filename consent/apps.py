@@ -11,7 +11,6 @@ class ConsentConfig(AppConfig):
             Tab,
             child_in_session_actions,
             child_in_session_sections,
-            ready_to_vaccinate,
             session_overview_panels,
             session_tabs,
         )
@@ -20,4 +19,3 @@ class ConsentConfig(AppConfig):
         session_overview_panels.register(contributions.overview_panel, order=30)
         child_in_session_sections.register(contributions.child_section, order=30)
         child_in_session_actions.register(contributions.child_actions, order=30)
-        ready_to_vaccinate.register(contributions.ready_to_vaccinate_filter)

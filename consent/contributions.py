@@ -21,9 +21,16 @@ def overview_panel(request, *, session, today, **_):
     return render_to_string("consent/sections/overview_panel.jinja", {"session": session, "filters": filters}, request)
 
 
-def _consent(session, child):
-    programmes = selectors.eligible_programmes(child, list(session.programmes.all()), session.academic_year)
-    return selectors.child_consent(session.team, child, programmes, session.academic_year)
+def _page(request, session, child, today, statuses=None) -> dict:
+    """What the consent section and actions of one child-in-session page show, loaded once per
+    request (both contributors read it)."""
+    cache = request.__dict__.setdefault("_consent_child_page", {})
+    key = (session.pk, child.pk)
+    if key not in cache:
+        programmes = selectors.eligible_programmes(child, list(session.programmes.all()), session.academic_year)
+        consent = selectors.child_consent(session.team, child, programmes, session.academic_year, statuses)
+        cache[key] = {"consent": consent, "can_request": _can_request(session, child, consent, today)}
+    return cache[key]
 
 
 def _can_request(session, child, consent, today) -> tuple[bool, bool]:
@@ -32,16 +39,23 @@ def _can_request(session, child, consent, today) -> tuple[bool, bool]:
     upcoming = session_selectors.next_session_date(session, today) is not None
     if not (no_response and upcoming):
         return False, False
-    child_qs = Child.objects.filter(pk=child.pk)
-    if child_qs.can_be_messaged().exists():
-        return True, False
-    return False, child_qs.cannot_be_contacted().exists()
+    row = (
+        Child.objects.filter(pk=child.pk)
+        .not_blocked()
+        .with_contactable_parent()
+        .values_list("has_contactable_parent", flat=True)
+        .first()
+    )
+    if row is None:  # blocked: no messages at all
+        return False, False
+    return row, not row
 
 
-def child_section(request, *, session, child, **_):
+def child_section(request, *, session, child, statuses=None, **_):
     today = timezone.localdate()
-    consent = _consent(session, child)
-    _, cannot_contact = _can_request(session, child, consent, today)
+    page = _page(request, session, child, today, statuses)
+    consent = page["consent"]
+    _, cannot_contact = page["can_request"]
     items = []
     for c in consent:
         for r in c.responses:
@@ -69,30 +83,21 @@ def child_section(request, *, session, child, **_):
             "child": child,
             "consent": items,
             "request_sent": selectors.latest_consent_request(child, session),
+            "details_changes": selectors.pending_details_changes(session.team, child),
             "cannot_contact": cannot_contact,
         },
         request,
     )
 
 
-def child_actions(request, *, session, child, **_):
+def child_actions(request, *, session, child, statuses=None, **_):
     today = timezone.localdate()
-    can_request, _ = _can_request(session, child, _consent(session, child), today)
+    can_request, _ = _page(request, session, child, today, statuses)["can_request"]
     return render_to_string(
         "consent/sections/child_actions.jinja",
         {"session": session, "child": child, "can_request": can_request},
         request,
     )
-
-
-def ready_to_vaccinate_filter(children, *, session, programme, **_):
-    """Consent given and safe to vaccinate; children vaccinated in this session stay listed with their outcome."""
-    from django.db.models import Exists, OuterRef
-
-    from patients.models import VaccinationRecord
-
-    done_here = VaccinationRecord.objects.filter(child=OuterRef("pk"), programme=programme, session_id=session.pk)
-    return children.filter(selectors.ready_to_vaccinate_q(session.academic_year, programme) | Exists(done_here))
 
 
 def tab_href(session) -> str:

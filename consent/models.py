@@ -182,3 +182,40 @@ class ConsentFormSubmission(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ParentDetailsChange(models.Model):
+    """Details a parent typed on the online form that differ from what is stored, kept for a
+    nurse to accept or dismiss: a consent link never changes a stored parent by itself."""
+
+    class Kind(models.TextChoices):
+        # The linked parent typed new contact details (same name or same email as stored).
+        DETAILS = "details", "New contact details"
+        # Someone else answered on the linked parent's link (a forwarded link).
+        OTHER_RESPONDENT = "other_respondent", "Someone else answered"
+        # A link sent before links named their parent: the answers are held by a new parent
+        # record that is not yet a contact of the child.
+        UNLINKED = "unlinked", "Answered on a link for no parent"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="parent_details_changes")
+    # The parent the answers were recorded for.
+    parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    full_name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=10)
+    other_relationship = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    phone_receive_updates = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    accepted = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["child", "resolved_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.full_name}"

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from consent import forms, presenters, services, tokens
 from consent.models import ConsentFormSubmission, ConsentResponse
-from patients.models import Child, ParentRelationship
+from patients.models import Child, Parent
 from sessions.models import Session
 
 STEPS = ["start", "parent", "consent", "health", "reason", "check"]
@@ -26,9 +26,10 @@ STEPS = ["start", "parent", "consent", "health", "reason", "check"]
 class _Link:
     """What a valid token gives: the child, session and programmes (all of one team)."""
 
-    def __init__(self, token, child, session, programmes):
+    def __init__(self, token, child, session, programmes, parent):
         self.token = token
         self.child = child
+        self.parent = parent  # None for a link sent before links named their parent
         self.session = session
         self.team = session.team
         self.programmes = programmes
@@ -52,7 +53,13 @@ def _load(token) -> _Link:
     programmes = list(session.programmes.filter(pk__in=link.programme_ids).order_by("name"))
     if not programmes:
         raise tokens.InvalidToken("unknown", team=session.team)
-    return _Link(token, child, session, programmes)
+    parent = None
+    if link.parent_id is not None:
+        # The parent must still be one of the child's contacts.
+        parent = Parent.objects.filter(pk=link.parent_id, relationships__child=child).first()
+        if parent is None:
+            raise tokens.InvalidToken("unknown", team=session.team)
+    return _Link(token, child, session, programmes, parent)
 
 
 def _invalid(request, error: tokens.InvalidToken):
@@ -217,13 +224,9 @@ def _submit(request, link, state):
                 ConsentFormSubmission.objects.create(key=f"{link.key}:{nonce}")
         except IntegrityError:
             return redirect(reverse("consent:parent_form_done", args=[link.token]))
-        existing = (
-            ParentRelationship.objects.select_related("parent")
-            .filter(child=link.child, parent__email__iexact=details.email)
-            .first()
-        )
-        parent, relationship = services.parent_contact_save(
-            team=link.team, child=link.child, details=details, parent=existing.parent if existing else None
+        # Answers count for the link's parent; typed details never replace a stored parent.
+        parent, relationship_label = services.online_respondent_resolve(
+            team=link.team, child=link.child, linked_parent=link.parent, details=details
         )
         services.consent_response_record(
             team=link.team,
@@ -241,14 +244,18 @@ def _submit(request, link, state):
             ],
             route=ConsentResponse.Route.ONLINE,
             parent=parent,
-            relationship_label=relationship.label,
+            relationship_label=relationship_label,
             health_answers=health,
+            # Only a linked parent's stored contacts get a confirmation.
+            send_confirmation=link.parent is not None,
         )
     needs_review = any(a["answer"] == "yes" for a in health)
     request.session.pop(link.key, None)
+    # The confirmation goes to the stored parent's contacts: name them only to that parent.
+    email = parent.email if parent.email == details.email.strip().lower() and link.parent else ""
     request.session[link.key + ":done"] = {
         "review": needs_review,
-        "email": details.email,
+        "email": email,
         # What was agreed, so the done page can say it back to the parent.
         "answers": [[p.name, presenters.answer_label(p, answers[p.code])] for p in link.programmes],
     }

@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent import tokens
-from consent.models import ConsentRequest, ConsentResponse, FluMethod, Triage
+from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
+from consent.statuses import consent_status_refresh
 from mavis import audit
+from mavis.dates import date_short
 from notifications.services import FamilyMessage, family_messages_enqueue
 from patients.models import Child, Parent, ParentRelationship
 from patients.phone import normalise_phone
@@ -98,6 +100,101 @@ def parent_contact_save(*, team, child, details: ParentDetails, parent=None) -> 
     return parent, relationship
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _details_differ(parent: Parent, relationship: ParentRelationship | None, details: ParentDetails) -> bool:
+    # A field left blank on the form is not a change: only what the parent typed counts.
+    email = details.email.strip().lower()
+    phone = normalise_phone(details.phone)
+    return (
+        not _same_name(parent.full_name, details.full_name)
+        or (email and email != parent.email.lower())
+        or (phone and phone != normalise_phone(parent.phone))
+        or (phone and details.phone_receive_updates != parent.phone_receive_updates)
+        or relationship is None
+        or relationship.type != details.relationship
+        or (details.relationship == "other" and relationship.other_name != details.other_relationship)
+    )
+
+
+def _details_change(*, team, child, parent, kind, details: ParentDetails) -> ParentDetailsChange:
+    phone = normalise_phone(details.phone)
+    change = ParentDetailsChange.objects.create(
+        team=team,
+        child=child,
+        parent=parent,
+        kind=kind,
+        full_name=details.full_name.strip(),
+        relationship=details.relationship,
+        other_relationship=details.other_relationship if details.relationship == "other" else "",
+        email=details.email.strip().lower(),
+        phone=phone,
+        phone_receive_updates=bool(details.phone_receive_updates and phone),
+    )
+    audit.record("consent.parent_details_change_recorded", change, team=team, kind=kind)
+    return change
+
+
+def online_respondent_resolve(*, team, child, linked_parent, details: ParentDetails) -> tuple[Parent, str]:
+    """Who an online answer is recorded for, and the relationship label to show.
+
+    The link's parent, always: details that differ from the stored ones (or that look like
+    someone else's, a forwarded link) are kept as a ParentDetailsChange for a nurse. A link that
+    names no parent (sent before links did) records for a new parent record that is not a
+    contact of the child until a nurse accepts it; never one found by the typed email.
+    """
+    if linked_parent is None:
+        parent = Parent.objects.create(
+            team=team,
+            full_name=details.full_name.strip(),
+            email=details.email.strip().lower(),
+            phone=normalise_phone(details.phone),
+            phone_receive_updates=bool(details.phone_receive_updates and details.phone),
+        )
+        _details_change(team=team, child=child, parent=parent, kind=ParentDetailsChange.Kind.UNLINKED, details=details)
+        label = ParentRelationship(type=details.relationship, other_name=details.other_relationship).label
+        return parent, label
+    relationship = ParentRelationship.objects.filter(child=child, parent=linked_parent).first()
+    if _details_differ(linked_parent, relationship, details):
+        email = details.email.strip().lower()
+        same_person = _same_name(linked_parent.full_name, details.full_name) or (
+            email and email == linked_parent.email.lower()
+        )
+        kind = ParentDetailsChange.Kind.DETAILS if same_person else ParentDetailsChange.Kind.OTHER_RESPONDENT
+        _details_change(team=team, child=child, parent=linked_parent, kind=kind, details=details)
+    return linked_parent, relationship.label if relationship else ""
+
+
+def parent_details_change_resolve(*, change: ParentDetailsChange, accept: bool, by) -> ParentDetailsChange:
+    """A nurse accepts (applies) or dismisses details a parent typed on the online form."""
+    with transaction.atomic():
+        change = ParentDetailsChange.objects.select_for_update().get(pk=change.pk)
+        if change.resolved_at:
+            raise ConsentError("These details have already been dealt with.")
+        if accept:
+            details = ParentDetails(
+                full_name=change.full_name,
+                relationship=change.relationship,
+                other_relationship=change.other_relationship,
+                email=change.email or (change.parent.email if change.kind == change.Kind.DETAILS else ""),
+                phone=change.phone or (change.parent.phone if change.kind == change.Kind.DETAILS else ""),
+                phone_receive_updates=change.phone_receive_updates
+                if change.phone or change.kind != change.Kind.DETAILS
+                else change.parent.phone_receive_updates,
+            )
+            # Someone else on a forwarded link becomes a new contact; the others update their record.
+            target = None if change.kind == change.Kind.OTHER_RESPONDENT else change.parent
+            parent_contact_save(team=change.team, child=change.child, details=details, parent=target)
+        change.resolved_at = timezone.now()
+        change.resolved_by = by
+        change.accepted = accept
+        change.save(update_fields=["resolved_at", "resolved_by", "accepted"])
+        audit.record("consent.parent_details_change_resolved", change, team=change.team, accepted=accept)
+    return change
+
+
 def _describe(answer: ProgrammeAnswer) -> str:
     name = answer.programme.name
     if answer.response == ConsentResponse.Response.GIVEN:
@@ -162,6 +259,7 @@ def consent_response_record(
                 recorded_by=recorded_by,
             )
             responses.append(response)
+            consent_status_refresh(child_id=child.pk, programme=answer.programme, academic_year=session.academic_year)
             via = ConsentResponse.Route(route).label.lower()
             _event(
                 team=team,
@@ -229,6 +327,12 @@ def _send_confirmation(*, team, child, session, parent, answers, needs_triage, s
     )
 
 
+def _refresh(response: ConsentResponse) -> None:
+    consent_status_refresh(
+        child_id=response.child_id, programme=response.programme, academic_year=response.academic_year
+    )
+
+
 def consent_response_withdraw(*, response: ConsentResponse, reason: str, by, session=None) -> ConsentResponse:
     """The respondent takes back their consent; kept, with who and why."""
     if not reason.strip():
@@ -241,6 +345,7 @@ def consent_response_withdraw(*, response: ConsentResponse, reason: str, by, ses
         response.withdrawn_by = by
         response.withdrawn_reason = reason.strip()
         response.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        _refresh(response)
         _event(
             team=response.team,
             child=response.child,
@@ -266,6 +371,7 @@ def consent_response_invalidate(*, response: ConsentResponse, reason: str, by, s
         response.invalidated_by = by
         response.invalidated_reason = reason.strip()
         response.save(update_fields=["invalidated_at", "invalidated_by", "invalidated_reason"])
+        _refresh(response)
         _event(
             team=response.team,
             child=response.child,
@@ -294,6 +400,7 @@ def triage_record(
             notes=notes,
             performed_by=performed_by,
         )
+        consent_status_refresh(child_id=child.pk, programme=programme, academic_year=session.academic_year)
         _event(
             team=team,
             child=child,
@@ -307,8 +414,8 @@ def triage_record(
     return triage
 
 
-def consent_link(*, child, session, programmes) -> str:
-    token = tokens.make_token(child=child, session=session, programmes=programmes)
+def consent_link(*, child, session, programmes, parent) -> str:
+    token = tokens.make_token(child=child, session=session, programmes=programmes, parent=parent)
     return settings.MAVIS_BASE_URL + reverse("consent:parent_form", args=[token])
 
 
@@ -341,9 +448,8 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
             team=team, child=child, session=session, sent_by=sent_by, sent_at=timezone.now()
         )
         request.programmes.set(programmes)
-        personalisation = {
+        common = {
             "child_name": child.full_name,
-            "consent_link": consent_link(child=child, session=session, programmes=programmes),
             "programmes": ", ".join(p.name for p in programmes),
             "location": session.location_name,
             "closing_date": _closing_text(session),
@@ -351,12 +457,21 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
             "team_phone": team.phone,
             "team_email": team.email,
         }
-        messages = family_messages_enqueue(
-            team=team,
-            kind="consent_request",
-            items=[FamilyMessage(child, personalisation, session=session)],
-            sent_by=sent_by,
-        )
+        # Each parent gets a link of their own: their answers are recorded for them.
+        parents = [r.parent for r in ParentRelationship.objects.filter(child=child).select_related("parent")]
+        items = [
+            FamilyMessage(
+                child,
+                {
+                    **common,
+                    "consent_link": consent_link(child=child, session=session, programmes=programmes, parent=parent),
+                },
+                session=session,
+                parents=[parent],
+            )
+            for parent in parents
+        ]
+        messages = family_messages_enqueue(team=team, kind="consent_request", items=items, sent_by=sent_by)
         if not messages:
             raise ConsentError("There is no parent or guardian we can contact for this child.")
         audit.record("consent.request_sent", request, team=team, messages=len(messages))
@@ -365,4 +480,4 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
 
 def _closing_text(session) -> str:
     closes = tokens.consent_window_closes(session)
-    return f"{closes.day} {closes:%B %Y}" if closes else ""
+    return date_short(closes)

@@ -1,8 +1,10 @@
 """The personal link to the parents' online consent form.
 
-A signed token (django.core.signing, own salt) naming the child, the session and the
-programmes. It is valid while the session's consent window is open: until the day before
-the session's last date (London calendar dates). Anything else is refused without data.
+A signed token (django.core.signing, own salt) naming the child, the session, the
+programmes and the parent it was sent to (each parent gets their own link; links sent before
+that carry no parent, see docs/decisions/0006-per-parent-consent-links.md). It is valid while
+the session's consent window is open: until the day before the session's last date (London
+calendar dates). Anything else is refused without data.
 """
 
 import datetime
@@ -20,6 +22,7 @@ class ConsentLink:
     child_id: int
     session_id: int
     programme_ids: tuple[int, ...]
+    parent_id: int | None = None
 
 
 class InvalidToken(Exception):
@@ -30,16 +33,22 @@ class InvalidToken(Exception):
         self.team = team
 
 
-def make_token(*, child, session, programmes) -> str:
-    payload = {"c": child.pk, "s": session.pk, "p": sorted(p.pk for p in programmes)}
+def make_token(*, child, session, programmes, parent) -> str:
+    payload = {"c": child.pk, "s": session.pk, "p": sorted(p.pk for p in programmes), "r": parent.pk}
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
 def read_token(token: str) -> ConsentLink:
     try:
         payload = signing.loads(token, salt=SALT)
-        return ConsentLink(int(payload["c"]), int(payload["s"]), tuple(int(p) for p in payload["p"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        parent_id = payload.get("r")
+        return ConsentLink(
+            int(payload["c"]),
+            int(payload["s"]),
+            tuple(int(p) for p in payload["p"]),
+            None if parent_id is None else int(parent_id),
+        )
+    except (signing.BadSignature, AttributeError, KeyError, TypeError, ValueError) as error:
         raise InvalidToken("altered") from error
 
 

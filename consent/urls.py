@@ -14,6 +14,11 @@ urlpatterns = [
     path(f"{child}/responses/<int:response_id>/withdraw", views.withdraw, name="withdraw"),
     path(f"{child}/responses/<int:response_id>/invalidate", views.invalidate, name="invalidate"),
     path(f"{child}/triage/<slug:programme_code>", views.triage, name="triage"),
+    path(
+        f"{child}/details/<int:change_id>/<slug:action>",
+        views.details_change,
+        name="details_change",
+    ),
     # The parents' online form (no login): the token is the only key.
     path("consent/<str:token>", public_views.parent_form, name="parent_form"),
     path("consent/<str:token>/done", public_views.parent_form_done, name="parent_form_done"),

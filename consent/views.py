@@ -1,21 +1,21 @@
 """Staff pages: the session's Consent tab, Send consent request, Record a new consent response,
 withdraw / invalidate a response, and triage."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
-from consent.models import ConsentResponse, Triage
+from consent.models import ConsentResponse, ParentDetailsChange, Triage
 from mavis import downloads
+from mavis.dates import date_short
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
 from patients.models import Child
@@ -35,32 +35,16 @@ def _session_context(session, today, current_tab: str) -> dict:
     return {"session": SessionPresenter(session, today), "tabs": tabs, "today": today}
 
 
-def _page_number(value) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
-
-
-class _KnownPage(Page):
-    """One page whose rows and total were fetched together (consent_tab_page)."""
-
-    def __init__(self, rows, number, total, per_page):
-        paginator = Paginator(range(total), per_page)  # only counts; never reads the rows
-        super().__init__(rows, number, paginator)
-
-
-def _tab_csv(session, children, programmes, status_filter):
+def _tab_csv(session, listed, programmes, status_filter):
     """The Consent tab's list with its filter, every page, one column per programme."""
-    everyone = selectors.consent_tab_page(children, programmes, session.academic_year, status_filter, limit=None)
-    by_id = Child.objects.in_bulk(everyone.child_ids)
 
     def rows():
-        for pk in everyone.child_ids:
-            child = ChildPresenter(by_id[pk])
-            statuses = everyone.statuses[pk]
-            yield [child.full_name, child.nhs_number_display, child.date_of_birth.isoformat()] + [
-                presenters.status_tag(statuses[p.code])["text"] if statuses[p.code] else "Not eligible"
+        for child in listed.iterator(chunk_size=500):
+            shown = ChildPresenter(child)
+            yield [shown.full_name, shown.nhs_number_display, child.date_of_birth.isoformat()] + [
+                presenters.status_tag(status)["text"]
+                if (status := getattr(child, f"consent_{p.code}"))
+                else "Not eligible"
                 for p in programmes
             ]
 
@@ -87,36 +71,27 @@ def tab(request, session_id):
     children = session_selectors.session_children(session)
     if search:
         children = children.search(search)
+    listed = selectors.consent_tab_children(children, programmes, year, status_filter)
     if downloads.wants_csv(request):
-        return _tab_csv(session, children, programmes, status_filter)
-    number = _page_number(request.GET.get("page"))
-    result = selectors.consent_tab_page(
-        children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
-    )
-    counts = result.counts
-    total = counts[status_filter or "all"]
-    last = max(1, -(-total // PAGE_SIZE))
-    if number > last:  # past the end: show the last page
-        number = last
-        result = selectors.consent_tab_page(
-            children, programmes, year, status_filter, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-    by_id = Child.objects.in_bulk(result.child_ids)
-    page = _KnownPage([by_id[pk] for pk in result.child_ids if pk in by_id], number, total, PAGE_SIZE)
+        return _tab_csv(session, listed, programmes, status_filter)
+    counts = selectors.consent_status_counts(children, programmes, year)
+    paginator = Paginator(listed, PAGE_SIZE)
+    paginator.count = counts[status_filter or "all"]  # already counted, by the same filters
+    page = paginator.get_page(request.GET.get("page"))
 
     rows = []
     for child in page.object_list:
         statuses = [
             {"programme": p, "tag": presenters.status_tag(status)}
             for p in programmes
-            if (status := result.statuses[child.pk][p.code]) is not None
+            if (status := getattr(child, f"consent_{p.code}")) is not None
         ]
         rows.append({"child": child, "statuses": statuses})
 
     query = request.GET.copy()
     query.pop("page", None)
     # Kept so that recording a response brings the nurse back to the list they were working through.
-    kept = {"status": status_filter, "q": search, "page": number if number > 1 else ""}
+    kept = {"status": status_filter, "q": search, "page": page.number if page.number > 1 else ""}
     request.session[_tab_key(session)] = urlencode({k: v for k, v in kept.items() if v})
     has_flu = any(p.is_flu for p in programmes)
     filters = [
@@ -125,7 +100,7 @@ def tab(request, session_id):
             "label": label,
             "sub": sub,
             "count": counts[key],
-            "href": "?status=" + key + ("&q=" + search if search else ""),
+            "href": "?" + urlencode({"status": key, **({"q": search} if search else {})}),
             "current": key == status_filter,
         }
         for key, label, sub in presenters.TAB_FILTERS
@@ -139,7 +114,7 @@ def tab(request, session_id):
             "csv_query": downloads.csv_query(request),
             "filters": filters,
             "all_count": counts["all"],
-            "all_href": "?" + ("q=" + search if search else ""),
+            "all_href": "?" + (urlencode({"q": search}) if search else ""),
             "status_filter": status_filter,
             "status_label": next((f["label"] for f in filters if f["current"]), ""),
             "search": search,
@@ -187,7 +162,7 @@ def request_send(request, session_id, child_id):
     except services.ConsentError as error:
         messages.error(request, str(error))
         return redirect(back)
-    messages.success(request, f"Consent request sent on {consent_request.sent_at:%-d %B %Y} for {child.full_name}")
+    messages.success(request, f"Consent request sent on {date_short(consent_request.sent_at)} for {child.full_name}")
     return redirect(back)
 
 
@@ -515,6 +490,28 @@ def withdraw(request, session_id, child_id, response_id):
 
 def invalidate(request, session_id, child_id, response_id):
     return _response_action(request, session_id, child_id, response_id, "invalidate")
+
+
+@require_POST
+def details_change(request, session_id, child_id, change_id, action):
+    """Accept or dismiss details a parent typed on the online form."""
+    if action not in ("accept", "dismiss"):
+        raise Http404
+    team = require_team(request)
+    session = session_selectors.session_for_team(team, session_id)
+    child = _child(session, child_id)
+    change = get_for_team(ParentDetailsChange.objects.select_related("parent"), team, pk=change_id)
+    if change.child_id != child.pk:
+        raise Http404
+    back = reverse("sessions:child", args=[session.pk, child.pk])
+    try:
+        services.parent_details_change_resolve(change=change, accept=action == "accept", by=request.user)
+    except services.ConsentError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    done = "saved" if action == "accept" else "dismissed"
+    messages.success(request, f"Details from {change.full_name} {done}")
+    return redirect(back)
 
 
 def triage(request, session_id, child_id, programme_code):

@@ -55,7 +55,7 @@ class DateField(forms.MultiValueField):
             raise forms.ValidationError(f"{name} must include a day, month and year", code="incomplete")
         try:
             value = datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a 40-digit year
             raise forms.ValidationError(f"{name} must be a real date", code="invalid") from None
         if value.year < 1900:
             raise forms.ValidationError(f"{name} must be a real date", code="invalid")

@@ -1,28 +1,5 @@
-import hashlib
-import logging
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
-from redis.exceptions import RedisError
-
-logger = logging.getLogger(__name__)
-
-
-def _throttle(operation, *args, default=None):
-    """Failed sign-ins are counted in Redis. Without Redis, nurses can still sign in (an outage
-    must not stop a clinic; /readiness reports it) and the error is logged."""
-    try:
-        return operation(*args)
-    except RedisError:
-        logger.exception("Sign-in throttling unavailable")
-        return default
-
-
-def _count_failure(key):
-    cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    cache.incr(key)
 
 
 class SignInForm(forms.Form):
@@ -36,26 +13,19 @@ class SignInForm(forms.Form):
         self.user = None
         super().__init__(*args, **kwargs)
 
-    def _throttle_key(self, username):
-        # Hashed: no usernames in Redis keys, and any text makes a valid key.
-        ip = self.request.META.get("REMOTE_ADDR", "")
-        digest = hashlib.sha256(f"{username.lower()}|{ip}".encode()).hexdigest()
-        return f"sign-in-failures:{digest}"
-
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if not username or not password:
             return self.cleaned_data
-        key = self._throttle_key(username)
-        if _throttle(cache.get, key, 0, default=0) >= settings.LOGIN_FAILURE_LIMIT:
-            minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
-            raise forms.ValidationError(f"Too many failed attempts to sign in. Wait {minutes} minutes and try again.")
+        # Throttled in the authentication backend (mavis.throttle), for the admin too.
         self.user = authenticate(self.request, username=username, password=password)
+        if getattr(self.request, "sign_in_throttled", False):
+            raise forms.ValidationError(
+                "Too many failed attempts to sign in from here. Wait a few minutes and try again."
+            )
         if self.user is None:
-            _throttle(_count_failure, key)
             raise forms.ValidationError("Enter a correct username and password.")
-        _throttle(cache.delete, key)
         return self.cleaned_data
 
 

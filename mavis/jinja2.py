@@ -9,27 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
+from mavis.dates import date_long, date_short  # noqa: F401 - filters, and imported from here
+
 
 def url(name, *args, **kwargs):
     return reverse(name, args=args or None, kwargs=kwargs or None)
-
-
-def date_long(value):
-    """'Monday 1 December 2026' (the NHS style for dates)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def date_short(value):
-    """'1 December 2026'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-    return f"{value.day} {value:%B %Y}"
 
 
 def time_of_day(value):

@@ -1,8 +1,42 @@
 import time
 
 from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from mavis import audit
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every page Django answers: signed-in pages and the parents'
+    form show personal data that no browser or proxy cache may keep. Static files are served
+    (and cached) by WhiteNoise before this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in any query or form parameter is a 400: PostgreSQL cannot store or compare
+    text holding one, so it would otherwise be a 500 wherever the value reaches a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request.GET) or (request.method == "POST" and _has_nul(request.POST)):
+            return render(request, "errors/400.jinja", status=400)
+        return self.get_response(request)
+
+
+def _has_nul(query_dict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())
 
 
 class CurrentTeamMiddleware:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mavis.middleware.NoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mavis.middleware.CurrentTeamMiddleware",
+    "mavis.middleware.RejectNulBytesMiddleware",
     "mavis.middleware.AuditActorMiddleware",
 ]
 
@@ -136,8 +138,16 @@ if ENVIRONMENT == "test":
     # Tests create users and sign in thousands of times: a fast hasher first. Production and
     # development keep Argon2 (tests/mavis/test_environment.py checks both).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
-LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# The sign-in throttle (mavis/throttle.py), for the service's sign-in and the Django admin.
+AUTHENTICATION_BACKENDS = ["mavis.auth.ThrottledModelBackend"]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # one username from one address
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)  # one address, any usernames
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)  # one username, any address
+LOGIN_USERNAME_SLOW_SECONDS = env.int("LOGIN_USERNAME_SLOW_SECONDS", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Proxies in front of the service that append to X-Forwarded-For. Production runs behind the
+# load balancer (1): with 0 there, every client would share its address and one address limit.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 
 # Sign out after 30 minutes without a request (mavis.middleware.SessionActivityMiddleware).
 SESSION_COOKIE_AGE = 30 * 60
@@ -211,6 +221,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Beat names tasks by string so settings import no app. Each task is idempotent.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-notify-outbox": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    "resume-cohort-imports": {"task": "patients.cohort_imports_resume", "schedule": 60.0},
     "clinic-invitation-sweep": {"task": "clinics.invitation_sweep", "schedule": crontab(minute="*/15")},
 }
 # Beat's record of last runs (every task is idempotent, so losing it costs one early run). In the
@@ -233,7 +244,9 @@ NOTIFY_CALLBACK_URL = env.str("NOTIFY_CALLBACK_URL", default="") or MAVIS_BASE_U
 # client timeout, retry backoff (exponential with jitter) and when to give up on a message.
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=100)
 NOTIFY_THREADS = env.int("NOTIFY_THREADS", default=16)
-NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=300)
+# A batch's lease, renewed every third of it while its worker lives (dispatch.ClaimHeartbeat):
+# a killed worker's messages are sent by another within about this time.
+NOTIFY_CLAIM_SECONDS = env.float("NOTIFY_CLAIM_SECONDS", default=30)
 NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=15)
 NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=15)
 NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=3600)
@@ -249,13 +262,22 @@ if PRODUCTION and not NOTIFY_CALLBACK_TOKEN:
     raise ImproperlyConfigured("NOTIFY_CALLBACK_TOKEN must be set in production.")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every handler carries the token filter, and Django's own loggers (which otherwise keep the
+# handlers of Django's default logging, without it) write through this one handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_consent_tokens": {"()": "mavis.log_redaction.RedactConsentTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_consent_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "mavis.views.csrf_failure"
 

@@ -2,7 +2,8 @@
 
 Exactly once, with Notify having no idempotency key:
 - a batch is claimed with SELECT ... FOR UPDATE SKIP LOCKED and leased (claimed_until), so
-  two workers never hold the same row;
+  two workers never hold the same row; the lease is short and renewed by a heartbeat while
+  its worker is alive, so a killed worker's rows are free again within NOTIFY_CLAIM_SECONDS;
 - claiming marks the rows `ambiguous` ("a send may have reached Notify") before any request
   leaves; the flag is cleared only when we know the answer. A row claimed again while still
   ambiguous (a worker was killed, a timeout, a 5xx) is first looked up in Notify by its
@@ -37,13 +38,7 @@ logger = logging.getLogger(__name__)
 
 # Notify's statuses that we record; anything else it reports counts as "sending".
 NOTIFY_STATUSES = {"created", "sending", "delivered", "permanent-failure", "temporary-failure", "technical-failure"}
-FINAL_STATUSES = {
-    Message.Status.DELIVERED,
-    Message.Status.PERMANENT_FAILURE,
-    Message.Status.TEMPORARY_FAILURE,
-    Message.Status.TECHNICAL_FAILURE,
-    Message.Status.REJECTED,
-}
+FINAL_STATUSES = {Message.Status.DELIVERED, *Message.FAILED_STATUSES}
 # Forward-only: a status is written only over a lower rank.
 RANK_SQL = "CASE {col} WHEN 'pending' THEN 0 WHEN 'created' THEN 1 WHEN 'sending' THEN 2 ELSE 3 END"
 NOT_UK_MOBILE = "Phone number is not a UK mobile"
@@ -131,9 +126,8 @@ def messages_claim(*, limit: int, now=None) -> list[dict]:
         )
         if not rows:
             return []
-        Message.objects.filter(pk__in=[row.pk for row in rows]).update(
-            claimed_until=now + datetime.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS), ambiguous=True
-        )
+        lease = now + datetime.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
+        Message.objects.filter(pk__in=[row.pk for row in rows]).update(claimed_until=lease, ambiguous=True)
     return [
         {
             "id": str(row.pk),
@@ -146,9 +140,50 @@ def messages_claim(*, limit: int, now=None) -> list[dict]:
             "sms_sender_id": str(row.team.notify_sms_sender_id) if row.team.notify_sms_sender_id else None,
             "attempts": row.attempts + 1,
             "was_ambiguous": row.ambiguous,
+            "claimed_until": lease,
         }
         for row in rows
     ]
+
+
+class ClaimHeartbeat:
+    """Renews a batch's lease every third of NOTIFY_CLAIM_SECONDS while the batch is sent.
+
+    Only our own lease is renewed (the row's claimed_until is still the value we wrote), so a
+    worker that stalled past its lease never takes back rows another worker has claimed since.
+    """
+
+    def __init__(self, ids: list[str], lease: datetime.datetime):
+        self.ids, self.lease = ids, lease
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="claim-heartbeat", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+
+    def _run(self):
+        try:
+            while not self.stopped.wait(settings.NOTIFY_CLAIM_SECONDS / 3):
+                self.beat()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def beat(self) -> int:
+        lease = timezone.now() + datetime.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
+        try:
+            renewed = Message.objects.filter(
+                pk__in=self.ids, status=Message.Status.PENDING, claimed_until=self.lease
+            ).update(claimed_until=lease)
+        except Exception:  # noqa: BLE001 - a missed beat only shortens the lease; the next one retries
+            logger.exception("Could not renew the claim on a batch")
+            return 0
+        self.lease = lease
+        return renewed
 
 
 def _failed(message: dict, error: HTTPError, state: _BatchState, *, unknown_before: bool) -> Outcome:
@@ -292,7 +327,8 @@ def messages_dispatch(*, limit: int | None = None, on_full_batch=None) -> Result
         if until:
             state.parked[channel] = until
     pacer = control.pacer()
-    outcomes = list(_pool().map(lambda message: _attempt(message, pacer, state), batch))
+    with ClaimHeartbeat([m["id"] for m in batch], batch[0]["claimed_until"]):
+        outcomes = list(_pool().map(lambda message: _attempt(message, pacer, state), batch))
     messages_record(outcomes)
     for o in outcomes:
         if o.found:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from mavis.models import Team, User
 from patients.models import Child, Parent
-from sessions.models import Session
+from sessions.models import FAILED_DELIVERY, DeliveryStatus, Session
 
 
 class Message(models.Model):
@@ -31,18 +31,8 @@ class Message(models.Model):
         EMAIL = "email", "Email"
         SMS = "sms", "Text message"
 
-    class Status(models.TextChoices):
-        # Ours, before Notify has it.
-        PENDING = "pending", "Waiting to send"
-        # Notify's statuses, in the order they can move.
-        CREATED = "created", "Sending"
-        SENDING = "sending", "Sending"
-        DELIVERED = "delivered", "Delivered"
-        TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
-        PERMANENT_FAILURE = "permanent-failure", "Permanent failure"
-        TECHNICAL_FAILURE = "technical-failure", "Technical failure"
-        # Ours: Notify refused it (400), or we could not send it (not a UK mobile).
-        REJECTED = "rejected", "Not sent"
+    Status = DeliveryStatus  # declared once, with the activity store's events (sessions)
+    FAILED_STATUSES = FAILED_DELIVERY
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")

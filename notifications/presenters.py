@@ -1,24 +1,7 @@
-"""What pages show about messages: delivery status labels and failure warnings."""
+"""What pages show about messages: failure warnings (labels: sessions.models.DeliveryStatus)."""
 
 from notifications.dispatch import NOT_UK_MOBILE
 from notifications.models import Message
-
-STATUS_LABELS = {
-    Message.Status.PENDING: "Sending",
-    Message.Status.CREATED: "Sending",
-    Message.Status.SENDING: "Sending",
-    Message.Status.DELIVERED: "Delivered",
-    Message.Status.PERMANENT_FAILURE: "Permanent failure",
-    Message.Status.TEMPORARY_FAILURE: "Temporary failure",
-    Message.Status.TECHNICAL_FAILURE: "Technical failure",
-    Message.Status.REJECTED: "Not sent",
-}
-FAILED = {
-    Message.Status.PERMANENT_FAILURE,
-    Message.Status.TEMPORARY_FAILURE,
-    Message.Status.TECHNICAL_FAILURE,
-    Message.Status.REJECTED,
-}
 
 
 def failure_reason(message: Message) -> str | None:

@@ -47,15 +47,15 @@ class FamilyMessage:
     sms_needs_opt_in: bool = False  # True: text only parents who chose "Get updates by text message"
 
 
-def _recipients(item: FamilyMessage, parents_by_child):
-    parents = item.parents if item.parents is not None else parents_by_child.get(item.child.pk, [])
-    for parent in parents:
-        if parent.email:
+def _recipients(item: FamilyMessage, parents_by_child, channels):
+    """`channels`: {parent id: parent annotated by Parent.objects.with_channels()}: the one rule
+    of who can receive email and texts (patients.statuses), the same the counts use."""
+    parent_ids = [p.pk for p in item.parents] if item.parents is not None else parents_by_child.get(item.child.pk, [])
+    for parent in (channels[pk] for pk in parent_ids):
+        if parent.can_receive_email:
             yield parent, Message.Channel.EMAIL, parent.email
-        mobile = normalise_uk_mobile(parent.phone)
-        texts_allowed = parent.contact_method in (Parent.ContactMethod.ANY, Parent.ContactMethod.TEXT)
-        if item.sms and mobile and texts_allowed and (parent.phone_receive_updates or not item.sms_needs_opt_in):
-            yield parent, Message.Channel.SMS, mobile
+        if item.sms and parent.can_receive_texts and (parent.phone_receive_updates or not item.sms_needs_opt_in):
+            yield parent, Message.Channel.SMS, normalise_uk_mobile(parent.phone)
 
 
 def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent_by=None) -> list[Message]:
@@ -70,8 +70,13 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     need_parents = [item.child.pk for item in items if item.parents is None]
     parents_by_child: dict[int, list] = {}
     if need_parents:
-        for relationship in ParentRelationship.objects.filter(child_id__in=need_parents).select_related("parent"):
-            parents_by_child.setdefault(relationship.child_id, []).append(relationship.parent)
+        for child_id, parent_id in ParentRelationship.objects.filter(child_id__in=need_parents).values_list(
+            "child_id", "parent_id"
+        ):
+            parents_by_child.setdefault(child_id, []).append(parent_id)
+    parent_ids = {pk for ids in parents_by_child.values() for pk in ids}
+    parent_ids |= {p.pk for item in items if item.parents is not None for p in item.parents}
+    channels = Parent.objects.with_channels().in_bulk(parent_ids) if parent_ids else {}
 
     actor = audit.current_actor()
     actor_name = sent_by.display_name if sent_by else ("automatic" if actor.user is None else actor.user.display_name)
@@ -79,7 +84,7 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     templates = {channel: template_id(team, kind, channel) for channel in Message.Channel.values}
     messages, events = [], []
     for item in items:
-        for parent, channel, recipient in _recipients(item, parents_by_child):
+        for parent, channel, recipient in _recipients(item, parents_by_child, channels):
             message = Message(
                 team=team,
                 kind=kind,
@@ -160,7 +165,11 @@ def delivery_receipt_record(*, notify_id: str | None, reference: str | None, sta
 
     Matched by our reference (the row's id) first, so a receipt that arrives before the
     dispatcher has written the Notify id still lands; then by Notify id. Never moves a
-    status back. Returns False for a message we do not know.
+    status back. Only a message that was sent moves: one Notify has (created or later), or
+    one a dispatcher holds right now (its claim is live: the receipt can beat the write). A
+    receipt for a message still waiting to send, or whose Notify id is another message's,
+    is logged and ignored (a forged receipt must not stop a send). Returns False then, and
+    for a message we do not know.
     """
     message_table = Message._meta.db_table
     event_table = ActivityEvent._meta.db_table
@@ -168,20 +177,29 @@ def delivery_receipt_record(*, notify_id: str | None, reference: str | None, sta
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {message_table} AS m SET
-                    status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="%s")}
-                                  THEN %s ELSE m.status END,
-                    notify_id = COALESCE(m.notify_id, %s::uuid),
-                    status_updated_at = %s
+                    status = CASE WHEN {RANK_SQL.format(col="m.status")} < {RANK_SQL.format(col="%(status)s")}
+                                  THEN %(status)s ELSE m.status END,
+                    notify_id = COALESCE(m.notify_id, %(notify_id)s::uuid),
+                    status_updated_at = %(now)s
                 WHERE m.id = (
                     SELECT id FROM {message_table}
-                    WHERE id = %s::uuid OR notify_id = %s::uuid
-                    ORDER BY (id = %s::uuid) DESC LIMIT 1
+                    WHERE id = %(reference)s::uuid OR notify_id = %(notify_id)s::uuid
+                    ORDER BY (id = %(reference)s::uuid) DESC LIMIT 1
                 )
+                AND (m.status <> 'pending' OR m.claimed_until > %(now)s)
+                AND (%(notify_id)s::uuid IS NULL OR m.notify_id = %(notify_id)s::uuid OR (
+                    m.notify_id IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM {message_table} AS o WHERE o.notify_id = %(notify_id)s::uuid
+                    )
+                ))
                 RETURNING m.id, m.status""",  # noqa: S608 - table names from the model, values are parameters
-            [status, status, notify_id, now, reference, notify_id, reference],
+            {"status": status, "notify_id": notify_id, "now": now, "reference": reference},
         )
         row = cursor.fetchone()
         if row is None:
+            logger.warning(
+                "Delivery receipt ignored: no sent message matches (notify id %s, reference %s)", notify_id, reference
+            )
             return False
         cursor.execute(
             f"UPDATE {event_table} SET delivery_status = %s WHERE message_id = %s AND delivery_status IS DISTINCT FROM %s",  # noqa: S608

@@ -30,6 +30,10 @@ def dispatch_due():
     if result.claimed:
         # Retries recorded by this batch (or rows another task left) may be due soon.
         _schedule_next(already_queued=bool(fanned_out))
+    else:
+        # Nothing free now, but rows another worker leased are free at their lease end if it
+        # has died: come back then rather than at beat's next minute.
+        _schedule_next(already_queued=True)
     return {k: v for k, v in vars(result).items() if k != "outcomes"}
 
 

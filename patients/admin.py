@@ -1,11 +1,13 @@
 """The register in the Django admin: for admins, audited; history is read-only."""
 
+from django import forms
 from django.contrib import admin
 
 from mavis import audit
 from mavis.admin import AuditedAdmin
-from patients import hooks
+from patients import services as patient_services
 from patients.models import Child, CohortImport, Parent, ParentRelationship, Programme, School, VaccinationRecord
+from patients.nhs_number import normalise_nhs_number, validate_nhs_number
 
 
 class ReadOnlyMixin:
@@ -49,21 +51,48 @@ class RelationshipInline(admin.TabularInline):
     autocomplete_fields = ["parent"]
 
 
+class ChildAdminForm(forms.ModelForm):
+    # Wider than the stored 10 digits: "943 476 5919" is normalised like everywhere else.
+    nhs_number = forms.CharField(label="NHS number", required=False, max_length=20)
+
+    class Meta:
+        model = Child
+        fields = "__all__"  # noqa: DJ007 - the admin picks the fields it shows
+
+    def clean_nhs_number(self):
+        value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "") or None
+        if value:
+            validate_nhs_number(value)
+        return value
+
+
 @admin.register(Child)
 class ChildAdmin(AuditedAdmin):
+    form = ChildAdminForm
     list_display = ["family_name", "given_name", "nhs_number", "date_of_birth", "school_status", "school", "team"]
     search_fields = ["family_name", "given_name", "nhs_number"]
     list_filter = ["team", "school_status", "deceased", "restricted", "invalidated", "archive_reason", "gender"]
     list_select_related = ["school", "team"]
     autocomplete_fields = ["school"]
-    readonly_fields = ["created_at", "updated_at"]
+    # Archiving has its own page and service (reason required, the apps above re-check the child).
+    readonly_fields = ["archived_at", "archive_reason", "archive_details", "created_at", "updated_at"]
     inlines = [RelationshipInline]
     date_hierarchy = "date_of_birth"
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)  # the admin runs this in a transaction
-        if not change or {"school_status", "school", "archived_at"} & set(form.changed_data):
-            hooks.children_changed(team=obj.team, child_ids=[obj.pk])
+        """Through the same services as the app (NHS number, school rules, hooks), then audited."""
+        names = form.changed_data if change else form.cleaned_data
+        fields = {name: form.cleaned_data[name] for name in names if name in patient_services.CHILD_FIELDS}
+        with audit.acting_as(request.user):
+            if change:
+                saved = patient_services.child_update(child=Child.objects.get(pk=obj.pk), **fields)
+            else:
+                saved = patient_services.child_create(team=obj.team, **fields)
+            audit.record(
+                f"admin.{'changed' if change else 'added'}", saved, team=saved.team, fields=sorted(form.changed_data)
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -84,6 +113,16 @@ class ParentAdmin(AuditedAdmin):
     list_filter = ["team", "contact_method", "phone_receive_updates"]
     list_select_related = ["team"]
     readonly_fields = ["created_at"]
+
+    def has_add_permission(self, request):
+        return False  # a parent is added to a child (the child record, a cohort import)
+
+    def save_model(self, request, obj, form, change):
+        """Through parent_update (phone and email normalised as in the app), then audited."""
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in patient_services.PARENT_FIELDS}
+        with audit.acting_as(request.user):
+            saved = patient_services.parent_update(parent=Parent.objects.get(pk=obj.pk), **fields)
+            audit.record("admin.changed", saved, team=saved.team, fields=sorted(form.changed_data))
 
 
 @admin.register(ParentRelationship)

@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -175,8 +176,17 @@ def _header_map(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
+def refuse_nul(content: str) -> None:
+    """A NUL byte (a binary file, or a spreadsheet saved oddly) cannot be stored or read."""
+    index = content.find("\x00")
+    if index >= 0:
+        line = content.count("\n", 0, index) + 1
+        raise FileError(f"Line {line} contains a NUL character: save the file again as a CSV (UTF-8)")
+
+
 def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the non-blank data rows with their line numbers (the header is line 1)."""
+    refuse_nul(content)
     content = content.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(content))
     try:
@@ -197,6 +207,23 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return headers, rows
 
 
+# Control (CR, LF, tab...), format (right-to-left override, zero-width space, joiners, soft
+# hyphen), line/paragraph separators, private-use and unassigned characters: invisible or
+# misleading on a page, a label or a text message.
+REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cn"}
+
+
+def _text_reasons(label: str, value: str, limit: int) -> list[str]:
+    """Why a text field cannot be stored as it is: too long, or holding characters nobody can see."""
+    reasons = []
+    if len(value) > limit:
+        reasons.append(f"{label} must be {limit} characters or fewer")
+    hidden = next((c for c in value if unicodedata.category(c) in REFUSED_CATEGORIES), None)
+    if hidden is not None:
+        reasons.append(f"{label} contains a control or invisible character (U+{ord(hidden):04X})")
+    return reasons
+
+
 def parse_row(line: int, values: list[str], columns: dict[str, int], today: datetime.date) -> Row | list[str]:
     """A checked Row, or the reasons the row is bad."""
 
@@ -214,10 +241,10 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         value = get(key)
         if not value:
             reasons.append(f"Enter the child’s {label}")
-        elif len(value) > 100:
-            reasons.append(f"The child’s {label} must be 100 characters or fewer")
+        reasons += _text_reasons(f"The child’s {label}", value, 100)
         child[key] = value
-    child["preferred_given_name"] = get("preferred_given_name")[:100]
+    child["preferred_given_name"] = get("preferred_given_name")
+    reasons += _text_reasons("The child’s preferred first name", child["preferred_given_name"], 100)
     raw_date = get("date_of_birth")
     born = parse_date(raw_date)
     if not raw_date:
@@ -233,11 +260,18 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     if gender and gender not in GENDERS:
         reasons.append(f"Gender ‘{get('gender')}’ must be female, male, not known or not specified")
     child["gender"] = GENDERS.get(gender, "")
-    for key, limit in [("address_line_1", 200), ("address_line_2", 200), ("address_town", 100)]:
-        child[key] = get(key)[:limit]
+    for key, label, limit in [
+        ("address_line_1", "Address line 1", 200),
+        ("address_line_2", "Address line 2", 200),
+        ("address_town", "Town", 100),
+    ]:
+        child[key] = get(key)
+        reasons += _text_reasons(label, child[key], limit)
     postcode = get("address_postcode").upper()
     if len(postcode) > 10:
         reasons.append(f"Postcode ‘{postcode}’ is too long")
+    else:
+        reasons += _text_reasons("Postcode", postcode, 10)
     child["address_postcode"] = postcode
 
     school = get("school")
@@ -248,7 +282,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
             school_status, school_urn = Child.SchoolStatus.HOME_SCHOOLED, ""
         elif lowered in UNKNOWN_SCHOOL:
             school_status, school_urn = Child.SchoolStatus.UNKNOWN, ""
-        elif school.isdigit():
+        elif school.isascii() and school.isdigit():
             school_status, school_urn = Child.SchoolStatus.SCHOOL, school
         else:
             reasons.append(f"School ‘{school}’ must be a school URN, home-schooled or unknown")
@@ -261,7 +295,11 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
             continue
         if not name:
             reasons.append(f"Enter parent {n}’s name")
-        if email:
+        reasons += _text_reasons(f"Parent {n}’s name", name, 200)
+        reasons += _text_reasons(f"Parent {n}’s relationship", relationship, 100)
+        if len(email) > 254:
+            reasons.append(f"Parent {n}’s email must be 254 characters or fewer")
+        elif email:
             try:
                 validate_email(email)
             except ValidationError:
@@ -269,8 +307,8 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         if phone and not PHONE_CHARACTERS.match(phone):
             reasons.append(f"Parent {n}’s phone ‘{phone}’ is not a valid phone number")
         rel_type = RELATIONSHIPS.get(relationship.lower(), ParentRelationship.Type.OTHER)
-        other = relationship[:100] if rel_type == ParentRelationship.Type.OTHER else ""
-        parents.append(ParentRow(name[:200], rel_type, other, email, normalise_phone(phone)))
+        other = relationship if rel_type == ParentRelationship.Type.OTHER else ""
+        parents.append(ParentRow(name, rel_type, other, email, normalise_phone(phone)))
     if len(parents) == 2 and parents[0].key and parents[0].key == parents[1].key:
         parents.pop()
     if reasons:

@@ -13,6 +13,7 @@ from mavis import audit, demo
 from patients import hooks
 from patients.academic import current_academic_year, dates_of_birth_for_year_groups
 from patients.models import Child, Parent, ParentRelationship, Programme, School, VaccinationRecord
+from patients.statuses import vaccination_statuses_refresh_many
 
 SCHOOLS = [
     # URN, name, year groups
@@ -368,6 +369,7 @@ def seed_register(*, team, stdout, children: int = 3000, **_):
         elif 1 <= group <= 11 and rng.random() < 0.3:
             records.append(_record(team, child, flu, last_year_day, "Fluenz", "nasal", "nose"))
     VaccinationRecord.objects.bulk_create(records, batch_size=2000)
+    vaccination_statuses_refresh_many(records)
 
     audit.record_bulk("child.seeded", Child, [c.pk for c in kids], team=team)
     hooks.children_changed(team=team, child_ids=[c.pk for c in kids])

@@ -1,5 +1,6 @@
 from django import forms
 
+from patients import cohort
 from patients.academic import year_group_label
 from patients.models import Child
 
@@ -40,7 +41,11 @@ class CohortUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The selected file must be smaller than 20MB")
         try:
-            self.cleaned_data["content"] = upload.read().decode("utf-8-sig")
+            content = upload.read().decode("utf-8-sig")
+            cohort.refuse_nul(content)
         except UnicodeDecodeError:
             raise forms.ValidationError("The selected file must be a CSV saved as UTF-8") from None
+        except cohort.FileError as error:
+            raise forms.ValidationError(f"The selected file cannot be read. {error}") from None
+        self.cleaned_data["content"] = content
         return upload

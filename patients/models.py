@@ -9,7 +9,6 @@ from django.utils import timezone
 from mavis.models import Team, User
 from patients.academic import academic_year_bounds, academic_year_of
 from patients.nhs_number import validate_nhs_number
-from patients.phone import UK_MOBILE_SQL_REGEX, is_uk_mobile
 
 
 class TeamQuerySet(models.QuerySet):
@@ -66,7 +65,9 @@ class ChildQuerySet(TeamQuerySet):
         return self.filter(deceased=False, restricted=False, invalidated=False, archived_at__isnull=True)
 
     def with_contactable_parent(self):
-        """Annotates `has_contactable_parent` (an email or a UK mobile on any parent)."""
+        """Annotates `has_contactable_parent` (patients.statuses.contactable_q on any parent)."""
+        from patients.statuses import contactable_q
+
         return self.annotate(
             has_contactable_parent=models.Exists(
                 ParentRelationship.objects.filter(child=models.OuterRef("pk")).filter(contactable_q("parent__"))
@@ -78,7 +79,7 @@ class ChildQuerySet(TeamQuerySet):
         return self.not_blocked().with_contactable_parent().filter(has_contactable_parent=True)
 
     def cannot_be_contacted(self):
-        """Not blocked, but no parent has an email or a UK mobile: listed to nurses, never skipped silently."""
+        """Not blocked, but no parent can receive email or texts: listed to nurses, never skipped silently."""
         return self.not_blocked().with_contactable_parent().filter(has_contactable_parent=False)
 
     def search(self, text):
@@ -86,7 +87,7 @@ class ChildQuerySet(TeamQuerySet):
         if not text:
             return self
         digits = text.replace(" ", "")
-        if digits.isdigit() and len(digits) == 10:
+        if digits.isascii() and digits.isdigit() and len(digits) == 10:
             return self.filter(nhs_number=digits)
         query = Q()
         for word in text.split():
@@ -188,13 +189,14 @@ class Child(models.Model):
 
 
 class ParentQuerySet(TeamQuerySet):
-    def contactable(self):
-        """Parents with an email or a UK mobile number (domain.md)."""
-        return self.filter(contactable_q())
+    def with_channels(self):
+        """Annotates `can_receive_email` and `can_receive_texts` (patients.statuses)."""
+        from patients.statuses import can_receive_email_q, can_receive_texts_q
 
-
-def contactable_q(prefix: str = "") -> Q:
-    return ~Q(**{f"{prefix}email": ""}) | Q(**{f"{prefix}phone__regex": UK_MOBILE_SQL_REGEX})
+        return self.annotate(
+            can_receive_email=models.ExpressionWrapper(can_receive_email_q(), output_field=models.BooleanField()),
+            can_receive_texts=models.ExpressionWrapper(can_receive_texts_q(), output_field=models.BooleanField()),
+        )
 
 
 class Parent(models.Model):
@@ -222,18 +224,8 @@ class Parent(models.Model):
     def __str__(self):
         return self.full_name
 
-    @property
-    def has_uk_mobile(self) -> bool:
-        return is_uk_mobile(self.phone)
-
-    @property
-    def can_receive_texts(self) -> bool:
-        return self.has_uk_mobile and self.contact_method in (self.ContactMethod.ANY, self.ContactMethod.TEXT)
-
-    @property
-    def contactable(self) -> bool:
-        """Has an email or a UK mobile number (domain.md)."""
-        return bool(self.email) or self.has_uk_mobile
+    # Contact methods that allow texts (domain.md): read by patients.statuses.can_receive_texts_q.
+    TEXT_METHODS = (ContactMethod.ANY, ContactMethod.TEXT)
 
 
 class ParentRelationship(models.Model):
@@ -388,3 +380,90 @@ class CohortImport(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class ProgrammeStatus(models.Model):
+    """The derived statuses of one child for one programme in one academic year (domain.md).
+
+    Stored and written in the same transaction as every record that changes them: the consent
+    app writes `responses` and `triage` from the consent responses and triages, and
+    patients.statuses writes `vaccinated` / `not_given` from the vaccination records. The
+    statuses pages read are generated columns over those, so each rule is written once, here.
+    No row means nothing recorded: patients.statuses reads it as the defaults below.
+    `manage.py programme_statuses_rebuild` recomputes every row from the records.
+    """
+
+    class Consent(models.TextChoices):
+        NO_RESPONSE = "no_response", "No response"
+        GIVEN = "given", "Consent given"
+        GIVEN_NASAL = "given_nasal", "Consent given for nasal spray"
+        GIVEN_INJECTION = "given_injection", "Consent given for injected vaccine"
+        REFUSED = "refused", "Consent refused"
+        CONFLICTING = "conflicting", "Conflicting consent"
+        NOT_REQUIRED = "not_required", "Vaccinated"
+
+    class Triage(models.TextChoices):
+        NOT_NEEDED = "not_needed", "No triage needed"
+        NEEDED = "needed", "Needs triage"
+        SAFE_TO_VACCINATE = "safe_to_vaccinate", "Safe to vaccinate"
+        KEEP_IN_TRIAGE = "keep_in_triage", "Keep in triage"
+        DELAY_VACCINATION = "delay_vaccination", "Delay vaccination"
+        DO_NOT_VACCINATE = "do_not_vaccinate", "Do not vaccinate"
+
+    class Vaccination(models.TextChoices):
+        VACCINATED = "vaccinated", "Vaccinated"
+        COULD_NOT_VACCINATE = "could_not_vaccinate", "Could not vaccinate"
+        NONE_YET = "none_yet", "No outcome yet"
+
+    GIVEN = (Consent.GIVEN, Consent.GIVEN_NASAL, Consent.GIVEN_INJECTION)
+    SAFE_TRIAGE = (Triage.NOT_NEEDED, Triage.SAFE_TO_VACCINATE)
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="programme_statuses")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    academic_year = models.PositiveSmallIntegerField()
+    # Inputs. `responses`: what the counting consent responses say (never not_required).
+    responses = models.CharField(max_length=20, choices=Consent.choices, default=Consent.NO_RESPONSE)
+    triage = models.CharField(max_length=20, choices=Triage.choices, default=Triage.NOT_NEEDED)
+    vaccinated = models.BooleanField(default=False, help_text="A dose given or already had (flu: in this year).")
+    not_given = models.BooleanField(
+        default=False, help_text="A refusal on the day, unwell or contraindications recorded in this year."
+    )
+    # The statuses (generated by PostgreSQL from the inputs).
+    consent = models.GeneratedField(
+        expression=models.Case(
+            models.When(vaccinated=True, then=models.Value(Consent.NOT_REQUIRED.value)),
+            default=models.F("responses"),
+        ),
+        output_field=models.CharField(max_length=20, choices=Consent.choices),
+        db_persist=True,
+    )
+    vaccination = models.GeneratedField(
+        expression=models.Case(
+            models.When(vaccinated=True, then=models.Value(Vaccination.VACCINATED.value)),
+            models.When(
+                Q(responses=Consent.REFUSED.value) | Q(triage=Triage.DO_NOT_VACCINATE.value) | Q(not_given=True),
+                then=models.Value(Vaccination.COULD_NOT_VACCINATE.value),
+            ),
+            default=models.Value(Vaccination.NONE_YET.value),
+        ),
+        output_field=models.CharField(max_length=20, choices=Vaccination.choices),
+        db_persist=True,
+    )
+    # The safety gate: no dose without consent given and a safe triage.
+    ready_to_vaccinate = models.GeneratedField(
+        expression=Q(vaccinated=False)
+        & Q(responses__in=[c.value for c in GIVEN])
+        & Q(triage__in=[t.value for t in SAFE_TRIAGE]),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["child", "programme", "academic_year"], name="programme_status_unique")
+        ]
+        indexes = [models.Index(fields=["academic_year", "programme", "consent"])]
+
+    def __str__(self):
+        return f"{self.child_id} {self.programme_id} {self.academic_year}: {self.consent}, {self.vaccination}"

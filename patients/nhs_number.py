@@ -9,7 +9,8 @@ def normalise_nhs_number(value: str) -> str:
 
 def is_valid_nhs_number(value: str) -> bool:
     digits = normalise_nhs_number(value)
-    if len(digits) != 10 or not digits.isdigit():
+    # ASCII only: str.isdigit() also accepts Arabic-Indic and superscript digits.
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
         return False
     total = sum(int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11

@@ -2,15 +2,17 @@
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from mavis.dates import date_short
 from patients.academic import current_academic_year, year_group_label
-from patients.models import CohortImport, VaccinationRecord
+from patients.models import CohortImport, ProgrammeStatus
 from patients.nhs_number import format_nhs_number
+
+Vaccination = ProgrammeStatus.Vaccination
+COLOURS = {Vaccination.VACCINATED: "green", Vaccination.COULD_NOT_VACCINATE: "red", Vaccination.NONE_YET: "grey"}
 
 
 @dataclass(frozen=True)
-class ProgrammeStatus:
+class ProgrammeStatusRow:
     programme: object
     label: str
     colour: str  # NHS tag modifier
@@ -58,34 +60,29 @@ class ChildPresenter:
 
     @property
     def cannot_be_contacted(self) -> bool:
-        """No parent has an email or a UK mobile (uses the prefetched relationships)."""
-        return not any(link.parent.contactable for link in self.child.relationships.all())
+        """No parent can receive email or texts (relationships prefetched with
+        patients.statuses.relationships_with_channels)."""
+        return not any(link.parent_contactable for link in self.child.relationships.all())
 
-    def programme_statuses(self, programmes) -> list[ProgrammeStatus]:
-        """Each programme's status this academic year, from the prefetched vaccination records."""
+    def programme_statuses(self, programmes, statuses) -> list[ProgrammeStatusRow]:
+        """Each programme's vaccination status this academic year: `statuses` from
+        patients.statuses.child_statuses; the date of the dose from the prefetched records."""
         year = self.academic_year
-        group = self.child.year_group(year)
         records = list(self.child.vaccination_records.all())  # newest first
-        statuses = []
+        rows = []
         for programme in programmes:
-            mine = [r for r in records if r.programme_id == programme.pk]
-            this_year = [r for r in mine if r.performed_in(year)]
-            done = next((r for r in mine if r.counts_as_vaccinated(year, programme)), None)
-            if done:
-                statuses.append(
-                    ProgrammeStatus(
-                        programme, "Vaccinated", "green", f"{timezone.localtime(done.performed_at):%-d %B %Y}"
-                    )
-                )
-            elif group not in programme.year_groups:
-                statuses.append(ProgrammeStatus(programme, "Not eligible", "white", year_group_label(group)))
-            elif this_year and this_year[0].outcome != VaccinationRecord.Outcome.ABSENT:
-                statuses.append(
-                    ProgrammeStatus(programme, "Could not vaccinate", "red", this_year[0].get_outcome_display())
-                )
-            else:
-                statuses.append(ProgrammeStatus(programme, "No outcome yet", "grey"))
-        return statuses
+            status = statuses.get(programme.code)
+            if status is None:
+                label = year_group_label(self.child.year_group(year))
+                rows.append(ProgrammeStatusRow(programme, "Not eligible", "white", label))
+                continue
+            vaccination = status["vaccination"]
+            detail = ""
+            if vaccination == Vaccination.VACCINATED:
+                done = next((r for r in records if r.programme_id == programme.pk and r.administered), None)
+                detail = date_short(done.performed_at) if done else ""
+            rows.append(ProgrammeStatusRow(programme, Vaccination(vaccination).label, COLOURS[vaccination], detail))
+        return rows
 
 
 class CohortImportPresenter:
@@ -113,7 +110,7 @@ class CohortImportPresenter:
         item = self.cohort_import
         if item.status == CohortImport.Status.PENDING:
             # The tag above already reads "Waiting to start": say what happens next.
-            return "The file is in the queue. Checking will start in a moment."
+            return "The file is in the queue. If the service is busy or recovering from a fault, it starts by itself when it can."
         if item.total_rows:
             return f"Checked {item.processed_rows:,} of {item.total_rows:,} rows"
         return "Reading the file"

@@ -7,7 +7,8 @@ from django.db.models import Prefetch, QuerySet
 from mavis.scoping import get_for_team
 from patients.academic import current_academic_year, dates_of_birth_for_year_groups
 from patients.dates import parse_date
-from patients.models import Child, CohortImport, ParentRelationship, Programme, School, VaccinationRecord
+from patients.models import Child, CohortImport, Programme, School, VaccinationRecord
+from patients.statuses import relationships_with_channels
 
 
 def children_for_team(
@@ -44,9 +45,7 @@ def children_for_team(
 
 def child_for_team(team, child_id) -> Child:
     queryset = Child.objects.select_related("school", "team").prefetch_related(
-        Prefetch(
-            "relationships", queryset=ParentRelationship.objects.select_related("parent").order_by("parent__full_name")
-        ),
+        Prefetch("relationships", queryset=relationships_with_channels()),
         Prefetch(
             "vaccination_records",
             queryset=VaccinationRecord.objects.select_related("programme", "performed_by").order_by("-performed_at"),

@@ -4,8 +4,12 @@ Whenever children are created, or their school status or school changes, the reg
 tells the apps above it through `patients.hooks.children_changed` inside the same transaction.
 """
 
+import datetime
+import logging
+from functools import partial
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit
@@ -32,6 +36,8 @@ CHILD_FIELDS = {
     "restricted",
     "invalidated",
 }
+logger = logging.getLogger(__name__)
+
 PARENT_FIELDS = {"full_name", "email", "phone", "phone_receive_updates", "contact_method", "contact_method_details"}
 
 
@@ -191,22 +197,51 @@ def school_create(*, team, urn: str, name: str, address: str = "", year_groups=N
 
 @transaction.atomic
 def cohort_import_create(*, team, uploaded_by, file_name: str, content: str) -> CohortImport:
-    """Keep the uploaded file and check and import it in the background."""
-    from patients import tasks
+    """Keep the uploaded file and check and import it in the background.
 
+    `queued` on the result says whether the task reached the broker; if not, the import waits
+    as pending and cohort_imports_resume (every minute, from beat) starts it later.
+    """
     cohort_import = CohortImport.objects.create(
         team=team, uploaded_by=uploaded_by, file_name=file_name[:255], content=content
     )
     audit.record("cohort_import.uploaded", cohort_import, team=team, file_name=file_name)
-    tasks.cohort_import_process.delay_on_commit(cohort_import.pk)
+    transaction.on_commit(partial(_enqueue, cohort_import))
     return cohort_import
+
+
+def _enqueue(cohort_import: CohortImport) -> None:
+    from patients import tasks
+
+    try:
+        tasks.cohort_import_process.delay(cohort_import.pk)
+        cohort_import.queued = True
+    except Exception:  # noqa: BLE001 - broker down: the row is committed and resumed later
+        cohort_import.queued = False
+        logger.warning("Could not queue cohort import %s; it will be resumed.", cohort_import.pk)
+
+
+# A pending import older than this was not queued (or its task was lost): queue it again.
+RESUME_AFTER = datetime.timedelta(minutes=1)
+
+
+def cohort_imports_resume(*, now=None) -> int:
+    """Queue the imports left pending, e.g. uploaded while the broker was down. A duplicate
+    task is harmless: cohort_import_process runs one import at a time and only once."""
+    cutoff = (now or timezone.now()) - RESUME_AFTER
+    stale = list(
+        CohortImport.objects.filter(status=CohortImport.Status.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in stale:
+        _enqueue(CohortImport(pk=pk))
+    return len(stale)
 
 
 @transaction.atomic
 def cohort_import_valid_rows_only(*, cohort_import: CohortImport) -> CohortImport:
     """The user chose to import the valid rows of a file that has bad rows."""
-    from patients import tasks
-
     if cohort_import.status != CohortImport.Status.INVALID:
         raise ValidationError("Only an import with errors can import its valid rows.")
     cohort_import.valid_rows_only = True
@@ -214,7 +249,7 @@ def cohort_import_valid_rows_only(*, cohort_import: CohortImport) -> CohortImpor
     cohort_import.processed_rows = 0
     cohort_import.save(update_fields=["valid_rows_only", "status", "processed_rows"])
     audit.record("cohort_import.valid_rows_only", cohort_import, team=cohort_import.team)
-    tasks.cohort_import_process.delay_on_commit(cohort_import.pk)
+    transaction.on_commit(partial(_enqueue, cohort_import))
     return cohort_import
 
 
@@ -223,6 +258,22 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
 
     Progress is saved outside the writing transaction, so the upload page can show it.
     """
+    # One run per import at a time: a resumed import may have a second task on its way.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK, cohort_import_id])
+        if not cursor.fetchone()[0]:
+            return None
+    try:
+        return _process(cohort_import_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK, cohort_import_id])
+
+
+IMPORT_LOCK = 0x4D42  # advisory lock namespace for one import's run
+
+
+def _process(cohort_import_id: int) -> CohortImport | None:
     claimed = CohortImport.objects.filter(
         pk=cohort_import_id,
         status__in=[CohortImport.Status.PENDING, CohortImport.Status.CHECKING, CohortImport.Status.IMPORTING],
@@ -238,12 +289,14 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
         # Checking each row needs no database: its progress is saved (and seen) as it goes.
         checked = cohort.check_file(cohort_import.content, progress=progress)
     except cohort.FileError as error:
-        cohort_import.status = CohortImport.Status.INVALID
-        cohort_import.errors = [{"line": 1, "reason": str(error)}]
-        cohort_import.completed_at = timezone.now()
-        cohort_import.save(update_fields=["status", "errors", "completed_at"])
-        audit.record("cohort_import.rejected", cohort_import, team=cohort_import.team, reason=str(error))
+        _reject(cohort_import, str(error))
         return cohort_import
+    except Exception:
+        # A fault in the checks: say so rather than show "Checking rows" for ever.
+        CohortImport.objects.filter(pk=cohort_import.pk).update(
+            status=CohortImport.Status.FAILED, completed_at=timezone.now()
+        )
+        raise
     CohortImport.objects.filter(pk=cohort_import.pk).update(status=CohortImport.Status.IMPORTING)
     try:
         with transaction.atomic():
@@ -258,6 +311,14 @@ def cohort_import_process(*, cohort_import_id: int) -> CohortImport | None:
         )
         raise
     return cohort_import
+
+
+def _reject(cohort_import: CohortImport, reason: str) -> None:
+    cohort_import.status = CohortImport.Status.INVALID
+    cohort_import.errors = [{"line": 1, "reason": reason}]
+    cohort_import.completed_at = timezone.now()
+    cohort_import.save(update_fields=["status", "errors", "completed_at"])
+    audit.record("cohort_import.rejected", cohort_import, team=cohort_import.team, reason=reason)
 
 
 def _save_result(cohort_import: CohortImport, result) -> None:

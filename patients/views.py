@@ -11,6 +11,7 @@ from patients.cohort import HEADERS
 from patients.extensions import child_record_actions, child_record_sections, parent_card_extras
 from patients.forms import ChildSearchForm, CohortUploadForm
 from patients.presenters import ChildPresenter, CohortImportPresenter
+from patients.statuses import child_statuses
 
 PAGE_SIZE = 50
 
@@ -55,9 +56,11 @@ def child_record(request, child_id):
     team = require_team(request)
     child = selectors.child_for_team(team, child_id)
     presenter = ChildPresenter(child)
+    programmes = selectors.programmes()
+    statuses = child_statuses(child, programmes, presenter.academic_year)
     context = {
         "child": presenter,
-        "programme_statuses": presenter.programme_statuses(selectors.programmes()),
+        "programme_statuses": presenter.programme_statuses(programmes, statuses),
         "sections": child_record_sections.render(request, child=child),
         "actions": child_record_actions.render(request, child=child),
         "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent, child=child),
@@ -73,6 +76,12 @@ def cohort_upload(request):
         cohort_import = services.cohort_import_create(
             team=team, uploaded_by=request.user, file_name=upload.name, content=form.cleaned_data["content"]
         )
+        if not getattr(cohort_import, "queued", True):
+            messages.warning(
+                request,
+                "The file is saved but the import cannot start now because part of the service is down. "
+                "It will start by itself when the service recovers: you do not need to upload it again.",
+            )
         return redirect("patients:cohort_import", import_id=cohort_import.pk)
     imports = [CohortImportPresenter(item) for item in selectors.recent_cohort_imports(team)]
     return render(request, "patients/cohort_upload.jinja", {"form": form, "imports": imports, "headers": HEADERS})

@@ -15,18 +15,20 @@ WORKERS="${PYTEST_WORKERS:-auto}"
 
 TIMES=$(mktemp)
 timings=()
-part() {  # part NAME COMMAND...: run it and record its wall and CPU time
-  local name=$1 started=$SECONDS before after
+part() {  # part NAME COMMAND...: run it and record its wall and CPU time, even if it fails
+  local name=$1 started=$SECONDS before status=0
   shift
   echo "== $name"
-  before=$(cpu_seconds)
-  "$@"
-  after=$(cpu_seconds)
-  timings+=("$(printf '%-16s %4ds wall %5ss CPU' "$name" $((SECONDS - started)) "$(echo "$after - $before" | bc)")")
+  cpu_now && before=$CPU_NOW
+  "$@" || status=$?
+  cpu_now
+  timings+=("$(printf '%-16s %4ds wall %6.0fs CPU%s' "$name" $((SECONDS - started)) "$(echo "$CPU_NOW - $before" | bc)" \
+    "$([ $status -eq 0 ] || echo "  (failed)")")")
+  return $status
 }
-cpu_seconds() {  # user + system seconds of this shell's finished children (not the databases')
-  times > "$TIMES"  # in this shell: a pipe would run `times` in a subshell, which has no children
-  tail -1 "$TIMES" | awk '{ split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+cpu_now() {  # CPU_NOW: user + system seconds of this shell's finished children (not the databases')
+  times > "$TIMES"  # `times` must run in this shell: a subshell has no children
+  CPU_NOW=$(tail -1 "$TIMES" | awk '{ split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
 }
 report() {
   local status=$?

@@ -1,8 +1,10 @@
-"""Sessions in the Django admin (audited). Notes and activity are read-only: they are never edited."""
+"""Sessions in the Django admin: read-only. Dates, programmes and message dates change through
+sessions.services (the app's pages), which hold the locked-date, academic-year and
+invitation-date rules; notes and activity are never edited."""
 
 from django.contrib import admin
 
-from mavis.admin import AuditedAdmin
+from mavis.admin import ReadOnlyAdmin
 from sessions.models import ActivityEvent, Session, SessionDate
 
 
@@ -10,9 +12,18 @@ class SessionDateInline(admin.TabularInline):
     model = SessionDate
     extra = 0
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Session)
-class SessionAdmin(AuditedAdmin):
+class SessionAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "team", "kind", "academic_year", "invitation_date"]
     list_filter = ["kind", "academic_year", "team"]
     search_fields = ["school__name", "team__name"]
@@ -21,16 +32,7 @@ class SessionAdmin(AuditedAdmin):
 
 
 @admin.register(ActivityEvent)
-class ActivityEventAdmin(AuditedAdmin):
+class ActivityEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "child", "session", "actor", "delivery_status"]
     list_filter = ["kind", "channel"]
     raw_id_fields = ["child", "session", "user"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

@@ -13,6 +13,7 @@ from django.utils import timezone
 from mavis import demo
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import VaccinationRecord
+from patients.statuses import vaccination_statuses_refresh_many
 from sessions import selectors, services
 from sessions.models import ActivityEvent, Attendance, Session
 
@@ -106,4 +107,5 @@ def _record_outcomes(session, day):
             )
     Attendance.objects.bulk_create(attendances, batch_size=2000)
     VaccinationRecord.objects.bulk_create(records, batch_size=2000)
+    vaccination_statuses_refresh_many(records)
     ActivityEvent.objects.bulk_create(events, batch_size=2000)

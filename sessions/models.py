@@ -21,10 +21,6 @@ class SessionQuerySet(models.QuerySet):
     def schools(self):
         return self.filter(kind=Session.Kind.SCHOOL)
 
-    def with_date_bounds(self):
-        """Annotates first_date and last_date (None when unscheduled)."""
-        return self.annotate(first_date=models.Min("dates__value"), last_date=models.Max("dates__value"))
-
     def unscheduled(self):
         return self.filter(~models.Exists(SessionDate.objects.filter(session=models.OuterRef("pk"))))
 
@@ -155,6 +151,32 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.child} {self.get_status_display().lower()} on {self.date}"
+
+
+class DeliveryStatus(models.TextChoices):
+    """A message's delivery status (notifications.Message.status and ActivityEvent.delivery_status),
+    with the one label every page shows."""
+
+    # Ours, before Notify has it.
+    PENDING = "pending", "Waiting to send"
+    # Notify's statuses, in the order they can move.
+    CREATED = "created", "Sending"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
+    PERMANENT_FAILURE = "permanent-failure", "Permanent failure"
+    TECHNICAL_FAILURE = "technical-failure", "Technical failure"
+    # Ours: Notify refused it (400), or we could not send it (not a UK mobile).
+    REJECTED = "rejected", "Not sent"
+
+
+# The statuses that mean the message did not reach the family (declared once).
+FAILED_DELIVERY = (
+    DeliveryStatus.PERMANENT_FAILURE,
+    DeliveryStatus.TEMPORARY_FAILURE,
+    DeliveryStatus.TECHNICAL_FAILURE,
+    DeliveryStatus.REJECTED,
+)
 
 
 class ActivityEvent(models.Model):

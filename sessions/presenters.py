@@ -5,8 +5,9 @@ import itertools
 from django.utils import timezone
 
 from mavis.jinja2 import date_long, date_short
-from sessions.models import ActivityEvent, Session
-from sessions.selectors import OUTCOME_LABELS
+from patients.presenters import COLOURS
+from sessions.models import FAILED_DELIVERY, ActivityEvent, DeliveryStatus, Session
+from sessions.selectors import NO_OUTCOME, OUTCOME_LABELS
 from sessions.status import date_values, session_status
 
 STATUS_COLOURS = {
@@ -15,19 +16,7 @@ STATUS_COLOURS = {
     Session.Status.IN_PROGRESS: "green",
     Session.Status.COMPLETED: "white",
 }
-OUTCOME_COLOURS = {"vaccinated": "green", "could_not_vaccinate": "red", "none": "grey"}
-FAILED_DELIVERY = {"temporary-failure", "permanent-failure", "technical-failure", "rejected"}
-DELIVERY_LABELS = {
-    # Queued in the app for Notify: to the nurse it is being sent (Notify's own word, as for created).
-    "pending": "Sending",
-    "created": "Sending",
-    "sending": "Sending",
-    "delivered": "Delivered",
-    "temporary-failure": "Failed (temporary)",
-    "permanent-failure": "Failed (permanent)",
-    "technical-failure": "Failed (technical)",
-    "rejected": "Not sent",
-}
+OUTCOME_COLOURS = COLOURS  # one set of tag colours for the vaccination status
 
 
 def academic_year_label(year: int) -> str:
@@ -95,11 +84,11 @@ class SessionPresenter:
 
 
 def outcome_label(value: str) -> str:
-    return OUTCOME_LABELS.get(value, OUTCOME_LABELS["none"])
+    return OUTCOME_LABELS.get(value, OUTCOME_LABELS[NO_OUTCOME])
 
 
 def delivery_label(status: str) -> str:
-    return DELIVERY_LABELS.get(status, status.replace("-", " ").capitalize() if status else "")
+    return DeliveryStatus(status).label if status in DeliveryStatus.values else status
 
 
 class EventPresenter:

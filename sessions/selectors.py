@@ -3,20 +3,24 @@ and runs a fixed number of queries whatever the number of children."""
 
 import datetime
 
-from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Count, F, Max, Min, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 
 from mavis.scoping import get_for_team
-from patients.academic import dates_of_birth_for_year_groups
-from patients.models import Child, ParentRelationship, Programme, VaccinationRecord
-from sessions.extensions import could_not_vaccinate
+from patients.models import Child, Programme, ProgrammeStatus, VaccinationRecord
+from patients.statuses import (
+    any_status_q,
+    programme_applies_q,
+    relationships_with_channels,
+    with_statuses,
+)
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
-# Outcome per programme of a child in a session (the Children tab).
-VACCINATED = "vaccinated"
-COULD_NOT_VACCINATE = "could_not_vaccinate"
-NO_OUTCOME = "none"
-OUTCOME_LABELS = {VACCINATED: "Vaccinated", COULD_NOT_VACCINATE: "Could not vaccinate", NO_OUTCOME: "No outcome yet"}
+# Outcome per programme of a child in a session (the Children tab): the vaccination status.
+VACCINATED = ProgrammeStatus.Vaccination.VACCINATED.value
+COULD_NOT_VACCINATE = ProgrammeStatus.Vaccination.COULD_NOT_VACCINATE.value
+NO_OUTCOME = ProgrammeStatus.Vaccination.NONE_YET.value
+OUTCOME_LABELS = dict(ProgrammeStatus.Vaccination.choices)
 
 
 def _session_queryset():
@@ -41,26 +45,11 @@ def next_session_date(session, today: datetime.date) -> datetime.date | None:
     return next((value for value in date_values(session) if value >= today), None)
 
 
-def eligible_year_groups(session) -> list[int]:
-    groups = set()
-    for programme in session.programmes.all():
-        groups.update(programme.year_groups)
-    return sorted(groups)
-
-
 def eligibility_q(session, prefix: str = "") -> Q:
-    """Children whose year group in the session's academic year is eligible for one of its programmes."""
-    ranges = dates_of_birth_for_year_groups(eligible_year_groups(session), session.academic_year)
-    # Consecutive year groups make one date-of-birth range (index friendly).
-    merged: list[list[datetime.date]] = []
-    for start, end in sorted(ranges):
-        if merged and start == merged[-1][1] + datetime.timedelta(days=1):
-            merged[-1][1] = end
-        else:
-            merged.append([start, end])
+    """Children to whom at least one of the session's programmes applies (patients.statuses)."""
     query = Q(pk__isnull=True)  # matches nobody, but still compiles to SQL (no programmes: nobody eligible)
-    for start, end in merged:
-        query |= Q(**{f"{prefix}date_of_birth__range": (start, end)})
+    for programme in session.programmes.all():
+        query |= programme_applies_q(programme, session.academic_year, prefix)
     return query
 
 
@@ -77,106 +66,35 @@ def is_in_session(session, child) -> bool:
     return session_children(session).filter(pk=child.pk).exists()
 
 
-def vaccinated_records(session, programme):
-    """Records that make a child vaccinated for the programme in the session's academic year."""
-    return VaccinationRecord.objects.filter(team_id=session.team_id).counts_as_vaccinated(
-        session.academic_year, programme
-    )
-
-
-def could_not_vaccinate_records(session, programme):
-    """Not vaccinated here: a recorded outcome in this session that was not a dose."""
-    return VaccinationRecord.objects.filter(
-        team_id=session.team_id, programme=programme, session_id=session.pk
-    ).exclude(outcome__in=VaccinationRecord.VACCINATED_OUTCOMES)
-
-
-def vaccinated_child_ids(session, programme):
-    return vaccinated_records(session, programme).values("child_id")
-
-
-def could_not_vaccinate_child_ids(session, programme):
-    return could_not_vaccinate_records(session, programme).values("child_id")
-
-
-def _could_not_vaccinate_q(session, programme, *, correlated: bool = False) -> Q:
-    """A non-dose outcome recorded here, or a higher app's condition (sessions.extensions.could_not_vaccinate)."""
-    if correlated:
-        records = Exists(could_not_vaccinate_records(session, programme).filter(child_id=OuterRef("pk")))
-        query = Q(records)
-    else:
-        query = Q(pk__in=could_not_vaccinate_child_ids(session, programme))
-    extra = could_not_vaccinate.any_of(session=session, programme=programme)
-    return query if extra is None else query | extra
-
-
-def outcome_expression(session, programme):
-    """Per child (correlated, so a page of 50 only looks up its own 50 children)."""
-    return Case(
-        When(Exists(vaccinated_records(session, programme).filter(child_id=OuterRef("pk"))), then=Value(VACCINATED)),
-        When(_could_not_vaccinate_q(session, programme, correlated=True), then=Value(COULD_NOT_VACCINATE)),
-        default=Value(NO_OUTCOME),
-        output_field=CharField(),
-    )
-
-
-def outcome_q(session, programme, outcome: str) -> Q:
-    """Children whose outcome for the programme is `outcome` (the same rules as outcome_expression)."""
-    vaccinated = Q(pk__in=vaccinated_child_ids(session, programme))
-    could_not = _could_not_vaccinate_q(session, programme)
-    if outcome == VACCINATED:
-        return vaccinated
-    if outcome == COULD_NOT_VACCINATE:
-        return could_not & ~vaccinated
-    return ~vaccinated & ~could_not
-
-
-def annotate_outcomes(children, session):
-    """Adds `outcome_<programme code>` (vaccinated / could_not_vaccinate / none), in SQL."""
-    return children.annotate(**{f"outcome_{p.code}": outcome_expression(session, p) for p in session.programmes.all()})
-
-
-def child_outcomes(session, child) -> dict[str, str]:
-    """{programme code: outcome} for one child in the session, by the same rule as the Children tab."""
-    names = {f"outcome_{p.code}": p.code for p in session.programmes.all()}
-    if not names:
-        return {}
-    row = annotate_outcomes(Child.objects.filter(pk=child.pk), session).values(*names).get()
-    return {code: row[name] for name, code in names.items()}
+def with_outcomes(children, session, fields=("vaccination",)):
+    """Adds `vaccination_<programme code>` (patients.statuses: vaccinated / could_not_vaccinate /
+    none_yet, or None when the programme does not apply to the child)."""
+    return with_statuses(children, list(session.programmes.all()), session.academic_year, fields=fields)
 
 
 def session_children_page_queryset(session, *, search: str = "", programme: str = "", outcome: str = ""):
     """The Children tab: filtered, searched, with outcomes, ordered by name."""
-    children = annotate_outcomes(session_children(session), session).select_related("school")
+    programmes = [p for p in session.programmes.all() if not programme or p.code == programme]
+    children = with_outcomes(session_children(session), session).select_related("school")
     if search:
         children = children.search(search)
     if outcome in OUTCOME_LABELS:
-        query = Q(pk__in=[])
-        for p in session.programmes.all():
-            if not programme or p.code == programme:
-                query |= outcome_q(session, p, outcome)
-        children = children.filter(query)
+        children = children.filter(any_status_q(programmes, "vaccination", [outcome]))
     return children.order_by("family_name", "given_name", "pk")
 
 
 def outcome_counts(session) -> dict:
-    """{"total": n, "programmes": {code: {outcome: count}}}, in one query."""
-    aggregates = {"total": Count("pk")}
-    for p in session.programmes.all():
-        vaccinated = Q(pk__in=vaccinated_child_ids(session, p))
-        could_not = _could_not_vaccinate_q(session, p) & ~vaccinated
-        aggregates[f"{p.code}__{VACCINATED}"] = Count("pk", filter=vaccinated)
-        aggregates[f"{p.code}__{COULD_NOT_VACCINATE}"] = Count("pk", filter=could_not)
-    row = session_children(session).aggregate(**aggregates)
-    counts = {"total": row["total"], "programmes": {}}
-    for p in session.programmes.all():
-        done = row[f"{p.code}__{VACCINATED}"]
-        could_not = row[f"{p.code}__{COULD_NOT_VACCINATE}"]
-        counts["programmes"][p.code] = {
-            VACCINATED: done,
-            COULD_NOT_VACCINATE: could_not,
-            NO_OUTCOME: row["total"] - done - could_not,
-        }
+    """{"total": n, "programmes": {code: {outcome: count}}}: per programme, the children it
+    applies to by vaccination status. One pass, grouped by each child's combination of statuses."""
+    programmes = list(session.programmes.all())
+    counts = {"total": 0, "programmes": {p.code: dict.fromkeys(OUTCOME_LABELS, 0) for p in programmes}}
+    names = [f"vaccination_{p.code}" for p in programmes]
+    groups = with_outcomes(session_children(session), session).values(*names) if names else session_children(session)
+    for row in groups.values(*names).annotate(n=Count("pk")).order_by():
+        counts["total"] += row["n"]
+        for p in programmes:
+            if row[f"vaccination_{p.code}"] is not None:
+                counts["programmes"][p.code][row[f"vaccination_{p.code}"]] += row["n"]
     return counts
 
 
@@ -238,9 +156,7 @@ def children_counts(sessions) -> dict[int, int]:
 def child_in_session(session, child_id) -> Child:
     """A child of the session's team (404 otherwise) with parents, records and this session's attendance."""
     queryset = Child.objects.select_related("school").prefetch_related(
-        Prefetch(
-            "relationships", queryset=ParentRelationship.objects.select_related("parent").order_by("parent__full_name")
-        ),
+        Prefetch("relationships", queryset=relationships_with_channels()),
         Prefetch(
             "vaccination_records",
             queryset=VaccinationRecord.objects.select_related("programme", "performed_by").order_by("-performed_at"),
@@ -308,7 +224,9 @@ def dates_with_records(session) -> set[datetime.date]:
     """Session dates on which anything was recorded (attendance, vaccination, consent on the day, a note)."""
     from django.db.models.functions import TruncDate
 
-    values = set(date_values_all(session))
+    from sessions.status import date_values
+
+    values = set(date_values(session))
     if not values:
         return set()
     recorded = set(Attendance.objects.filter(session=session, date__in=values).values_list("date", flat=True))
@@ -333,9 +251,3 @@ def dates_with_records(session) -> set[datetime.date]:
         .values_list("day", flat=True)
     )
     return recorded & values
-
-
-def date_values_all(session) -> list[datetime.date]:
-    from sessions.status import date_values
-
-    return date_values(session)

@@ -7,8 +7,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit
+from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord
+from patients.statuses import programme_status_lock, vaccination_statuses_refresh, with_statuses
 from sessions import selectors
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
@@ -219,16 +221,14 @@ def session_dates_errors(*, session, dates: list[datetime.date]) -> list[tuple[i
                 (
                     index,
                     f"Enter a date in the {session.academic_year}/{(session.academic_year + 1) % 100:02d} academic year "
-                    f"(between {start.day} {start:%B %Y} and {end.day} {end:%B %Y})",
+                    f"(between {date_short(start)} and {date_short(end)})",
                 )
             )
         elif value in seen:
             errors.append((index, "This date has already been added"))
         seen.add(value)
     for locked in sorted(selectors.dates_with_records(session) - set(dates)):
-        errors.append(
-            (None, f"You cannot remove or change {locked.day} {locked:%B %Y}: something was recorded on that date")
-        )
+        errors.append((None, f"You cannot remove or change {date_short(locked)}: something was recorded on that date"))
     return errors
 
 
@@ -279,9 +279,9 @@ def message_date_error(*, session, value: datetime.date | None, field: str) -> s
     if value is None:
         return "Enter a date"
     if value >= first:
-        return f"Enter a date before the first session date ({first.day} {first:%B %Y})"
+        return f"Enter a date before the first session date ({date_short(first)})"
     if value < months_before(first, 3):
-        return f"Enter a date no more than 3 months before the first session date ({first.day} {first:%B %Y})"
+        return f"Enter a date no more than 3 months before the first session date ({date_short(first)})"
     return None
 
 
@@ -325,16 +325,17 @@ def _require_session_day(session, today):
 
 def _require_ready(*, session, child, programme, outcome, today):
     """Only a child attending today; a dose only for a child ready to vaccinate (consent, triage)."""
-    from sessions.extensions import ready_to_vaccinate
-
     attending = Attendance.objects.filter(
         session=session, child=child, date=today, status=Attendance.Status.ATTENDING
     ).exists()
     if not attending:
         raise ValidationError("Register the child as attending before recording an outcome")
     if outcome == VaccinationRecord.Outcome.VACCINATED:
+        # Lock the status row first: a withdrawal or triage waits until this dose is recorded.
+        programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
         candidates = selectors.session_children(session).filter(pk=child.pk)
-        if not ready_to_vaccinate.apply(candidates, session=session, programme=programme).exists():
+        ready = with_statuses(candidates, [programme], session.academic_year, fields=["ready_to_vaccinate"])
+        if not ready.filter(**{f"ready_to_vaccinate_{programme.code}": True}).exists():
             raise ValidationError("This child is not ready to vaccinate: check their consent and triage")
 
 
@@ -394,6 +395,7 @@ def vaccination_record_add(
         method=method,
         site=site,
     )
+    vaccination_statuses_refresh(child_id=child.pk, programme=programme, today=today)
     outcome_label = VaccinationRecord.Outcome(outcome).label
     text = f"{programme.name}: {outcome_label}" + (f" ({vaccine}, batch {batch})" if vaccine else "")
     activity_record(

@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +17,13 @@ from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
+from patients.models import VaccinationRecord
 from patients.presenters import ChildPresenter
+from patients.statuses import child_statuses, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
     child_in_session_sections,
-    ready_to_vaccinate,
     session_actions,
     session_overview_panels,
     session_tabs,
@@ -38,6 +40,7 @@ from sessions.forms import (
 )
 from sessions.models import Attendance, Session
 from sessions.presenters import OUTCOME_COLOURS, SessionPresenter, events_by_day, outcome_label, parent_delivery
+from sessions.selectors import NO_OUTCOME
 from sessions.status import date_values, is_session_day
 
 PAGE_SIZE = 50
@@ -138,7 +141,12 @@ def children(request, session_id):
     rows = [
         {
             "child": ChildPresenter(child, today),
-            "outcomes": [(p.name, getattr(child, f"outcome_{p.code}")) for p in programmes],
+            # Only the programmes that apply to the child (None: not in their year group).
+            "outcomes": [
+                (p.name, outcome)
+                for p in programmes
+                if (outcome := getattr(child, f"vaccination_{p.code}")) is not None
+            ],
         }
         for child in page.object_list
     ]
@@ -221,8 +229,12 @@ def record(request, session_id):
     programme = next((p for p in programmes if p.code == code), programmes[0] if programmes else None)
     children_qs = selectors.attending_children(session, today)
     if programme is not None:
-        children_qs = ready_to_vaccinate.apply(children_qs, session=session, programme=programme)
-        children_qs = children_qs.annotate(outcome=selectors.outcome_expression(session, programme))
+        # The safety gate, and children who had an outcome recorded here stay listed with it.
+        done_here = VaccinationRecord.objects.filter(child=OuterRef("pk"), programme=programme, session_id=session.pk)
+        children_qs = with_statuses(children_qs, [programme], session.academic_year)
+        children_qs = children_qs.filter(
+            Q(**{f"ready_to_vaccinate_{programme.code}": True}) | Q(Exists(done_here))
+        ).annotate(outcome=F(f"vaccination_{programme.code}"))
     children_qs = children_qs.search(request.GET.get("q", "")).order_by("family_name", "given_name", "pk")
     page = Paginator(children_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = _session_context(request, session, today, "sessions:record")
@@ -232,7 +244,8 @@ def record(request, session_id):
             "programmes": programmes,
             "page": page,
             "rows": [
-                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", "none")} for c in page.object_list
+                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", NO_OUTCOME)}
+                for c in page.object_list
             ],
             "query_string": _query_without_page(request),
             "search": request.GET.get("q", ""),
@@ -378,7 +391,7 @@ def _row_date(row):
 
     try:
         return datetime.date(int(row[2]), int(row[1]), int(row[0]))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 40-digit year
         return None
 
 
@@ -449,9 +462,12 @@ def child(request, session_id, child_id):
     ]
     outcomes = []
     records = list(child.vaccination_records.all())
-    # The Children tab's rule (selectors), so this page and the tab always agree.
-    outcome_by_code = selectors.child_outcomes(session, child)
+    # The statuses of patients.statuses, loaded once: the outcomes here and the consent section.
+    statuses = child_statuses(child, list(session.programmes.all()), session.academic_year)
+    outcome_by_code = {code: row["vaccination"] for code, row in statuses.items() if row is not None}
     for programme in session.programmes.all():
+        if programme.code not in outcome_by_code:
+            continue  # not for the child's year group
         value = outcome_by_code[programme.code]
         outcomes.append(
             {
@@ -467,8 +483,8 @@ def child(request, session_id, child_id):
     context["attendance_today"] = attendance
     context["session_day"] = is_session_day(session, today)
     context["in_session"] = selectors.is_in_session(session, child)
-    context["sections"] = child_in_session_sections.render(request, session=session, child=child)
-    context["actions"] = child_in_session_actions.render(request, session=session, child=child)
+    context["sections"] = child_in_session_sections.render(request, session=session, child=child, statuses=statuses)
+    context["actions"] = child_in_session_actions.render(request, session=session, child=child, statuses=statuses)
     return render(request, "sessions/child.jinja", context)
 
 

@@ -20,6 +20,16 @@ BROWSER_FIXTURES = {"page", "browser", "context", "new_context"}
 INTEGRATION_FIXTURES = {"live_server", "celery_worker"}
 
 
+def _start_order(item) -> int:
+    """0: slow browser tests, 1: the rest, 2: the other browser tests (a stable sort keeps each
+    group's order). pytest-xdist's worksteal gives each worker a contiguous share and steals from
+    the end of a busy worker's: the longest test starts at once on the first worker, the other
+    long ones end the last worker's share, where an idle worker can take them."""
+    browser = item.get_closest_marker("browser") is not None
+    return 0 if browser and item.get_closest_marker("slow") else 2 if browser else 1
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -27,6 +37,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         if fixtures & INTEGRATION_FIXTURES and not item.get_closest_marker("integration"):
             item.add_marker(pytest.mark.integration)
+    result = yield
+    # After pytest-django's ordering (transactional tests last): see _start_order.
+    # _programmes_after_flush makes every database test safe to follow a transactional one.
+    items.sort(key=_start_order)
+    return result
 
 
 REDIS_URL_GIVEN = settings.REDIS_URL  # before the worker's own database is chosen (tests/test_parallel.py)
@@ -112,11 +127,16 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(autouse=True)
 def _programmes_after_flush(request):
-    """Transactional tests flush every table, the programmes of the data migration too: put them back."""
+    """A transactional test flushes every table at its end, the programmes of the data migration
+    too: put them back for every database test (tests run in any order, see above)."""
     marker = request.node.get_closest_marker("django_db")
-    if not ((marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames):
+    fixtures = request.fixturenames
+    if (marker and marker.kwargs.get("transaction")) or "transactional_db" in fixtures or "live_server" in fixtures:
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in fixtures:
+        request.getfixturevalue("db")
+    else:
         return
-    request.getfixturevalue("transactional_db")
     import importlib
 
     from patients.models import Programme

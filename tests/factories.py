@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from mavis.models import Team, User
@@ -108,6 +109,7 @@ def child_with_parent(**kwargs) -> Child:
 class VaccinationRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = VaccinationRecord
+        skip_postgeneration_save = True
 
     child = factory.SubFactory(ChildFactory)
     team = factory.SelfAttribute("child.team")
@@ -118,3 +120,12 @@ class VaccinationRecordFactory(factory.django.DjangoModelFactory):
     batch = "AB1234"
     method = VaccinationRecord.Method.NASAL
     site = VaccinationRecord.Site.NOSE
+
+    @factory.post_generation
+    def statuses(record, create, extracted, **kwargs):
+        """What the recording service does in the same transaction: keep the status rows true."""
+        if create:
+            from patients.statuses import vaccination_statuses_refresh
+
+            with transaction.atomic():
+                vaccination_statuses_refresh(child_id=record.child_id, programme=record.programme)

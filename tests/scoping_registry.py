@@ -109,6 +109,24 @@ object_url("consent:invalidate")(lambda team: _consent(team, with_response=True)
 object_url("consent:triage")(lambda team: _consent(team, programme_code="hpv"))
 
 
+@object_url("consent:details_change")
+def _details_change(team):
+    from consent.models import ParentDetailsChange
+    from patients.models import ParentRelationship
+
+    kwargs = _consent(team, action="accept")
+    relationship = ParentRelationship.objects.filter(child_id=kwargs["child_id"]).select_related("parent").first()
+    change = ParentDetailsChange.objects.create(
+        team=team,
+        child_id=kwargs["child_id"],
+        parent=relationship.parent,
+        kind="details",
+        full_name="New Name",
+        relationship="mum",
+    )
+    return {**kwargs, "change_id": change.pk}
+
+
 # Clinics --------------------------------------------------------------------------------
 
 

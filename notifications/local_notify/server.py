@@ -487,12 +487,12 @@ def _page_template():
     if _TEMPLATE is None:
         import jinja2
 
-        env = jinja2.Environment(
+        engine = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
-        _TEMPLATE = env.get_template("page.jinja")
+        _TEMPLATE = engine.get_template("page.jinja")
     return _TEMPLATE
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from consent.models import ConsentRequest, ConsentResponse, Triage
 from notifications.models import Message
+from patients.models import Parent
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.consent.factories import add_child, make_session
 
@@ -56,6 +57,11 @@ def test_send_consent_request_then_parent_gives_consent_online(page, browser, li
     session = make_session(team, codes=("flu", "hpv"), dates=(14,))
     child = add_child(session, given_name="Maya", family_name="Patel")
     add_child(session, given_name="Other", family_name="Child")
+    # Her mum as the register knows her: the details she types below match, so nothing waits for a nurse.
+    Parent.objects.filter(relationships__child=child).update(
+        full_name="Priya Patel", email="priya@example.com", phone="07700900555", phone_receive_updates=True
+    )
+    child.relationships.update(type="mum")
 
     sign_in(page, live_server, nurse)
     open_consent_tab(page, live_server, session)

@@ -26,7 +26,7 @@ def test_dry_run_prints_per_team_and_session_and_writes_nothing(team):
     assert f"{team.name} ({team.ods_code})" in out
     assert "for 2026-12-10: would invite 1 automatically" in out
     assert f"cannot be contacted: {unreachable.full_name}" in out
-    assert "No email address or UK mobile number for any parent" in out
+    assert "No parent can receive email or text messages" in out
     assert not ClinicInvitation.objects.exists()
     assert not Message.objects.exists()
     assert not ClinicSweepRun.objects.exists()

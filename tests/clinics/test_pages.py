@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from notifications.models import Message
-from patients.models import Programme
+from patients.models import Child, Programme
 from sessions.models import SessionMembership
 from tests.clinics.factories import child as make_child
 from tests.clinics.factories import clinic_session, school_session
@@ -71,7 +71,7 @@ def test_summary_count_equals_number_sent(nurse_client, nurse, team, school, com
     assert "3 children were not vaccinated at this school and have not already been invited to a clinic" in page
     assert "Thursday 10 December 2026" in page
     assert unreachable.full_name in page
-    assert "No email address or UK mobile number for any parent" in page
+    assert "No parent can receive email or text messages" in page
 
     response = nurse_client.post(url, follow=True)
     assert "Clinic invitations sent to the parents of 3 children" in response.content.decode()
@@ -193,7 +193,7 @@ def test_invite_child_without_clinic_or_contact(nurse_client, team, school):
     clinic_session(team, [CLINIC_DAY])
     response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
     assert (
-        "Added to the community clinic. No invitation can be sent: no email address or UK mobile number for any parent"
+        "Added to the community clinic. No invitation can be sent: no parent can receive email or text messages"
         in response.content.decode()
     )
     assert not ClinicInvitationRequest.objects.exists()
@@ -230,17 +230,29 @@ def test_every_clinics_url_is_404_for_another_team(client, nurse, other_nurse, t
     assert not SessionMembership.objects.filter(session=clinic).exists()
 
 
-def test_overview_totals_count_invited_and_unreachable(team, clinic):
+def test_overview_totals_count_children_and_link_to_exactly_them(nurse_client, team, clinic):
+    # One unit, children (it used to count messages for Delivered and Failed: 2 children, 4 messages).
     from clinics import selectors
     from clinics.services import team_sweep
 
-    make_child(team, session=clinic)
-    make_child(team, session=clinic)
-    make_child(team, session=clinic, parent={"email": "", "phone": ""})
+    delivered = make_child(team, session=clinic)
+    failed = make_child(team, session=clinic)
+    unreachable = make_child(team, session=clinic, parent={"email": "", "phone": ""})
     team_sweep(team=team, today=TODAY, claim=False)
-    Message.objects.filter(channel="email").update(status=Message.Status.DELIVERED)
-    Message.objects.filter(channel="sms").update(status=Message.Status.PERMANENT_FAILURE)
-    assert selectors.clinic_totals(clinic) == {"invited": 2, "delivered": 2, "failed": 2, "cannot_be_contacted": 1}
+    Message.objects.filter(child=delivered).update(status=Message.Status.DELIVERED)
+    Message.objects.filter(child=failed, channel="email").update(status=Message.Status.DELIVERED)
+    Message.objects.filter(child=failed, channel="sms").update(status=Message.Status.PERMANENT_FAILURE)
+    totals = selectors.clinic_totals(clinic)
+    assert totals == {"invited": 2, "delivered": 1, "failed": 1, "cannot_be_contacted": 1}
+    expected = {"invited": {delivered, failed}, "delivered": {delivered}, "failed": {failed}}
+    expected["cannot_be_contacted"] = {unreachable}
+    overview = nurse_client.get(reverse("sessions:session", args=[clinic.pk])).content.decode()
+    for key, children in expected.items():
+        url = reverse("clinics:invitation_children", args=[clinic.pk, key])
+        assert f'href="{url}"' in overview
+        page = nurse_client.get(url).content.decode()
+        listed = {c for c in Child.objects.filter(team=team) if f">{c.family_name.upper()}, {c.given_name}<" in page}
+        assert listed == children and len(children) == totals[key]
 
 
 def test_a_sent_invitation_freezes_the_clinics_invitation_date(team, clinic):

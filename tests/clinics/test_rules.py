@@ -128,7 +128,7 @@ def test_family_without_contact_is_listed_with_the_reason_not_dropped(team, clin
     [preview] = services.sweep_preview(team=team, today=TODAY)
     assert preview.automatic == 0
     assert [c.pk for c in preview.cannot_contact] == [unreachable.pk]
-    assert CANNOT_BE_CONTACTED_REASON == "No email address or UK mobile number for any parent"
+    assert CANNOT_BE_CONTACTED_REASON == "No parent can receive email or text messages"
     sweep(team)
     assert not ClinicInvitation.objects.exists()
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from consent import tokens
 from consent.models import ConsentResponse, Triage
-from consent.selectors import annotate_consent_status
 from notifications.models import Message
-from patients.models import Child, Parent
+from patients.models import Parent
+from patients.statuses import child_statuses
 from sessions.models import SessionDate
 from tests.consent.factories import add_child, make_session, record
 from tests.factories import UserFactory
@@ -28,14 +28,19 @@ def session(team):
 
 def status(session, child, code):
     programmes = list(session.programmes.all())
-    return getattr(
-        annotate_consent_status(Child.objects.filter(pk=child.pk), programmes, session.academic_year).get(),
-        f"consent_{code}",
-    )
+    return child_statuses(child, programmes, session.academic_year)[code]["consent"]
 
 
 def link_for(session, child):
-    token = tokens.make_token(child=child, session=session, programmes=session.programmes.all())
+    """The link sent to the child's parent, whose stored details are the ones PARENT types."""
+    relationship = child.relationships.select_related("parent").first()
+    Parent.objects.filter(pk=relationship.parent_id).update(
+        full_name=PARENT["full_name"], email=PARENT["email"], phone="07700900111", phone_receive_updates=True
+    )
+    type(relationship).objects.filter(pk=relationship.pk).update(type="mum")
+    token = tokens.make_token(
+        child=child, session=session, programmes=session.programmes.all(), parent=relationship.parent
+    )
     return token, reverse("consent:parent_form", args=[token])
 
 
@@ -95,9 +100,9 @@ def test_refusal_needs_a_reason_and_details_and_sends_refused_confirmation(clien
     assert status(session, child, "hpv") == "refused"
     response = ConsentResponse.objects.filter(child=child).first()
     assert response.refusal_reason == "medical" and response.refusal_notes == "Immunosuppressed"
-    assert list(Message.objects.filter(child=child).values_list("kind", "channel")) == [
-        ("consent_confirmation_refused", "email")
-    ]
+    # The stored parent's choice of texts stands until a nurse accepts the change typed here.
+    assert set(Message.objects.filter(child=child).values_list("kind", flat=True)) == {"consent_confirmation_refused"}
+    assert child.parent_details_changes.get().phone_receive_updates is False
 
 
 def test_health_yes_needs_details_and_sends_nurse_review(client, session):
@@ -151,7 +156,9 @@ def test_tampered_expired_and_unknown_tokens_show_no_data(client, session, other
     # A child not in that session (another team's child under this session): refused.
     stranger_session = make_session(other_team)
     stranger = add_child(stranger_session, given_name="Stranger")
-    wrong = tokens.make_token(child=stranger, session=session, programmes=session.programmes.all())
+    wrong = tokens.make_token(
+        child=stranger, session=session, programmes=session.programmes.all(), parent=stranger.relationships.get().parent
+    )
     page = client.get(reverse("consent:parent_form", args=[wrong]))
     assert page.status_code == 404 and "Stranger" not in page.content.decode()
 

@@ -1,13 +1,14 @@
 """Consent, triage and vaccination statuses agree with the records after every kind of write."""
 
 import pytest
-from django.db.models import OuterRef
 from django.utils import timezone
 
 from consent import selectors, services
 from consent.models import ConsentResponse, Triage
-from consent.selectors import ConsentStatus, TriageStatus, VaccinationStatus
-from patients.models import Child
+from consent.selectors import ConsentStatus, TriageStatus
+from consent.statuses import programme_statuses_rebuild
+from patients.models import Child, ProgrammeStatus
+from patients.statuses import child_statuses
 from sessions.models import ActivityEvent
 from tests.consent.factories import add_child, make_session, programme, record
 from tests.factories import ParentRelationshipFactory, VaccinationRecordFactory
@@ -21,30 +22,16 @@ def session(team):
 
 
 def statuses(session, child):
-    """Both forms of the rules, and they must agree."""
+    """The stored statuses, which must equal what a rebuild from the records gives."""
     programmes = list(session.programmes.all())
-    row = (
-        selectors.annotate_consent_status(Child.objects.filter(pk=child.pk), programmes, session.academic_year)
-        .values(*[f"consent_{p.code}" for p in programmes])
-        .get()
-    )
-    per_row = {p.code: row[f"consent_{p.code}"] for p in programmes}
-    sql, params = selectors.consent_statuses_sql(Child.objects.filter(pk=child.pk), programmes, session.academic_year)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        row = dict(zip(names, cursor.fetchone(), strict=True))
-    set_based = {p.code: selectors.CODE_STATUSES[row[f"s_{p.code}"]] for p in programmes}
-    assert per_row == set_based
-    return per_row
+    stored = child_statuses(child, programmes, session.academic_year)
+    programme_statuses_rebuild()
+    assert child_statuses(child, programmes, session.academic_year) == stored
+    return {code: row["consent"] for code, row in stored.items() if row is not None}
 
 
 def refused_filter(session, child, code="hpv"):
-    return Child.objects.filter(
-        selectors.consent_refused(session.academic_year, programme(code).pk, OuterRef("pk")), pk=child.pk
-    ).exists()
+    return statuses(session, child)[code] == ConsentStatus.REFUSED
 
 
 def test_no_response_until_a_response_arrives(session):
@@ -161,16 +148,12 @@ def test_triage_and_vaccination_status(session, nurse):
     year = session.academic_year
 
     def row():
-        qs = selectors.annotate_vaccination_status(
-            selectors.annotate_triage_status(Child.objects.filter(pk=child.pk), [hpv], year), [hpv], year
-        )
-        ready = Child.objects.filter(selectors.ready_to_vaccinate_q(year, hpv), pk=child.pk).exists()
-        values = qs.values("triage_hpv", "vaccination_hpv").get()
-        return values["triage_hpv"], values["vaccination_hpv"], ready
+        values = child_statuses(child, [hpv], year)["hpv"]
+        return values["triage"], values["vaccination"], values["ready_to_vaccinate"]
 
-    assert row() == (TriageStatus.NOT_NEEDED, VaccinationStatus.NONE_YET, False)
+    assert row() == (TriageStatus.NOT_NEEDED, ProgrammeStatus.Vaccination.NONE_YET, False)
     record(session, child, "hpv", "given", health_yes=True)
-    assert row() == (TriageStatus.NEEDED, VaccinationStatus.NONE_YET, False)
+    assert row() == (TriageStatus.NEEDED, ProgrammeStatus.Vaccination.NONE_YET, False)
     services.triage_record(
         team=session.team,
         child=child,
@@ -179,7 +162,7 @@ def test_triage_and_vaccination_status(session, nurse):
         status=Triage.Status.KEEP_IN_TRIAGE,
         performed_by=nurse,
     )
-    assert row() == (TriageStatus.KEEP_IN_TRIAGE, VaccinationStatus.NONE_YET, False)
+    assert row() == (TriageStatus.KEEP_IN_TRIAGE, ProgrammeStatus.Vaccination.NONE_YET, False)
     services.triage_record(
         team=session.team,
         child=child,
@@ -188,7 +171,7 @@ def test_triage_and_vaccination_status(session, nurse):
         status=Triage.Status.SAFE_TO_VACCINATE,
         performed_by=nurse,
     )
-    assert row() == (TriageStatus.SAFE_TO_VACCINATE, VaccinationStatus.NONE_YET, True)
+    assert row() == (TriageStatus.SAFE_TO_VACCINATE, ProgrammeStatus.Vaccination.NONE_YET, True)
     services.triage_record(
         team=session.team,
         child=child,
@@ -197,12 +180,12 @@ def test_triage_and_vaccination_status(session, nurse):
         status=Triage.Status.DO_NOT_VACCINATE,
         performed_by=nurse,
     )
-    assert row() == (TriageStatus.DO_NOT_VACCINATE, VaccinationStatus.COULD_NOT_VACCINATE, False)
+    assert row() == (TriageStatus.DO_NOT_VACCINATE, ProgrammeStatus.Vaccination.COULD_NOT_VACCINATE, False)
     assert ActivityEvent.objects.filter(child=child, kind=ActivityEvent.Kind.TRIAGE, session=session).count() == 3
     record(session, child, "hpv", "refused")
-    assert row()[1] == VaccinationStatus.COULD_NOT_VACCINATE
+    assert row()[1] == ProgrammeStatus.Vaccination.COULD_NOT_VACCINATE
     VaccinationRecordFactory(child=child, programme=hpv, method="intramuscular", site="left_arm_upper")
-    assert row()[1] == VaccinationStatus.VACCINATED
+    assert row()[1] == ProgrammeStatus.Vaccination.VACCINATED
 
 
 def test_record_with_nurse_triage_in_one_go(session, nurse):
@@ -217,9 +200,7 @@ def test_record_with_nurse_triage_in_one_go(session, nurse):
         triage=services.TriageDecision(Triage.Status.SAFE_TO_VACCINATE, "Checked"),
     )
     assert Triage.objects.get(child=child).status == Triage.Status.SAFE_TO_VACCINATE
-    assert Child.objects.filter(
-        selectors.ready_to_vaccinate_q(session.academic_year, programme("hpv")), pk=child.pk
-    ).exists()
+    assert child_statuses(child, [programme("hpv")], session.academic_year)["hpv"]["ready_to_vaccinate"]
 
 
 def test_counts_and_filters_match_the_per_row_statuses(session):
@@ -251,12 +232,12 @@ def test_counts_and_filters_match_the_per_row_statuses(session):
         "refused": 1,
         "conflicting": 1,
     }
-    no_response = set(selectors.filter_by_consent(kids, programmes, session.academic_year, "no_response"))
+    no_response = set(selectors.consent_tab_children(kids, programmes, session.academic_year, "no_response"))
     assert no_response == {children[1], children[3], *children[5:]}
     assert young not in no_response
-    assert children[4] not in set(selectors.filter_by_consent(kids, programmes, session.academic_year))
+    assert children[4] not in set(selectors.consent_tab_children(kids, programmes, session.academic_year))
     for key, value in counts.items():
-        filtered = selectors.filter_by_consent(kids, programmes, session.academic_year, "" if key == "all" else key)
+        filtered = selectors.consent_tab_children(kids, programmes, session.academic_year, "" if key == "all" else key)
         assert filtered.count() == value
 
 

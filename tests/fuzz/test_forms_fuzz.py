@@ -170,7 +170,8 @@ def test_sign_in_form(client, nurse):
 
 def test_parents_consent_form_first_step(client, world):
     clinic, child = world["clinic"], world["child"]
-    token = make_token(child=child, session=clinic, programmes=list(clinic.programmes.all()))
+    parent = child.relationships.get().parent
+    token = make_token(child=child, session=clinic, programmes=list(clinic.programmes.all()), parent=parent)
     url = reverse("consent:parent_form", args=[token])
     response = client.get(url)
     assert response.status_code in (200, 302)
@@ -179,20 +180,25 @@ def test_parents_consent_form_first_step(client, world):
     fuzz_form(client, url)
 
 
+def expected_status(query: dict) -> int:
+    """A NUL byte in any parameter is refused with a 400 (mavis.middleware); anything else shows the page."""
+    return 400 if any("\x00" in value for value in query.values()) else 200
+
+
 @given(
     query=st.dictionaries(st.sampled_from(["q", "page", "school_status", "date_of_birth_day", "archived"]), ODD_TEXT)
 )
 @FUZZ
 def test_children_search_never_fails(nurse_client, query):
     response = nurse_client.get(reverse("patients:children"), query)
-    assert response.status_code == 200
+    assert response.status_code == expected_status(query)
 
 
 @given(query=st.dictionaries(st.sampled_from(["status", "type", "programme", "year", "q", "page"]), ODD_TEXT))
 @FUZZ
 def test_sessions_list_filters_never_fail(nurse_client, query):
     response = nurse_client.get(reverse("sessions:list"), query)
-    assert response.status_code == 200
+    assert response.status_code == expected_status(query)
 
 
 @given(token=st.text(max_size=200))

@@ -70,7 +70,8 @@ class Process:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-def celery_worker(concurrency=2, wait=True, **env) -> Process:
+def celery_worker(concurrency=2, wait=True, as_in_production=False, **env) -> Process:
+    """`as_in_production`: the command line of the Procfile (gossip, mingle and heartbeat on)."""
     argv = [
         sys.executable,
         "-m",
@@ -81,10 +82,9 @@ def celery_worker(concurrency=2, wait=True, **env) -> Process:
         f"--concurrency={concurrency}",
         "--pool=prefork",
         "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
     ]
+    if not as_in_production:
+        argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     worker = Process(argv, app_env(**env), ready_text="ready.", name="worker")
     return worker.wait_ready(timeout=60) if wait else worker
 
@@ -158,9 +158,10 @@ class RedisServer:
                 time.sleep(0.05)
         raise TimeoutError("redis-server did not start")
 
-    def stop(self):
+    def stop(self, sig=signal.SIGTERM):
+        """SIGKILL: Redis dies at once, as in a crash or a failover, without closing connections."""
         if self.popen and self.popen.poll() is None:
-            self.popen.terminate()
+            self.popen.send_signal(sig)
             self.popen.wait(timeout=10)
 
 

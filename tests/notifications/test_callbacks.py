@@ -1,8 +1,10 @@
+import datetime
 import json
 import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications import dispatch
 from notifications.models import Message
@@ -78,12 +80,39 @@ def test_receipt_before_the_dispatcher_records_the_send(client, team, settings):
     """A fast receipt names our reference; it lands even though the row has no Notify id yet."""
     settings.NOTIFY_CALLBACK_TOKEN = "local-callback-token"
     [message] = outbox_rows(team, 1)
+    # A dispatcher holds the row: it has sent it and not yet written the outcome.
+    Message.objects.filter(pk=message.pk).update(claimed_until=timezone.now() + datetime.timedelta(seconds=60))
     notify_id = str(uuid.uuid4())
     body = {"id": notify_id, "reference": str(message.pk), "status": "delivered"}
     assert post(client, body).status_code == 200
     dispatch.messages_record([dispatch.Outcome(id=str(message.pk), status="created", notify_id=notify_id, sent=True)])
     message.refresh_from_db()
     assert message.status == "delivered" and str(message.notify_id) == notify_id
+
+
+def test_a_receipt_for_a_message_never_sent_changes_nothing(client, team, settings):
+    settings.NOTIFY_CALLBACK_TOKEN = "local-callback-token"
+    [message] = outbox_rows(team, 1)
+    body = {"id": str(uuid.uuid4()), "reference": str(message.pk), "status": "delivered"}
+    response = post(client, body)
+    assert response.status_code == 200 and response.json()["result"] == "unknown notification"
+    message.refresh_from_db()
+    assert (message.status, message.notify_id) == ("pending", None)
+    # So it is still sent.
+    assert message.pk in {m.pk for m in Message.objects.filter(status="pending")}
+
+
+def test_a_receipt_with_another_messages_notify_id_is_logged_and_answered_200(client, sent_message, team, caplog):
+    [other] = outbox_rows(team, 1)
+    Message.objects.filter(pk=other.pk).update(status="sending")
+    body = {"id": str(sent_message.notify_id), "reference": str(other.pk), "status": "delivered"}
+    response = post(client, body)
+    assert response.status_code == 200 and response.json()["result"] == "unknown notification"
+    assert "Delivery receipt ignored" in caplog.text
+    other.refresh_from_db()
+    assert (other.status, other.notify_id) == ("sending", None)
+    # The message the id belongs to is not moved by a receipt naming another reference either.
+    assert Message.objects.get(pk=sent_message.pk).status == "created"
 
 
 def test_unknown_id_is_answered_2xx(client, sent_message):

@@ -1,6 +1,5 @@
 """The dispatcher against the local Notify over a socket, real PostgreSQL and Redis."""
 
-import datetime
 import time
 
 import pytest
@@ -9,7 +8,7 @@ from django.utils import timezone
 
 from notifications import control, dispatch, services
 from notifications.models import Message
-from notifications.personalisation import PersonalisationError, clinic_invitation
+from notifications.personalisation import PersonalisationError
 from notifications.services import FamilyMessage, family_messages_enqueue
 from sessions.models import ActivityEvent
 from tests.notifications.conftest import family, outbox_rows
@@ -38,12 +37,18 @@ def test_sends_each_message_once_and_records_notify_id(team, notify):
         items=[
             FamilyMessage(
                 child_parent.child,
-                clinic_invitation(
-                    child=child_parent.child,
-                    team=team,
-                    vaccinations=["HPV"],
-                    clinic_dates=[datetime.date(2026, 12, 5)],
-                ),
+                {
+                    "child_name": child_parent.child.full_name,
+                    "child_short_name": child_parent.child.short_name,
+                    "vaccinations": "HPV",
+                    "next_clinic_date": "Saturday 5 December 2026",
+                    "clinic_dates": "Saturday 5 December 2026",
+                    "booking_link": team.booking_link,
+                    "privacy_notice_url": team.privacy_notice_url,
+                    "team_name": team.name,
+                    "team_email": team.email,
+                    "team_phone": team.phone,
+                },
             )
         ],
     )

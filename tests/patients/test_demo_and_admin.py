@@ -91,3 +91,30 @@ def test_vaccination_records_are_read_only_in_the_admin(admin_client, team):
     record.refresh_from_db()
     assert record.notes == ""
     assert admin_client.get(reverse("admin:patients_vaccinationrecord_add")).status_code == 403
+
+
+def test_admin_saves_a_child_through_the_services(admin_client, team, changed_children):
+    # The NHS number is normalised as in the app (it used to be saved as typed, or refused).
+    child = ChildFactory(team=team, school_status="home_schooled", school=None, nhs_number=None)
+    url = reverse("admin:patients_child_change", args=[child.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("parents",)}
+    data.update(
+        {
+            "nhs_number": "943 476 5919",
+            "date_of_birth": child.date_of_birth.isoformat(),
+            "relationships-TOTAL_FORMS": 0,
+            "relationships-INITIAL_FORMS": 0,
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    child.refresh_from_db()
+    assert child.nhs_number == "9434765919"
+    assert AuditEvent.objects.filter(action="child.updated", object_id=str(child.pk)).exists()
+
+
+def test_consent_triage_and_sessions_are_read_only_in_the_admin(admin_client, team):
+    for model in ("consent_consentresponse", "consent_triage", "vaccination_sessions_session"):
+        assert admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+        assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 403

@@ -63,3 +63,31 @@ def test_sign_in_rejects_missing_csrf_token(nurse):
     response = client.post(reverse("mavis:sign_in"), {"username": nurse.username, "password": "correct-horse-battery"})
     assert response.status_code == 403
     assert b"Your form could not be sent" in response.content
+
+
+def test_every_page_with_personal_data_says_no_store(client, nurse):
+    from consent import tokens
+    from tests.consent.factories import add_child, make_session
+    from tests.factories import TeamFactory, UserFactory
+    from tests.scoping_registry import OBJECT_URLS
+    from tests.test_team_scoping import WITH_PARAMS, WITHOUT_PARAMS
+
+    session = make_session(nurse.teams.get())
+    child = add_child(session)
+    token = tokens.make_token(
+        child=child, session=session, programmes=session.programmes.all(), parent=child.relationships.get().parent
+    )
+    assert "no-store" in client.get(reverse("consent:parent_form", args=[token]))["Cache-Control"]
+
+    opened = 0
+    for name in WITHOUT_PARAMS + WITH_PARAMS:
+        # A nurse of a team of their own per page: the registry's builders make one clinic per team.
+        user = UserFactory(team=TeamFactory())
+        build = OBJECT_URLS.get(name)
+        url = reverse(name, kwargs=build(user.teams.get())) if build else reverse(name)
+        client.force_login(user)
+        response = client.get(url)
+        if response.status_code == 200:
+            opened += 1
+            assert "no-store" in response.get("Cache-Control", ""), url
+    assert opened > 15  # the walk really opened the pages

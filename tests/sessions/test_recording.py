@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from patients.models import VaccinationRecord
-from sessions.extensions import ready_to_vaccinate
 from sessions.models import ActivityEvent, Attendance
 from tests.factories import ParentRelationshipFactory, VaccinationRecordFactory
 from tests.sessions.factories import SessionFactory, member
@@ -20,8 +19,8 @@ NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 TODAY = datetime.date(2026, 11, 23)
 
 
-def consent_given(session, *children):
-    """Record vaccinations lists only children ready to vaccinate (consent registers that filter)."""
+def consent_given(session, *children, health_yes=False):
+    """Record vaccinations lists only children ready to vaccinate (patients.statuses)."""
     from consent import services
 
     for child in children:
@@ -32,6 +31,7 @@ def consent_given(session, *children):
             answers=[services.ProgrammeAnswer(p, "given", flu_method="nasal") for p in session.programmes.all()],
             route="phone",
             parent=ParentRelationshipFactory(child=child).parent,
+            health_answers=[{"question": "Allergies?", "answer": "yes" if health_yes else "no", "details": ""}],
             send_confirmation=False,
         )
 
@@ -74,23 +74,17 @@ def test_register_then_record_a_vaccination(nurse_client, team, nurse):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_record_vaccinations_applies_the_ready_to_vaccinate_filters(nurse_client, team):
+def test_record_vaccinations_lists_only_children_ready_to_vaccinate(nurse_client, team):
     session = SessionFactory(team=team, dates=[TODAY])
     kept = member(session, given_name="Keptina")
-    dropped = member(session, given_name="Droppedo")
-    consent_given(session, kept, dropped)
-    for child in (kept, dropped):
+    dropped = member(session, given_name="Droppedo")  # a yes health answer, not triaged yet
+    nothing = member(session, given_name="Nonesuch")  # no consent
+    consent_given(session, kept)
+    consent_given(session, dropped, health_yes=True)
+    for child in (kept, dropped, nothing):
         Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
-
-    def only_kept(children, *, session, programme):
-        return children.exclude(given_name="Droppedo")
-
-    ready_to_vaccinate.register(only_kept)
-    try:
-        html = nurse_client.get(reverse("sessions:record", args=[session.pk])).content.decode()
-    finally:
-        ready_to_vaccinate._filters.remove(only_kept)
-    assert "Keptina" in html and "Droppedo" not in html
+    html = nurse_client.get(reverse("sessions:record", args=[session.pk])).content.decode()
+    assert "Keptina" in html and "Droppedo" not in html and "Nonesuch" not in html
 
 
 @time_machine.travel(NOW, tick=False)
@@ -156,7 +150,7 @@ def test_child_page_shows_latest_delivery_and_warns_on_failure(nurse_client, tea
             created_at=NOW - datetime.timedelta(minutes=minutes),
         )
     html = nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode()
-    assert "Message not delivered" in html and "Failed (permanent)" in html
+    assert "Message not delivered" in html and "Permanent failure" in html
 
 
 @time_machine.travel(NOW, tick=False)
@@ -184,20 +178,16 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
 
 @time_machine.travel(NOW, tick=False)
 def test_a_dose_needs_the_child_ready_to_vaccinate(nurse_client, team):
+    # The gate is closed with no consent, and with consent that still needs triage.
     session = SessionFactory(team=team, dates=[TODAY])
-    child = member(session)
-    Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
-
-    def nobody_ready(children, *, session, programme):
-        return children.none()
-
-    ready_to_vaccinate.register(nobody_ready)
-    try:
+    unconsented = member(session)
+    untriaged = member(session)
+    consent_given(session, untriaged, health_yes=True)
+    for child in (unconsented, untriaged):
+        Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
         response = nurse_client.post(
             reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]),
             {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"},
         )
-    finally:
-        ready_to_vaccinate._filters.remove(nobody_ready)
-    assert "not ready to vaccinate" in response.content.decode()
+        assert "not ready to vaccinate" in response.content.decode()
     assert not VaccinationRecord.objects.exists()

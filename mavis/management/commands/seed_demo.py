@@ -1,7 +1,7 @@
 """Load a realistic demo team. Idempotent: running it again changes nothing."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from mavis import audit, demo
@@ -17,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--children", type=int, default=3000, help="How many children to create.")
 
     def handle(self, *args, children, **options):
+        # The demo sign-ins have a password written here, one of them a superuser.
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates sign-ins with a known password: it does not run in production.")
         with audit.acting_as("command:seed_demo"), transaction.atomic():
             team, created = Team.objects.get_or_create(
                 ods_code="RYG",

@@ -1,0 +1,189 @@
+"""The one home of every derived fact (ARCHITECTURE.md "Derived facts have one home", domain.md).
+
+- *can receive email* / *can receive texts* / *contactable*, per parent: `can_receive_email_q`,
+  `can_receive_texts_q`, `contactable_q` (every count, list and sender reads these);
+- *programme applies to this child in this year* (year groups): `programme_applies_q`,
+  `programme_applies`;
+- consent, triage and vaccination status, and the safety gate *ready to vaccinate*: the
+  generated columns of `ProgrammeStatus`, read through `with_statuses` / `child_statuses`
+  (no row means nothing recorded: `DEFAULTS`) and written by the services through
+  `programme_status_lock` (consent) and `vaccination_statuses_refresh` (vaccination records).
+
+Why stored rows and not a view: docs/decisions/0005-derived-statuses.md.
+"""
+
+import datetime
+
+from django.db.models import Case, F, FilteredRelation, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from patients.academic import academic_year_bounds, academic_year_of, birth_academic_year_for, current_academic_year
+from patients.models import Parent, ProgrammeStatus, VaccinationRecord
+from patients.phone import UK_MOBILE_SQL_REGEX
+
+# --- Who can receive a message (domain.md "Children (patients) and parents") -----------------------
+
+
+def can_receive_email_q(prefix: str = "") -> Q:
+    """A parent with an email address."""
+    return ~Q(**{f"{prefix}email": ""})
+
+
+def can_receive_texts_q(prefix: str = "") -> Q:
+    """A parent with a UK mobile number whose contact method allows texts (any, or text only)."""
+    return Q(**{f"{prefix}phone__regex": UK_MOBILE_SQL_REGEX}) & Q(
+        **{f"{prefix}contact_method__in": Parent.TEXT_METHODS}
+    )
+
+
+def contactable_q(prefix: str = "") -> Q:
+    """Can receive email or texts: the one definition of a contactable parent."""
+    return can_receive_email_q(prefix) | can_receive_texts_q(prefix)
+
+
+# --- Which programmes apply to a child (year groups) -----------------------------------------------
+
+
+def programme_applies_q(programme, academic_year: int, prefix: str = "") -> Q:
+    """Children whose year group in `academic_year` is one of the programme's (a date-of-birth range)."""
+    groups = sorted(programme.year_groups or [])
+    if not groups:
+        return Q(pk__in=[])
+    # Year groups are consecutive in every programme: one index-friendly range.
+    oldest = academic_year_bounds(birth_academic_year_for(groups[-1], academic_year))[0]
+    youngest = academic_year_bounds(birth_academic_year_for(groups[0], academic_year))[1]
+    assert groups == list(range(groups[0], groups[-1] + 1)), programme  # noqa: S101 - a programme's own data
+    return Q(**{f"{prefix}date_of_birth__range": (oldest, youngest)})
+
+
+def programme_applies(child, programme, academic_year: int) -> bool:
+    """The same rule for a child already loaded (tests/patients/test_statuses.py checks they agree)."""
+    return child.year_group(academic_year) in (programme.year_groups or [])
+
+
+def applicable_programmes(child, programmes, academic_year: int) -> list:
+    return [p for p in programmes if programme_applies(child, p, academic_year)]
+
+
+# --- Consent, triage and vaccination status ----------------------------------------------------------
+
+# What the generated columns give for a row of defaults (no row: nothing recorded).
+# tests/patients/test_statuses.py checks these against PostgreSQL.
+DEFAULTS = {
+    "consent": ProgrammeStatus.Consent.NO_RESPONSE.value,
+    "triage": ProgrammeStatus.Triage.NOT_NEEDED.value,
+    "vaccination": ProgrammeStatus.Vaccination.NONE_YET.value,
+    "ready_to_vaccinate": False,
+}
+FIELDS = tuple(DEFAULTS)
+
+
+def with_statuses(children, programmes, academic_year: int, fields=FIELDS):
+    """Annotates `<field>_<programme code>` on a Child queryset for each programme and field of
+    FIELDS: the status, or None when the programme does not apply to the child. Plain LEFT
+    JOINs (one per programme), so a page, a filter and a count all read the same rows."""
+    annotations = {}
+    for p in programmes:
+        relation = f"status_{p.code}"
+        children = children.annotate(
+            **{
+                relation: FilteredRelation(
+                    "programme_statuses",
+                    condition=Q(programme_statuses__programme=p.pk, programme_statuses__academic_year=academic_year),
+                )
+            }
+        )
+        for name in fields:
+            annotations[f"{name}_{p.code}"] = Case(
+                When(
+                    programme_applies_q(p, academic_year),
+                    then=Coalesce(F(f"{relation}__{name}"), Value(DEFAULTS[name])),
+                ),
+                default=None,
+            )
+    return children.annotate(**annotations)
+
+
+def any_status_q(programmes, field: str, values) -> Q:
+    """On a queryset from with_statuses: any programme that applies has its `field` in `values`.
+    Written on the annotations, so it reuses with_statuses' joins (a filter on the relation
+    itself would join the status table a second time)."""
+    query = Q(pk__in=[])
+    for p in programmes:
+        query |= Q(**{f"{field}_{p.code}__in": list(values)})
+    return query
+
+
+def child_statuses(child, programmes, academic_year: int) -> dict[str, dict | None]:
+    """{programme code: {field: status} or None when the programme does not apply}, in one query."""
+    from patients.models import Child
+
+    programmes = list(programmes)
+    if not programmes:
+        return {}
+    names = [f"{name}_{p.code}" for p in programmes for name in FIELDS]
+    row = with_statuses(Child.objects.filter(pk=child.pk), programmes, academic_year).values(*names).get()
+    result = {}
+    for p in programmes:
+        applies = row[f"consent_{p.code}"] is not None
+        result[p.code] = {name: row[f"{name}_{p.code}"] for name in FIELDS} if applies else None
+    return result
+
+
+# --- Writes (inside the transaction of the record that changes them) ------------------------------------
+
+
+def programme_status_lock(*, child_id: int, programme_id: int, academic_year: int) -> ProgrammeStatus:
+    """The row, created if missing and locked until the transaction ends: writers of one child's
+    status for one programme queue here, then read the records the status is made from."""
+    ProgrammeStatus.objects.bulk_create(
+        [ProgrammeStatus(child_id=child_id, programme_id=programme_id, academic_year=academic_year)],
+        ignore_conflicts=True,
+    )
+    return ProgrammeStatus.objects.select_for_update().get(
+        child_id=child_id, programme_id=programme_id, academic_year=academic_year
+    )
+
+
+def vaccination_statuses_refresh(*, child_id: int, programme, today: datetime.date | None = None) -> None:
+    """Recompute `vaccinated` and `not_given` of the child's rows for the programme: the rows that
+    exist, the years of the records and the current academic year (a dose of a programme that is
+    not seasonal counts in every later year too)."""
+    records = list(VaccinationRecord.objects.filter(child_id=child_id, programme=programme))
+    years = set(
+        ProgrammeStatus.objects.filter(child_id=child_id, programme=programme).values_list("academic_year", flat=True)
+    )
+    years |= {academic_year_of(timezone.localdate(r.performed_at)) for r in records}
+    years.add(current_academic_year(today))
+    for year in sorted(years):
+        row = programme_status_lock(child_id=child_id, programme_id=programme.pk, academic_year=year)
+        row.vaccinated = any(r.counts_as_vaccinated(year, programme) for r in records)
+        # Absent is not an attempt: the child simply still needs the vaccine.
+        row.not_given = any(
+            not r.administered and r.outcome != VaccinationRecord.Outcome.ABSENT and r.performed_in(year)
+            for r in records
+        )
+        row.save(update_fields=["vaccinated", "not_given", "updated_at"])
+
+
+def relationships_with_channels():
+    """A child's parent links with `parent_contactable` annotated (for prefetches)."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    from patients.models import ParentRelationship
+
+    return (
+        ParentRelationship.objects.select_related("parent")
+        .annotate(parent_contactable=ExpressionWrapper(contactable_q("parent__"), output_field=BooleanField()))
+        .order_by("parent__full_name")
+    )
+
+
+def vaccination_statuses_refresh_many(records) -> None:
+    """vaccination_statuses_refresh for each child and programme of records written in bulk (demo data)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for child_id, programme in {(r.child_id, r.programme) for r in records}:
+            vaccination_statuses_refresh(child_id=child_id, programme=programme)

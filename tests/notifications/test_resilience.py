@@ -1,0 +1,130 @@
+"""Workers that lose Redis mid-task, or are killed mid-send: every message still goes exactly once,
+with no one restarting anything (real Redis servers, real Celery workers, the local Notify)."""
+
+import contextlib
+import signal
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from mavis.celery import app as celery_app
+from notifications import dispatch
+from notifications.models import Message
+from tests.notifications import processes
+from tests.notifications.conftest import outbox_rows
+
+# Serial: it measures recovery time and runs several workers (scripts/test.sh).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
+
+
+def point_celery_at(url):
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def statuses():
+    return dict(Message.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def beat_until(done, timeout, every=2.0):
+    """Celery beat's every-minute dispatch, faster; True once `done()`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        with contextlib.suppress(Exception):  # the broker may still be coming back, as for beat
+            celery_app.send_task("notifications.dispatch_due")
+        dispatch.wait_for(done, every, 0.1)
+    return done()
+
+
+def assert_sent_exactly_once(notify, total):
+    by_reference = notify.by_reference()
+    assert len(by_reference) == total
+    assert all(len(sent) == 1 for sent in by_reference.values())
+    assert not Message.objects.filter(status="pending").exists()
+
+
+def test_redis_dropped_while_a_task_runs_the_worker_carries_on(team, notify, notify_settings):
+    redis = processes.RedisServer().start()
+    original_broker = celery_app.conf.broker_url
+    notify_settings.REDIS_URL = redis.url
+    notify_settings.NOTIFY_THREADS = 4
+    point_celery_at(redis.url)
+    notify.configure(latency=0.1)
+    total = 400
+    outbox_rows(team, total)
+    worker = processes.celery_worker(concurrency=2, as_in_production=True, REDIS_URL=redis.url)
+    try:
+        celery_app.send_task("notifications.dispatch_due")
+        assert dispatch.wait_for(lambda: notify.requests >= 10, 30, 0.01)
+        redis.stop(signal.SIGKILL)  # mid-task: the worker holds an unacknowledged message
+        time.sleep(8)
+        redis.start()
+        notify.configure(latency=0)
+        assert beat_until(lambda: not Message.objects.filter(status="pending").exists(), 60), (
+            statuses(),
+            worker.output()[-4000:],
+        )
+        assert worker.popen.poll() is None, worker.output()[-4000:]
+        assert "Unrecoverable error" not in worker.output()
+    finally:
+        worker.stop()
+        point_celery_at(original_broker)
+        redis.stop()
+    assert_sent_exactly_once(notify, total)
+
+
+def test_a_live_workers_claim_is_renewed_so_no_one_else_takes_it(team, notify, notify_settings):
+    notify_settings.NOTIFY_CLAIM_SECONDS = 0.6  # a heartbeat every 0.2 s
+    notify_settings.NOTIFY_THREADS = 2
+    notify.configure(latency=0.1)
+    outbox_rows(team, 20)  # about a second to send: longer than the lease
+    result = {}
+
+    def send():
+        try:
+            result["dispatch"] = dispatch.messages_dispatch()
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    time.sleep(0.9)  # past the first lease
+    taken = dispatch.messages_claim(limit=100)
+    sender.join()
+    assert taken == []
+    assert result["dispatch"].sent == 20
+    assert_sent_exactly_once(notify, 20)
+
+
+def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minute(team, notify, notify_settings):
+    """The production lease (NOTIFY_CLAIM_SECONDS, default 30) and no beat after the first run."""
+    notify_settings.NOTIFY_THREADS = 4
+    notify.configure(latency=0.02)
+    total = 1000
+    outbox_rows(team, total)
+    victim = processes.celery_worker(concurrency=1, wait=False)
+    survivor = processes.celery_worker(concurrency=1, wait=False)
+    try:
+        victim.wait_ready(timeout=60)
+        survivor.wait_ready(timeout=60)
+        celery_app.send_task("notifications.dispatch_due")
+        assert dispatch.wait_for(lambda: notify.requests >= 300, 60, 0.01)
+        victim.kill()  # SIGKILL, mid-batch
+        killed = time.monotonic()
+        held = Message.objects.filter(status="pending", claimed_until__gt=timezone.now()).count()
+        done = dispatch.wait_for(lambda: not Message.objects.filter(status="pending").exists(), 60, 0.2)
+        recovered = time.monotonic() - killed
+        print(f"\nkilled holding {held} leased messages; all sent {recovered:.1f}s after the kill")
+        assert done, (statuses(), survivor.output()[-3000:])
+        assert recovered < 60
+    finally:
+        victim.stop()
+        survivor.stop()
+    assert_sent_exactly_once(notify, total)

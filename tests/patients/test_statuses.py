@@ -1,0 +1,49 @@
+"""patients.statuses: each rule has one definition, and its SQL and Python forms agree."""
+
+import datetime
+
+import pytest
+
+from notifications.models import Message
+from notifications.services import FamilyMessage, family_messages_enqueue
+from patients.models import Child, Parent, Programme, ProgrammeStatus
+from patients.statuses import DEFAULTS, programme_applies, programme_applies_q
+from tests.factories import ChildFactory, ParentRelationshipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_defaults_are_what_postgresql_generates_for_an_untouched_row(team):
+    child = ChildFactory(team=team)
+    row = ProgrammeStatus.objects.create(child=child, programme=Programme.objects.get(code="flu"), academic_year=2026)
+    row.refresh_from_db()
+    assert {name: getattr(row, name) for name in DEFAULTS} == DEFAULTS
+
+
+@pytest.mark.parametrize("code", ["flu", "hpv", "menacwy", "td_ipv"])
+def test_programme_applies_sql_and_python_agree(team, code):
+    programme = Programme.objects.get(code=code)
+    # Every month of birth across Nursery to Year 12 in 2026/27.
+    for months in range(0, 12 * 14):
+        ChildFactory(team=team, date_of_birth=datetime.date(2009, 9, 1) + datetime.timedelta(days=31 * months))
+    in_sql = set(Child.objects.filter(programme_applies_q(programme, 2026)))
+    in_python = {c for c in Child.objects.all() if programme_applies(c, programme, 2026)}
+    assert in_sql == in_python and in_sql
+
+
+def test_a_voice_only_mobile_is_not_contactable_and_is_sent_nothing(team):
+    # domain.md: texts need a UK mobile and a contact method of any or text only.
+    voice = ParentRelationshipFactory(
+        child=ChildFactory(team=team), parent__email="", parent__contact_method=Parent.ContactMethod.VOICE
+    ).child
+    texts = ParentRelationshipFactory(
+        child=ChildFactory(team=team), parent__email="", parent__contact_method=Parent.ContactMethod.TEXT
+    ).child
+    assert set(Child.objects.cannot_be_contacted()) == {voice}
+    assert set(Child.objects.can_be_messaged()) == {texts}
+    items = [FamilyMessage(child, {}) for child in (voice, texts)]
+    from unittest import mock
+
+    with mock.patch("notifications.services.personalisations.validate"):
+        sent = family_messages_enqueue(team=team, kind=Message.Kind.TEST, items=items)
+    assert [(m.child_id, m.channel) for m in sent] == [(texts.pk, Message.Channel.SMS)]

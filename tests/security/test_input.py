@@ -1,0 +1,146 @@
+"""Odd input never gets in or breaks a page: NHS numbers, NUL bytes, absurd numbers, cohort fields."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from patients import cohort, services
+from patients.models import Child, CohortImport
+from patients.nhs_number import is_valid_nhs_number
+from tests.factories import ChildFactory, nhs_number_for
+from tests.patients.cohort_files import child_row, cohort_csv
+
+pytestmark = pytest.mark.django_db
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+# NHS numbers ---------------------------------------------------------------------------------
+
+
+def test_nhs_numbers_are_ascii_digits_only():
+    valid = nhs_number_for(1)
+    assert is_valid_nhs_number(valid)
+    assert not is_valid_nhs_number(valid.translate(ARABIC_INDIC))
+    assert not is_valid_nhs_number(valid[:9] + "²")
+
+
+def test_a_non_ascii_nhs_number_does_not_dodge_uniqueness_or_the_cross_team_check(team, other_team):
+    ChildFactory(team=other_team, nhs_number=nhs_number_for(1))
+    disguised = nhs_number_for(1).translate(ARABIC_INDIC)
+    result = cohort.run_import(team=team, content=cohort_csv([child_row(1, disguised)]))
+    assert not result.written and "is not a valid 10-digit NHS number" in result.errors[0]["reason"]
+    with pytest.raises(ValidationError):
+        services.child_create(
+            team=team, given_name="A", family_name="B", date_of_birth="2014-01-01", nhs_number=disguised
+        )
+    assert Child.objects.filter(team=team).count() == 0
+
+
+def test_a_superscript_digit_ends_the_import_with_an_error_not_checking_for_ever(team):
+    content = cohort_csv([child_row(1, nhs_number_for(1)[:9] + "²")])
+    item = CohortImport.objects.create(team=team, file_name="cohort.csv", content=content)
+    services.cohort_import_process(cohort_import_id=item.pk)
+    item.refresh_from_db()
+    assert item.status == CohortImport.Status.INVALID
+    assert "is not a valid 10-digit NHS number" in item.errors[0]["reason"]
+
+
+# NUL bytes, absurd numbers, query strings -----------------------------------------------------
+
+
+@pytest.fixture
+def session(team):
+    from tests.consent.factories import add_child, make_session
+
+    session = make_session(team, codes=("flu",))
+    add_child(session, given_name="Ann", family_name="Smith & Sons")
+    return session
+
+
+def test_a_nul_byte_in_any_parameter_is_a_400(nurse_client, session):
+    from django.urls import reverse
+
+    for url in (
+        reverse("consent:tab", args=[session.pk]),
+        reverse("sessions:record", args=[session.pk]),
+        reverse("patients:children"),
+    ):
+        response = nurse_client.get(url, {"q": "Smi\x00th"})
+        assert response.status_code == 400, url
+        assert "There is a problem with the request" in response.content.decode()
+        assert nurse_client.get(url, {"page\x00": "1"}).status_code == 400
+    # And in a form: refused before any write.
+    post = nurse_client.post(reverse("sessions:edit_dates", args=[session.pk]), {"date_0_day": "1\x00"})
+    assert post.status_code == 400
+
+
+def test_absurd_numbers_give_a_page_or_a_clear_error(nurse_client, session):
+    from django.urls import reverse
+
+    huge = "9" * 40
+    response = nurse_client.get(reverse("consent:tab", args=[session.pk]), {"page": huge})
+    assert response.status_code == 200 and "SMITH &amp; SONS" in response.content.decode()
+    assert nurse_client.get(reverse("patients:children"), {"page": huge}).status_code == 200
+    assert nurse_client.get(f"/sessions/{huge}").status_code == 404
+    dates = nurse_client.post(
+        reverse("sessions:edit_dates", args=[session.pk]),
+        {"rows": "1", "date_0_day": "1", "date_0_month": "1", "date_0_year": huge},
+    )
+    assert dates.status_code == 200 and "There is a problem" in dates.content.decode()
+
+
+def test_consent_tab_filter_links_encode_the_search(nurse_client, session):
+    from django.urls import reverse
+
+    html = nurse_client.get(reverse("consent:tab", args=[session.pk]), {"q": "x&status=refused#top"}).content.decode()
+    assert "status=no_response&amp;q=x%26status%3Drefused%23top" in html
+    assert 'href="?q=x%26status%3Drefused%23top"' in html
+    assert "q=x&amp;status=refused" not in html
+
+
+def test_a_nul_byte_in_an_uploaded_csv_is_a_form_error(nurse_client, team):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    content = cohort_csv([child_row(1), child_row(2)]).replace("Amara2", "Ama\x00ra2")
+    upload = SimpleUploadedFile("cohort.csv", content.encode(), content_type="text/csv")
+    response = nurse_client.post(reverse("patients:cohort_upload"), {"file": upload})
+    assert response.status_code == 200
+    assert "Line 3 contains a NUL character" in response.content.decode()
+    assert not CohortImport.objects.exists()
+    # The command line path says the same.
+    with pytest.raises(cohort.FileError, match="Line 3 contains a NUL character"):
+        cohort.check_file(content)
+
+
+# Cohort fields -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"First name": "A" * 101}, "The child’s first name must be 100 characters or fewer"),
+        ({"Preferred first name": "B" * 101}, "The child’s preferred first name must be 100 characters or fewer"),
+        ({"Address line 1": "1" * 201}, "Address line 1 must be 200 characters or fewer"),
+        ({"Town": "T" * 101}, "Town must be 100 characters or fewer"),
+        ({"Parent 1 name": "P" * 201}, "Parent 1’s name must be 200 characters or fewer"),
+        ({"Parent 1 relationship": "R" * 101}, "Parent 1’s relationship must be 100 characters or fewer"),
+        ({"Last name": "Oka\r\nfor"}, "The child’s last name contains a control or invisible character (U+000D)"),
+        ({"First name": "Am\u202eara"}, "The child’s first name contains a control or invisible character (U+202E)"),
+        ({"First name": "Am\u200bara"}, "The child’s first name contains a control or invisible character (U+200B)"),
+        ({"Parent 1 name": "Grace\u2028O"}, "Parent 1’s name contains a control or invisible character (U+2028)"),
+    ],
+)
+def test_cohort_import_refuses_overlong_and_invisible_text_with_the_line(team, overrides, reason):
+    content = cohort_csv([child_row(1), child_row(2, **overrides)])
+    result = cohort.run_import(team=team, content=content)
+    assert not result.written
+    assert result.errors == [{"line": 3, "reason": reason}]
+    assert not Child.objects.exists()
+
+
+def test_names_in_any_script_are_still_welcome(team):
+    result = cohort.run_import(
+        team=team, content=cohort_csv([child_row(1, **{"First name": "Zoë-Siân", "Last name": "Ó Briain"})])
+    )
+    assert result.written and Child.objects.get().given_name == "Zoë-Siân"
