@@ -22,7 +22,8 @@ START = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 
 def parent_form_url(session, child):
-    token = tokens.make_token(child=child, session=session, programmes=session.programmes.all())
+    parent = child.relationships.first().parent
+    token = tokens.make_token(child=child, session=session, programmes=session.programmes.all(), parent=parent)
     return reverse("consent:parent_form_step", args=[token, "parent"])
 
 
