@@ -175,3 +175,8 @@ object_url("clinics:invite_child")(_clinic_child)
 # The namespace holds only GOV.UK Notify's delivery-receipt endpoint: POST only, no sign-in, a
 # bearer token instead (tests/notifications/test_callbacks.py checks the 401s and the 405).
 IGNORED_NAMESPACES.add("notifications")
+
+
+@object_url("clinics:invitation_children")
+def _clinic_invitation_children(team):
+    return {**_clinic_with_date_ahead(team), "key": "invited"}
