@@ -21,9 +21,12 @@ INTEGRATION_FIXTURES = {"live_server", "celery_worker"}
 
 
 def _start_order(item) -> int:
-    """0: slow browser tests, 1: the other browser tests, 2: the rest (a stable sort keeps their order)."""
+    """0: slow browser tests, 1: the rest, 2: the other browser tests (a stable sort keeps each
+    group's order). pytest-xdist's worksteal gives each worker a contiguous share and steals from
+    the end of a busy worker's: the longest test starts at once on the first worker, the other
+    long ones end the last worker's share, where an idle worker can take them."""
     browser = item.get_closest_marker("browser") is not None
-    return 0 if browser and item.get_closest_marker("slow") else 1 if browser else 2
+    return 0 if browser and item.get_closest_marker("slow") else 2 if browser else 1
 
 
 @pytest.hookimpl(wrapper=True)
@@ -35,8 +38,7 @@ def pytest_collection_modifyitems(config, items):
         if fixtures & INTEGRATION_FIXTURES and not item.get_closest_marker("integration"):
             item.add_marker(pytest.mark.integration)
     result = yield
-    # After pytest-django's ordering (transactional tests last): the long browser tests first,
-    # so that in the parallel part no worker is left running one while the others idle.
+    # After pytest-django's ordering (transactional tests last): see _start_order.
     # _programmes_after_flush makes every database test safe to follow a transactional one.
     items.sort(key=_start_order)
     return result
