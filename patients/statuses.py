@@ -9,7 +9,7 @@
   (no row means nothing recorded: `DEFAULTS`) and written by the services through
   `programme_status_lock` (consent) and `vaccination_statuses_refresh` (vaccination records).
 
-Why stored rows and not a view: docs/decisions/0006-derived-statuses.md.
+Why stored rows and not a view: docs/decisions/0009-derived-statuses.md.
 """
 
 import datetime
