@@ -167,6 +167,29 @@ def vaccination_statuses_refresh(*, child_id: int, programme, today: datetime.da
         row.save(update_fields=["vaccinated", "not_given", "updated_at"])
 
 
+def vaccination_statuses_carry_forward(*, team, academic_year: int) -> int:
+    """At the yearly rollover: a dose of a programme that is not seasonal counts in every later
+    year, but the new year has no status rows yet (no row reads as none yet). Write them, set-based,
+    from the one rule (VaccinationRecord counts_as_vaccinated). Returns the rows written."""
+    pairs = (
+        VaccinationRecord.objects.filter(child__team=team, programme__seasonal=False)
+        .counts_as_vaccinated(academic_year)
+        .values_list("child_id", "programme_id")
+        .distinct()
+    )
+    rows = [
+        ProgrammeStatus(child_id=child_id, programme_id=programme_id, academic_year=academic_year, vaccinated=True)
+        for child_id, programme_id in pairs
+    ]
+    ProgrammeStatus.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["child", "programme", "academic_year"],
+        update_fields=["vaccinated"],
+    )
+    return len(rows)
+
+
 def relationships_with_channels():
     """A child's parent links with `parent_contactable` annotated (for prefetches)."""
     from django.db.models import BooleanField, ExpressionWrapper
