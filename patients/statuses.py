@@ -9,7 +9,7 @@
   (no row means nothing recorded: `DEFAULTS`) and written by the services through
   `programme_status_lock` (consent) and `vaccination_statuses_refresh` (vaccination records).
 
-Why stored rows and not a view: docs/decisions/0005-derived-statuses.md.
+Why stored rows and not a view: docs/decisions/0009-derived-statuses.md.
 """
 
 import datetime
@@ -165,6 +165,29 @@ def vaccination_statuses_refresh(*, child_id: int, programme, today: datetime.da
             for r in records
         )
         row.save(update_fields=["vaccinated", "not_given", "updated_at"])
+
+
+def vaccination_statuses_carry_forward(*, team, academic_year: int) -> int:
+    """At the yearly rollover: a dose of a programme that is not seasonal counts in every later
+    year, but the new year has no status rows yet (no row reads as none yet). Write them, set-based,
+    from the one rule (VaccinationRecord counts_as_vaccinated). Returns the rows written."""
+    pairs = (
+        VaccinationRecord.objects.filter(child__team=team, programme__seasonal=False)
+        .counts_as_vaccinated(academic_year)
+        .values_list("child_id", "programme_id")
+        .distinct()
+    )
+    rows = [
+        ProgrammeStatus(child_id=child_id, programme_id=programme_id, academic_year=academic_year, vaccinated=True)
+        for child_id, programme_id in pairs
+    ]
+    ProgrammeStatus.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["child", "programme", "academic_year"],
+        update_fields=["vaccinated"],
+    )
+    return len(rows)
 
 
 def relationships_with_channels():

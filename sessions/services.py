@@ -10,7 +10,12 @@ from mavis import audit
 from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord
-from patients.statuses import programme_status_lock, vaccination_statuses_refresh, with_statuses
+from patients.statuses import (
+    programme_status_lock,
+    vaccination_statuses_carry_forward,
+    vaccination_statuses_refresh,
+    with_statuses,
+)
 from sessions import selectors
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
@@ -82,7 +87,9 @@ def sessions_for_year_plan(*, team, academic_year: int) -> list[tuple[str, Schoo
 
 @transaction.atomic
 def sessions_create_for_year(*, team, academic_year: int) -> list[Session]:
-    """The Community clinic plus one session per school; idempotent."""
+    """The Community clinic plus one session per school; idempotent. This is the yearly
+    rollover, so the year's status rows of doses that count every year are written here too."""
+    vaccination_statuses_carry_forward(team=team, academic_year=academic_year)
     created = []
     for _name, school in sessions_for_year_plan(team=team, academic_year=academic_year):
         created.append(session_create(team=team, academic_year=academic_year, school=school))

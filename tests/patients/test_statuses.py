@@ -47,3 +47,33 @@ def test_a_voice_only_mobile_is_not_contactable_and_is_sent_nothing(team):
     with mock.patch("notifications.services.personalisations.validate"):
         sent = family_messages_enqueue(team=team, kind=Message.Kind.TEST, items=items)
     assert [(m.child_id, m.channel) for m in sent] == [(texts.pk, Message.Channel.SMS)]
+
+
+def test_the_yearly_rollover_carries_a_dose_that_counts_every_year_into_the_new_year(team):
+    # An HPV dose given in 2026/27 still counts in 2027/28; flu does not. Before the rollover the
+    # new year has no row, which reads as none yet: the nurse would be offered a second HPV dose.
+    from sessions.services import sessions_create_for_year
+    from tests.factories import VaccinationRecordFactory
+
+    hpv, flu = Programme.objects.get(code="hpv"), Programme.objects.get(code="flu")
+    given = datetime.datetime(2026, 10, 5, 10, tzinfo=datetime.UTC)
+    child = ChildFactory(team=team, date_of_birth=datetime.date(2013, 10, 1))
+    VaccinationRecordFactory(
+        child=child, programme=hpv, performed_at=given, method="intramuscular", site="left_arm_upper"
+    )
+    VaccinationRecordFactory(child=child, programme=flu, performed_at=given)
+    other_team_child = ChildFactory(date_of_birth=datetime.date(2013, 10, 1))
+    VaccinationRecordFactory(child=other_team_child, programme=hpv, performed_at=given)
+
+    def row(c, programme):
+        return ProgrammeStatus.objects.filter(child=c, programme=programme, academic_year=2027).first()
+
+    assert row(child, hpv) is None
+
+    sessions_create_for_year(team=team, academic_year=2027)
+
+    assert row(child, hpv).vaccination == ProgrammeStatus.Vaccination.VACCINATED
+    assert row(child, flu) is None  # seasonal: a new year starts with nothing given
+    assert row(other_team_child, hpv) is None  # another team's rollover is its own
+    sessions_create_for_year(team=team, academic_year=2027)  # idempotent
+    assert ProgrammeStatus.objects.filter(academic_year=2027).count() == 1
