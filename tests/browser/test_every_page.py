@@ -33,7 +33,8 @@ pytestmark = [
 ]
 
 SEEDED = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=timezone.get_default_timezone())
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "every-page"
+# Not test-results/: pytest-playwright empties it at the start of each run, and make test runs two.
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "every-page"
 WIDTHS = (1280, 375)
 # Tags (<strong, </a, <!--) or entities that reach the reader as text.
 MARKUP = re.compile(r"<[a-zA-Z/!]|&(?:[a-zA-Z]+|#\d+);")

@@ -37,7 +37,8 @@ SEEDED = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
 FIRST_CLINIC = datetime.date(2026, 12, 16)
 SECOND_CLINIC = datetime.date(2027, 1, 13)
 INVITATIONS_GO = FIRST_CLINIC - datetime.timedelta(weeks=3)  # "3 weeks before the first clinic"
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "guide-journey"
+# Not test-results/: pytest-playwright empties it at the start of each run, and make test runs two.
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "guide-journey"
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
