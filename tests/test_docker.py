@@ -212,3 +212,11 @@ def test_the_build_context_has_what_the_image_copies_and_no_secrets():
     assert not copied & ignored
     for path in copied:
         assert (ROOT / path).exists(), path
+
+
+def test_long_running_services_restart_by_themselves_and_the_one_off_migrate_does_not():
+    services = compose()["services"]
+    for name in ("web", "worker", "beat", "notify"):
+        assert services[name].get("restart") == "unless-stopped", name
+    # A restart policy on the one-off step would run migrate and seed_demo again and again.
+    assert "restart" not in services["migrate"]
