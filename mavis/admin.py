@@ -28,10 +28,11 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-class ReadOnlyAdmin(AuditedAdmin):
-    """Records written only by the service layer: admins look, they never add, edit or delete."""
+class ReadOnlyMixin:
+    """Records written only by the service layer: admins look, they never add, edit or delete.
+    For model admins and inlines alike (an inline's has_add_permission also takes obj)."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -39,6 +40,10 @@ class ReadOnlyAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, AuditedAdmin):
+    pass
 
 
 @admin.register(Team)

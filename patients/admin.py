@@ -4,23 +4,10 @@ from django import forms
 from django.contrib import admin
 
 from mavis import audit
-from mavis.admin import AuditedAdmin
+from mavis.admin import AuditedAdmin, ReadOnlyMixin
 from patients import services as patient_services
 from patients.models import Child, CohortImport, Parent, ParentRelationship, Programme, School, VaccinationRecord
 from patients.nhs_number import normalise_nhs_number, validate_nhs_number
-
-
-class ReadOnlyMixin:
-    """Records of what happened are never edited or deleted."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Programme)

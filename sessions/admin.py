@@ -4,22 +4,13 @@ invitation-date rules; notes and activity are never edited."""
 
 from django.contrib import admin
 
-from mavis.admin import ReadOnlyAdmin
+from mavis.admin import ReadOnlyAdmin, ReadOnlyMixin
 from sessions.models import ActivityEvent, Session, SessionDate
 
 
-class SessionDateInline(admin.TabularInline):
+class SessionDateInline(ReadOnlyMixin, admin.TabularInline):
     model = SessionDate
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Session)
