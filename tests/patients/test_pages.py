@@ -16,6 +16,7 @@ from tests.factories import (
     VaccinationRecordFactory,
     nhs_number_for,
 )
+from tests.text import visible_text
 
 pytestmark = pytest.mark.django_db
 CHILDREN = reverse("patients:children")
@@ -140,12 +141,9 @@ def test_child_record_shows_details_parents_and_programmes(nurse_client, team):
     assert response.status_code == 200
     assert "<title>Ava Patel – Manage vaccinations in schools</title>" in html
     assert "Grace Patel (Mum)" in html and "grace@example.com" in html
-    statuses = dict(
-        re.findall(
-            r'<td class="nhsuk-table__cell">([^<]+)</td>\s*<td class="nhsuk-table__cell"><strong class="nhsuk-tag[^"]*">([^<]+)<',
-            html,
-        )
-    )
+    # The responsive table: each cell says its column ("Programme HPV Status Vaccinated ...").
+    rows = [visible_text("<tr " + row) for row in html.split("<tr ")[1:]]
+    statuses = dict(m.groups() for row in rows if (m := re.match(r"Programme (\S+) Status (.+?) Details", row)))
     # HPV once is HPV for good; flu last year does not count this year.
     assert statuses["HPV"] == "Vaccinated"
     assert statuses["Flu"] == "No outcome yet"
