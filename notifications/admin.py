@@ -6,6 +6,20 @@ from notifications import control, services
 from notifications.models import Message
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """Each status once: the pages' labels join pending, created and sending as "Sending",
+    which is all a nurse needs, but someone looking into delivery needs them apart."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(value, f"{label} ({value})") for value, label in Message.Status.choices]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
     """The outbox, read-only. Messages change only through the pipeline and these actions."""
@@ -21,7 +35,7 @@ class MessageAdmin(ReadOnlyAdmin):
         "template",
         "team",
     ]
-    list_filter = ["status", "kind", "channel", "team"]
+    list_filter = [StatusFilter, "kind", "channel", "team"]
     search_fields = ["recipient", "=id", "=notify_id"]
     date_hierarchy = "created_at"
     list_select_related = ["team"]
