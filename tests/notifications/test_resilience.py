@@ -21,6 +21,9 @@ from tests.notifications.conftest import outbox_rows
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
 
 
+PRODUCTION_LEASE = 30  # NOTIFY_CLAIM_SECONDS's default
+
+
 def point_celery_at(url):
     celery_app.conf.broker_url = url
     celery_app._pool = None
@@ -104,7 +107,14 @@ def test_a_live_workers_claim_is_renewed_so_no_one_else_takes_it(team, notify, n
 
 
 def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minute(team, notify, notify_settings):
-    """The production lease (NOTIFY_CLAIM_SECONDS, default 30) and no beat after the first run."""
+    """Within a minute of the kill at the production lease (NOTIFY_CLAIM_SECONDS, default 30 s;
+    measured there: 32 s, decision 0008), with no beat after the first run. Run at a 6 s lease so
+    the suite does not wait out 30 s: the recovery is the rest of the victim's lease (the survivor
+    comes back at its end) plus the time to send what it held, so "a minute at 30 s" is "the lease
+    plus 30 s", asserted as such: the sending part keeps its 30 s, and a survivor that waited for
+    beat's next minute instead of the lease end would still fail."""
+    assert notify_settings.NOTIFY_CLAIM_SECONDS == PRODUCTION_LEASE
+    notify_settings.NOTIFY_CLAIM_SECONDS = lease = 6  # the workers get it through their environment
     notify_settings.NOTIFY_THREADS = 4
     notify.configure(latency=0.02)
     total = 1000
@@ -121,9 +131,9 @@ def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minu
         held = Message.objects.filter(status="pending", claimed_until__gt=timezone.now()).count()
         done = dispatch.wait_for(lambda: not Message.objects.filter(status="pending").exists(), 60, 0.2)
         recovered = time.monotonic() - killed
-        print(f"\nkilled holding {held} leased messages; all sent {recovered:.1f}s after the kill")
+        print(f"\nkilled holding {held} leased messages; all sent {recovered:.1f}s after the kill ({lease}s lease)")
         assert done, (statuses(), survivor.output()[-3000:])
-        assert recovered < 60
+        assert recovered < lease + (60 - PRODUCTION_LEASE)
     finally:
         victim.stop()
         survivor.stop()
