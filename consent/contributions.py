@@ -9,9 +9,10 @@ from patients.models import Child
 from sessions import selectors as session_selectors
 
 
-def overview_panel(request, *, session, today, **_):
+def overview_panel(request, *, session, today, status_groups, **_):
     children = session_selectors.session_children(session)
-    counts = selectors.consent_status_counts(children, list(session.programmes.all()), session.academic_year)
+    programmes = list(session.programmes.all())
+    counts = selectors.consent_status_counts(children, programmes, session.academic_year, groups=status_groups)
     has_flu = any(p.is_flu for p in session.programmes.all())
     filters = [
         {"label": label, "count": counts[key], "href": f"?status={key}"}

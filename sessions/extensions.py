@@ -34,7 +34,8 @@ class TabRegistry:
 
 # Tabs of a session page: Overview 10, Children 20, Consent 30 (consent), Register 40, Record vaccinations 50.
 session_tabs = TabRegistry()
-# Overview: panels below the sessions app's own (request, session=..., today=...).
+# Overview: panels below the sessions app's own (request, session=..., today=..., status_groups=...);
+# `status_groups` is sessions.selectors.session_status_groups, loaded once by the page.
 session_overview_panels = Slot("session.overview.panels")
 # Overview: action links/buttons allowed now (request, session=..., today=...).
 session_actions = Slot("session.actions")
