@@ -123,8 +123,8 @@ def overview(request, session_id):
         }
         for p in session.programmes.all()
     ]
-    context["actions"] = session_actions.render(request, session=session, today=today)
-    context["panels"] = session_overview_panels.render(request, session=session, today=today, status_groups=groups)
+    context["actions"] = session_actions.collect(request, session=session, today=today)
+    context["panels"] = session_overview_panels.collect(request, session=session, today=today, status_groups=groups)
     return render(request, "sessions/overview.jinja", context)
 
 
