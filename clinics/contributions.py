@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinics import presenters, selectors
+from mavis.jinja2 import plural
 from sessions.status import session_status
 
 
@@ -20,7 +21,7 @@ def session_actions(request, *, session, today, **_):
         if status != "completed" or selectors.current_clinic(session.team, today) is None:
             return None
         href, label = reverse("clinics:send_invitations", args=[session.pk]), "Send clinic invitations"
-    return render_to_string("clinics/contributions/session_action.jinja", {"href": href, "label": label}, request)
+    return {"text": label, "href": href}
 
 
 def overview_totals(request, *, session, **_):
@@ -28,10 +29,19 @@ def overview_totals(request, *, session, **_):
         return None
     totals = selectors.clinic_totals(session)
     rows = [
-        {"label": label, "count": totals[key], "href": reverse("clinics:invitation_children", args=[session.pk, key])}
+        {
+            "label": label,
+            "text": f"{totals[key]:,}",
+            "hidden": f" {plural(totals[key], 'child', 'children')} {label.lower()}",
+            "href": reverse("clinics:invitation_children", args=[session.pk, key]),
+        }
         for key, label in selectors.INVITATION_FILTERS.items()
     ]
-    return render_to_string("clinics/contributions/overview_totals.jinja", {"rows": rows}, request)
+    return {
+        "heading": "Clinic invitations",
+        "intro": "Numbers of children. Each number lists the children behind it.",
+        "rows": rows,
+    }
 
 
 def invite_child_action(request, *, child, session=None, **_):

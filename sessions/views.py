@@ -113,7 +113,8 @@ def overview(request, session_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     context = _session_context(request, session, today, "sessions:session")
-    counts = selectors.outcome_counts(session)
+    groups = selectors.session_status_groups(session)  # one pass over the children for every count
+    counts = selectors.outcome_counts(session, groups)
     context["counts"] = counts
     context["outcome_rows"] = [
         {
@@ -122,8 +123,8 @@ def overview(request, session_id):
         }
         for p in session.programmes.all()
     ]
-    context["actions"] = session_actions.render(request, session=session, today=today)
-    context["panels"] = session_overview_panels.render(request, session=session, today=today)
+    context["actions"] = session_actions.collect(request, session=session, today=today)
+    context["panels"] = session_overview_panels.collect(request, session=session, today=today, status_groups=groups)
     return render(request, "sessions/overview.jinja", context)
 
 
