@@ -132,7 +132,7 @@ def _send(
             ON CONFLICT (child_id, session_id, clinic_date) DO NOTHING
             RETURNING child_id, programmes, created_by_id
         ),
-        family_messages_source AS (
+        family_messages_source AS MATERIALIZED (
             SELECT inv.child_id, inv.created_by_id AS sent_by_id, {personalisation} AS personalisation
             FROM inv JOIN {Child._meta.db_table} AS c ON c.id = inv.child_id
         )

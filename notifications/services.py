@@ -182,10 +182,9 @@ def family_messages_enqueue_sql(
                    message_id
             FROM family_messages_recipients
         )
-        SELECT result.*,
+        SELECT (SELECT COALESCE(json_agg(result), '[]') FROM ({result}) AS result),
                (SELECT count(*) FROM family_messages_queued),
                ARRAY(SELECT id::text FROM family_messages_queued LIMIT 1000)
-        FROM ({result}) AS result
     """  # noqa: S608 - table names from the models, values are parameters
     session_id = getattr(session, "pk", None)
     all_params = [
@@ -208,12 +207,12 @@ def family_messages_enqueue_sql(
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, all_params)
-        rows = cursor.fetchall()
-        queued = rows[0][-2] if rows else 0
+        rows, queued, some_ids = cursor.fetchone()
         if queued:
-            audit.record_bulk(f"messages.queued.{kind.value}", Message, rows[0][-1], team=team, count=queued)
+            audit.record_bulk(f"messages.queued.{kind.value}", Message, some_ids, team=team, count=queued)
             transaction.on_commit(_dispatch_soon)
-    return [row[:-2] for row in rows], queued
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    return [tuple(row.values()) for row in rows], queued  # json keeps the columns' order
 
 
 def _dispatch_soon():
