@@ -300,17 +300,6 @@ def teams_due(now: datetime.datetime):
     return today, Team.objects.filter(send_time__lte=local.time()).exclude(Exists(done)).order_by("pk")
 
 
-def invitation_sweep_due(*, now: datetime.datetime | None = None) -> dict[int, list[SessionSweep]]:
-    """What the beat task runs every 15 minutes: each team once a day at its send time."""
-    today, teams = teams_due(now or timezone.now())
-    done = {}
-    for team in teams:
-        results = team_sweep(team=team, today=today)
-        if results is not None:
-            done[team.pk] = results
-    return done
-
-
 def sweep_preview(*, team: Team, today: datetime.date) -> list[SessionSweep]:
     """What the sweep would do for the team on `today` (the --dry-run), without writing."""
     previews = []

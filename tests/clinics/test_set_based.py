@@ -94,7 +94,11 @@ def test_the_sweep_writes_exactly_the_expected_rows(team, clinic):
     assert {(e.message_id, e.id) for e in events} == set(messages.values_list("id", "activity_event_id"))
     for event in events:
         message = messages.get(pk=event.message_id)
-        assert (event.child_id, event.channel, event.recipient) == (message.child_id, message.channel, message.recipient)
+        assert (event.child_id, event.channel, event.recipient) == (
+            message.child_id,
+            message.channel,
+            message.recipient,
+        )
         assert event.details == {"parent": message.parent.full_name, "message_kind": "clinic_invitation"}
         assert (event.actor, event.delivery_status) == ("automatic", "pending")
 
