@@ -12,10 +12,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from mavis.celery import app as celery_app
-from notifications import dispatch
-from notifications.models import Message
+from notifications import dispatch, local_notify
+from notifications.models import Message, NotifyService
+from tests.factories import TeamFactory
 from tests.notifications import processes
-from tests.notifications.conftest import outbox_rows
+from tests.notifications.conftest import free_port, outbox_rows
 
 # Serial: it measures recovery time and runs several workers (scripts/test.sh).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
@@ -48,6 +49,7 @@ def assert_sent_exactly_once(notify, total):
     assert len(by_reference) == total
     assert all(len(sent) == 1 for sent in by_reference.values())
     assert not Message.objects.filter(status="pending").exists()
+    assert Message.objects.filter(pk__in=list(by_reference)).count() == total
 
 
 def test_redis_dropped_while_a_task_runs_the_worker_carries_on(team, notify, notify_settings):
@@ -103,12 +105,29 @@ def test_a_live_workers_claim_is_renewed_so_no_one_else_takes_it(team, notify, n
     assert_sent_exactly_once(notify, 20)
 
 
-def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minute(team, notify, notify_settings):
-    """The production lease (NOTIFY_CLAIM_SECONDS, default 30) and no beat after the first run."""
+@pytest.fixture
+def north(notify, notify_settings, monkeypatch):
+    """A second Notify service (its own local Notify) and a team that uses it; workers get its key."""
+    server = local_notify.from_settings(port=free_port(), callback_url=None, timeout_seconds=1.5, seed=11)
+    server.start()
+    monkeypatch.setenv("NOTIFY_KEY_NORTH", notify_settings.NOTIFY_API_KEY)
+    service = NotifyService.objects.create(name="North", api_key_env="NOTIFY_KEY_NORTH", base_url=server.url)
+    yield TeamFactory(name="North team", notify_service=service), server
+    server.stop()
+
+
+def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minute(
+    team, notify, notify_settings, north
+):
+    """The production lease (NOTIFY_CLAIM_SECONDS, default 30) and no beat after the first run.
+    Two Notify services: every message reaches its own service exactly once."""
+    north_team, north_notify = north
     notify_settings.NOTIFY_THREADS = 4
     notify.configure(latency=0.02)
-    total = 1000
+    north_notify.configure(latency=0.02)
+    total, north_total = 1000, 300
     outbox_rows(team, total)
+    outbox_rows(north_team, north_total)
     victim = processes.celery_worker(concurrency=1, wait=False)
     survivor = processes.celery_worker(concurrency=1, wait=False)
     try:
@@ -128,3 +147,33 @@ def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minu
         victim.stop()
         survivor.stop()
     assert_sent_exactly_once(notify, total)
+    assert_sent_exactly_once(north_notify, north_total)
+
+
+def test_two_workers_share_batches_fairly_between_services_under_load(team, notify, notify_settings, north):
+    """One team's bulk send (a backlog of 1,200 on the default service) does not hold the other service's
+    messages back: they go out while most of the backlog is still waiting."""
+    north_team, north_notify = north
+    notify_settings.NOTIFY_THREADS = 4
+    notify.configure(latency=0.02)
+    north_notify.configure(latency=0.02)
+    backlog = outbox_rows(team, 1200)
+    workers = [processes.celery_worker(concurrency=1, wait=False) for _ in range(2)]
+    try:
+        for worker in workers:
+            worker.wait_ready(timeout=60)
+        celery_app.send_task("notifications.dispatch_due")
+        assert dispatch.wait_for(lambda: notify.requests >= 100, 60, 0.01)
+        theirs = outbox_rows(north_team, 100)
+        celery_app.send_task("notifications.dispatch_due")  # as the enqueue service does
+        waiting = Message.objects.filter(pk__in=[m.pk for m in theirs], status="pending")
+        assert dispatch.wait_for(lambda: not waiting.exists(), 60, 0.05)
+        still_waiting = Message.objects.filter(pk__in=[m.pk for m in backlog], status="pending").count()
+        print(f"\nthe other service's 100 sent while {still_waiting} of the backlog of 1,200 waited")
+        assert still_waiting > 600
+        assert beat_until(lambda: not Message.objects.filter(status="pending").exists(), 60)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert_sent_exactly_once(notify, 1200)
+    assert_sent_exactly_once(north_notify, 100)
