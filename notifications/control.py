@@ -239,28 +239,6 @@ def count_sent(service: Service, channel: str, number: int, now=None):
         pipe.execute()
 
 
-@dataclass
-class Allowance:
-    """What a service may claim now, per channel: nothing (its budget for today is spent), only
-    one-off messages (the bulk share of the budget is spent), or everything. (A channel Notify
-    itself parked is still claimed, and its rows put off until after midnight UTC.)"""
-
-    closed: set
-    one_off_only: set
-
-
-def allowance(service: Service, now=None) -> Allowance:
-    closed, one_off_only = set(), set()
-    for channel in ("email", "sms"):
-        budget = service.budget(channel)
-        sent = sent_today(service, channel, now)
-        if sent >= budget:
-            closed.add(channel)
-        elif sent >= budget * settings.NOTIFY_BULK_BUDGET_SHARE:
-            one_off_only.add(channel)
-    return Allowance(closed, one_off_only)
-
-
 def readiness_check() -> str | None:
     paused = [f"{service.name}: {reason}" for service in services() if (reason := paused_reason(service))]
     return "paused: " + "; ".join(paused) if paused else None

@@ -117,20 +117,25 @@ def due_messages(now=None):
     )
 
 
-def _service_due(service: control.Service, now):
-    """Due rows of the service's teams that its allowance lets through (paused: none)."""
-    query = due_messages(now)
-    query = (
-        query.filter(team__notify_service__isnull=True)
-        if service.pk is None
-        else query.filter(team__notify_service_id=service.pk)
-    )
-    allowance = control.allowance(service, now)
-    for channel in allowance.closed:
-        query = query.exclude(channel=channel)
-    for channel in allowance.one_off_only:
-        query = query.exclude(channel=channel, kind__in=control.BULK_KINDS)
-    return query
+def _claim_service(service: control.Service, now, share: int) -> list[Message]:
+    """Lock up to `share` due rows of the service's teams, within what its daily budget allows:
+    per channel, never more than the budget left, and bulk kinds only below the bulk share."""
+    query = due_messages(now).select_related("team").order_by("next_attempt_at")
+    if service.pk is None:
+        query = query.filter(team__notify_service__isnull=True)
+    else:
+        query = query.filter(team__notify_service_id=service.pk)
+    rows: list[Message] = []
+    for channel in (Message.Channel.EMAIL, Message.Channel.SMS):
+        budget, sent = service.budget(channel), control.sent_today(service, channel, now)
+        room = min(share - len(rows), budget - sent)
+        if room <= 0:
+            continue
+        of_channel = query.filter(channel=channel)
+        if sent >= budget * settings.NOTIFY_BULK_BUDGET_SHARE:
+            of_channel = of_channel.exclude(kind__in=control.BULK_KINDS)
+        rows += list(of_channel.select_for_update(skip_locked=True, of=("self",))[:room])
+    return rows
 
 
 def messages_claim(*, limit: int, now=None, services=None) -> list[dict]:
@@ -147,12 +152,7 @@ def messages_claim(*, limit: int, now=None, services=None) -> list[dict]:
     claimed, full = [], set()
     with transaction.atomic():
         for service in services:
-            rows = list(
-                _service_due(service, now)
-                .select_related("team")
-                .order_by("next_attempt_at")
-                .select_for_update(skip_locked=True, of=("self",))[:share]
-            )
+            rows = _claim_service(service, now, share)
             claimed += [(service, row) for row in rows]
             if len(rows) == share:
                 full.add(service.prefix)
