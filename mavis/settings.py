@@ -261,6 +261,11 @@ NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=12)
 NOTIFY_CALLBACK_TOKEN = env.str("NOTIFY_CALLBACK_TOKEN", default="" if PRODUCTION else "local-callback-token")
 NOTIFY_RATE_PER_SECOND = env.float("NOTIFY_RATE_PER_SECOND", default=45)
+# The default service's daily limits (a NotifyService row carries its own); bulk messages stop
+# at NOTIFY_BULK_BUDGET_SHARE of them, leaving the rest for one-off messages.
+NOTIFY_DAILY_EMAIL_BUDGET = env.int("NOTIFY_DAILY_EMAIL_BUDGET", default=250_000)
+NOTIFY_DAILY_SMS_BUDGET = env.int("NOTIFY_DAILY_SMS_BUDGET", default=250_000)
+NOTIFY_BULK_BUDGET_SHARE = env.float("NOTIFY_BULK_BUDGET_SHARE", default=0.95)
 if PRODUCTION and not NOTIFY_API_KEY:
     raise ImproperlyConfigured(
         "NOTIFY_API_KEY is not set. In production every message goes to GOV.UK Notify; "
