@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinics import presenters, selectors
-from mavis.jinja2 import plural
 from sessions.status import session_status
 
 
@@ -31,15 +30,15 @@ def overview_totals(request, *, session, **_):
     rows = [
         {
             "label": label,
-            "text": f"{totals[key]:,}",
-            "hidden": f" {plural(totals[key], 'child', 'children')} {label.lower()}",
+            "count": totals[key],
+            "hidden": label.lower(),
             "href": reverse("clinics:invitation_children", args=[session.pk, key]),
         }
         for key, label in selectors.INVITATION_FILTERS.items()
     ]
     return {
         "heading": "Clinic invitations",
-        "intro": "Numbers of children. Each number lists the children behind it.",
+        "intro": "Each number lists the children behind it.",
         "rows": rows,
     }
 

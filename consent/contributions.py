@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent import presenters, selectors
-from mavis.jinja2 import plural
 from patients.models import Child
 from sessions import selectors as session_selectors
 
@@ -21,8 +20,8 @@ def overview_panel(request, *, session, today, status_groups, **_):
     rows = [
         {
             "label": label,
-            "text": f"{counts[key]:,} {plural(counts[key], 'child', 'children')}",
-            "hidden": f" with {label.lower()}",
+            "count": counts[key],
+            "hidden": f"with {label.lower()}",
             "href": f"{tab}?{urlencode({'status': key})}",
         }
         for key, label, sub in presenters.TAB_FILTERS

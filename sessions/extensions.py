@@ -37,8 +37,8 @@ session_tabs = TabRegistry()
 # Overview: counts panels below the sessions app's own (request, session=..., today=...,
 # status_groups=...; `status_groups` is sessions.selectors.session_status_groups, loaded once by
 # the page). Each contributor returns {"heading", "intro" (optional), "rows": [{"label",
-# "text", "hidden", "href"}]}: a link per count, `hidden` completing the link's text for
-# screen readers. The consent counts are part of every Overview.
+# "count", "hidden", "href"}]}: a count of children linking to exactly them, `hidden` completing
+# the link's text for screen readers (components/count_link.jinja). The consent counts are part of every Overview.
 session_overview_panels = Slot("session.overview.panels", required_by="consent")
 # Overview: links allowed now (request, session=..., today=...): {"text", "href"}.
 session_actions = Slot("session.actions")

@@ -157,8 +157,9 @@ class DeliveryStatus(models.TextChoices):
     """A message's delivery status (notifications.Message.status and ActivityEvent.delivery_status),
     with the one label every page shows."""
 
-    # Ours, before Notify has it.
-    PENDING = "pending", "Waiting to send"
+    # Ours, before Notify has it: to the nurse it is on its way, as in Notify's own "Sending"
+    # ("Waiting to send" read as stuck).
+    PENDING = "pending", "Sending"
     # Notify's statuses, in the order they can move.
     CREATED = "created", "Sending"
     SENDING = "sending", "Sending"

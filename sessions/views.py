@@ -1,6 +1,7 @@
 """HTTP only: GET = selector -> presenter -> render; POST = form -> service -> message -> redirect."""
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -116,10 +117,19 @@ def overview(request, session_id):
     groups = selectors.session_status_groups(session)  # one pass over the children for every count
     counts = selectors.outcome_counts(session, groups)
     context["counts"] = counts
+    children_url = reverse("sessions:children", args=[session.pk])
+    # Each count links to the Children tab filtered to exactly those children.
     context["outcome_rows"] = [
         {
             "programme": p.name,
-            "counts": [(outcome_label(k), v) for k, v in counts["programmes"][p.code].items()],
+            "counts": [
+                {
+                    "label": outcome_label(k),
+                    "count": v,
+                    "href": f"{children_url}?{urlencode({'programme': p.code, 'outcome': k})}",
+                }
+                for k, v in counts["programmes"][p.code].items()
+            ],
         }
         for p in session.programmes.all()
     ]
