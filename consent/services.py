@@ -16,7 +16,7 @@ from django.utils import timezone
 from consent import tokens
 from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
 from consent.statuses import consent_status_refresh
-from mavis import audit
+from mavis import audit, roles
 from mavis.dates import date_short
 from notifications.services import FamilyMessage, family_messages_enqueue
 from patients.models import Child, Parent, ParentRelationship
@@ -388,6 +388,7 @@ def consent_response_invalidate(*, response: ConsentResponse, reason: str, by, s
 def triage_record(
     *, team, child, programme, session, status: str, notes: str = "", flu_method: str = "", performed_by=None
 ) -> Triage:
+    roles.require(performed_by, roles.Clinical.TRIAGE)
     with transaction.atomic():
         triage = Triage.objects.create(
             team=team,

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from mavis import audit, health
+from mavis import audit, health, roles
 from mavis.forms import ChooseTeamForm, SignInForm
 from mavis.middleware import CurrentTeamMiddleware
 
@@ -89,7 +89,9 @@ def error_404(request, exception=None):
 
 
 def error_403(request, exception=None):
-    return render(request, "errors/403.jinja", status=403)
+    # A role refusal says what the user cannot do and why; other refusals say nothing more.
+    denied = str(exception) if isinstance(exception, roles.RoleDenied) else ""
+    return render(request, "errors/403.jinja", {"role_denied": denied}, status=403)
 
 
 def error_500(request):

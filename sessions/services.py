@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mavis import audit
+from mavis import audit, roles
 from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord
@@ -382,6 +382,7 @@ def vaccination_record_add(
     notes: str = "",
     today=None,
 ) -> VaccinationRecord:
+    roles.require(user, roles.Clinical.RECORD_VACCINATION)
     today = today or timezone.localdate()
     _require_session_day(session, today)
     _require_ready(session=session, child=child, programme=programme, outcome=outcome, today=today)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from mavis import downloads
+from mavis import downloads, roles
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
@@ -265,6 +265,7 @@ def vaccinate(request, session_id, child_id, programme_code):
     programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
     if programme is None:
         raise Http404
+    roles.require(request.user, roles.Clinical.RECORD_VACCINATION)
     form = VaccinationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
