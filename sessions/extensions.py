@@ -8,7 +8,7 @@ invitation totals; notifications needs none (its events are in the activity stor
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mavis.extensions import Slot
+from mavis.extensions import Hook, Slot
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,6 @@ session_actions = Slot("session.actions")
 child_in_session_actions = Slot("child_in_session.actions")
 # Child-in-session page: sections such as consent and triage per programme (same arguments).
 child_in_session_sections = Slot("child_in_session.sections")
+# Inside vaccination_record_add's transaction, after the record and its activity (record=...,
+# session=..., user=...): consent queues the parents' confirmation or "not vaccinated" message.
+vaccination_recorded = Hook("vaccination.recorded", required=True)

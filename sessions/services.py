@@ -17,6 +17,7 @@ from patients.statuses import (
     with_statuses,
 )
 from sessions import selectors
+from sessions.extensions import vaccination_recorded
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
 AUTOMATIC = "automatic"
@@ -416,6 +417,7 @@ def vaccination_record_add(
         details={"programme": programme.code, "outcome": outcome, "record_id": record.pk},
     )
     audit.record("vaccination.recorded", record, team=session.team, outcome=outcome)
+    vaccination_recorded.send(record=record, session=session, user=user)
     return record
 
 
