@@ -23,6 +23,7 @@ from patients.statuses import child_statuses, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
+    child_in_session_outcome_actions,
     child_in_session_sections,
     session_actions,
     session_overview_panels,
@@ -485,6 +486,9 @@ def child(request, session_id, child_id):
     context["session_day"] = is_session_day(session, today)
     context["in_session"] = selectors.is_in_session(session, child)
     context["sections"] = child_in_session_sections.render(request, session=session, child=child, statuses=statuses)
+    context["outcome_actions"] = child_in_session_outcome_actions.render(
+        request, session=session, child=child, statuses=statuses
+    )
     context["actions"] = child_in_session_actions.render(request, session=session, child=child, statuses=statuses)
     return render(request, "sessions/child.jinja", context)
 
