@@ -27,13 +27,13 @@ Outcome = VaccinationRecord.Outcome
 @pytest.fixture
 def day(team):
     """Today's school session, a community clinic in three weeks, a nurse, and a child of the school
-    who is there today with consent for HPV."""
+    with consent for HPV and no health answer to triage (ready to vaccinate once attending)."""
     today = timezone.localdate()
     clinic = clinic_session(team, [today + datetime.timedelta(days=21)], year=current_academic_year(today))
     school = SchoolFactory(team=team)
     session = make_session(team, kind=Session.Kind.SCHOOL, school=school, codes=("hpv",), dates=(0,))
     child = add_child(session, school_status="school", school=school)
-    record(session, child, "hpv", "given", health_yes=True)
+    record(session, child, "hpv", "given")
     nurse = UserFactory(team=team)
     return session, clinic, child, nurse
 
@@ -50,6 +50,8 @@ def _outcome(session, child, nurse, outcome):
 
 
 def _triage(session, child, nurse, status):
+    """The parent answers a health question yes (superseding their answer), then a nurse triages."""
+    record(session, child, "hpv", "given", health_yes=True)
     consent_services.triage_record(
         team=session.team,
         child=child,
@@ -88,7 +90,6 @@ def _offered_below_the_outcome(html, child) -> bool:
 def test_a_reason_a_clinic_can_fix_offers_the_invitation_below_the_outcome(client, day, why, shown):
     session, clinic, child, nurse = day
     if why == "unwell":
-        _triage(session, child, nurse, "safe_to_vaccinate")
         _outcome(session, child, nurse, Outcome.UNWELL)
     elif why == "absent_recorded":
         _outcome(session, child, nurse, Outcome.ABSENT)
@@ -108,7 +109,6 @@ def test_a_reason_a_clinic_can_fix_offers_the_invitation_below_the_outcome(clien
 def test_other_outcomes_keep_the_invitation_at_the_bottom_only(client, day, why):
     session, clinic, child, nurse = day
     if why == "vaccinated":
-        _triage(session, child, nurse, "safe_to_vaccinate")
         _attend(session, child, nurse)
         session_services.vaccination_record_add(
             session=session,

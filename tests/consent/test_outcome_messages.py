@@ -130,8 +130,11 @@ def test_who_hears_follows_consent_the_one_contact_rule_and_the_text_opt_in(team
     consenting = child.relationships.get().parent
     consenting.phone_receive_updates = False  # email only: no text without the opt-in
     consenting.save()
-    refusing = ParentRelationshipFactory(child=child).parent
-    record(session, child, "hpv", "refused", parent=refusing)
+    ParentRelationshipFactory(child=child)  # gave no response
+    withdrawn = ParentRelationshipFactory(child=child).parent
+    consent_services.consent_response_withdraw(
+        response=record(session, child, "hpv", "given", parent=withdrawn), reason="Changed their mind", by=nurse
+    )
     voice_only = ParentRelationshipFactory(child=child, parent__email="", parent__contact_method="voice").parent
     record(session, child, "hpv", "given", parent=voice_only)  # gave consent, but cannot get messages
 
