@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent import presenters, selectors
+from mavis import roles
 from patients.models import Child
 from sessions import selectors as session_selectors
 
@@ -78,7 +79,7 @@ def child_section(request, *, session, child, statuses=None, **_):
                 "triage_label": ""
                 if c.triage_status == selectors.TriageStatus.NOT_NEEDED
                 else presenters.TRIAGE_LABELS[c.triage_status],
-                "can_triage": request.user.is_nurse
+                "can_triage": roles.can(request.user, roles.Clinical.TRIAGE)
                 and c.triage_status != selectors.TriageStatus.NOT_NEEDED
                 and c.status in selectors.GIVEN_STATUSES,
                 "responses": c.responses,

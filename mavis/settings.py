@@ -335,4 +335,16 @@ NOTIFY_TEMPLATES = {
     ),
     "test.email": env.str("NOTIFY_TEMPLATE_TEST_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0013"),
     "test.sms": env.str("NOTIFY_TEMPLATE_TEST_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0014"),
+    "vaccination_confirmation.email": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_CONFIRMATION_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0015"
+    ),
+    "vaccination_confirmation.sms": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_CONFIRMATION_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0016"
+    ),
+    "vaccination_not_given.email": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0017"
+    ),
+    "vaccination_not_given.sms": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0018"
+    ),
 }

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mavis import audit
+from mavis import audit, roles
 from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord
@@ -17,6 +17,7 @@ from patients.statuses import (
     with_statuses,
 )
 from sessions import selectors
+from sessions.extensions import vaccination_recorded
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
 
 AUTOMATIC = "automatic"
@@ -382,6 +383,7 @@ def vaccination_record_add(
     notes: str = "",
     today=None,
 ) -> VaccinationRecord:
+    roles.require(user, roles.Clinical.RECORD_VACCINATION)
     today = today or timezone.localdate()
     _require_session_day(session, today)
     _require_ready(session=session, child=child, programme=programme, outcome=outcome, today=today)
@@ -415,6 +417,7 @@ def vaccination_record_add(
         details={"programme": programme.code, "outcome": outcome, "record_id": record.pk},
     )
     audit.record("vaccination.recorded", record, team=session.team, outcome=outcome)
+    vaccination_recorded.send(record=record, session=session, user=user)
     return record
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from mavis import downloads
+from mavis import downloads, roles
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
@@ -24,6 +24,7 @@ from patients.statuses import child_statuses, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
+    child_in_session_outcome_actions,
     child_in_session_sections,
     session_actions,
     session_overview_panels,
@@ -276,6 +277,7 @@ def vaccinate(request, session_id, child_id, programme_code):
     programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
     if programme is None:
         raise Http404
+    roles.require(request.user, roles.Clinical.RECORD_VACCINATION)
     form = VaccinationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -495,6 +497,9 @@ def child(request, session_id, child_id):
     context["session_day"] = is_session_day(session, today)
     context["in_session"] = selectors.is_in_session(session, child)
     context["sections"] = child_in_session_sections.render(request, session=session, child=child, statuses=statuses)
+    context["outcome_actions"] = child_in_session_outcome_actions.render(
+        request, session=session, child=child, statuses=statuses
+    )
     context["actions"] = child_in_session_actions.render(request, session=session, child=child, statuses=statuses)
     return render(request, "sessions/child.jinja", context)
 

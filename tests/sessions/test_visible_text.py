@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from patients.models import CohortImport
 from notifications.models import Message
+from patients.models import CohortImport
 from sessions.models import ActivityEvent
 from tests.consent.factories import add_child, make_session
 from tests.factories import ParentRelationshipFactory
