@@ -11,10 +11,11 @@ from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord
 from patients.statuses import (
+    child_statuses,
     programme_status_lock,
+    recording_refused_reason,
     vaccination_statuses_carry_forward,
     vaccination_statuses_refresh,
-    with_statuses,
 )
 from sessions import selectors
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
@@ -330,20 +331,22 @@ def _require_session_day(session, today):
         raise ValidationError("You can only record this on a session date")
 
 
-def _require_ready(*, session, child, programme, outcome, today):
-    """Only a child attending today; a dose only for a child ready to vaccinate (consent, triage)."""
+def _require_ready(*, session, child, programme, today):
+    """Only a child attending today, and any outcome only for a child ready to vaccinate
+    (patients.statuses: not vaccinated yet, consent given, triage safe)."""
     attending = Attendance.objects.filter(
         session=session, child=child, date=today, status=Attendance.Status.ATTENDING
     ).exists()
     if not attending:
         raise ValidationError("Register the child as attending before recording an outcome")
-    if outcome == VaccinationRecord.Outcome.VACCINATED:
-        # Lock the status row first: a withdrawal or triage waits until this dose is recorded.
-        programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
-        candidates = selectors.session_children(session).filter(pk=child.pk)
-        ready = with_statuses(candidates, [programme], session.academic_year, fields=["ready_to_vaccinate"])
-        if not ready.filter(**{f"ready_to_vaccinate_{programme.code}": True}).exists():
-            raise ValidationError("This child is not ready to vaccinate: check their consent and triage")
+    # Lock the status row first: a withdrawal or triage waits until this outcome is recorded.
+    programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
+    if not selectors.session_children(session).filter(pk=child.pk).exists():
+        raise ValidationError(f"{child.full_name} is not in this session")
+    status = child_statuses(child, [programme], session.academic_year)[programme.code]
+    reason = recording_refused_reason(status, programme, child.full_name)
+    if reason:
+        raise ValidationError(reason)
 
 
 @transaction.atomic
@@ -384,7 +387,7 @@ def vaccination_record_add(
 ) -> VaccinationRecord:
     today = today or timezone.localdate()
     _require_session_day(session, today)
-    _require_ready(session=session, child=child, programme=programme, outcome=outcome, today=today)
+    _require_ready(session=session, child=child, programme=programme, today=today)
     if outcome != VaccinationRecord.Outcome.VACCINATED:
         vaccine = batch = method = site = ""
     record = VaccinationRecord.objects.create(

@@ -19,7 +19,7 @@ from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
 from patients.models import VaccinationRecord
 from patients.presenters import ChildPresenter
-from patients.statuses import child_statuses, with_statuses
+from patients.statuses import child_statuses, recording_refused_reason, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
@@ -265,6 +265,12 @@ def vaccinate(request, session_id, child_id, programme_code):
     programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
     if programme is None:
         raise Http404
+    # The safety gate, read before the form: a refused programme offers nothing to fill in.
+    status = child_statuses(child, [programme], session.academic_year)[programme.code]
+    reason = recording_refused_reason(status, programme, child.full_name)
+    if reason:
+        messages.error(request, reason)
+        return redirect("sessions:child", session.pk, child.pk)
     form = VaccinationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -473,6 +479,7 @@ def child(request, session_id, child_id):
             {
                 "programme": programme,
                 "outcome": value,
+                "refused_reason": recording_refused_reason(statuses[programme.code], programme, child.full_name),
                 "label": outcome_label(value),
                 "colour": OUTCOME_COLOURS[value],
                 "records": [r for r in records if r.programme_id == programme.pk and r.session_id == session.pk],

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from consent import tokens
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.consent.factories import add_child, make_session
-from tests.sessions.factories import SessionFactory, ensure_programmes, member
+from tests.sessions.factories import SessionFactory, ensure_programmes, member, ready_to_vaccinate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +37,7 @@ def test_vaccination_form_reveals_the_half_that_applies(page, live_server, nurse
     ensure_programmes()
     session = SessionFactory(team=team, dates=[datetime.date(2026, 11, 23)])
     child = member(session, given_name="Amara", family_name="Okafor")
+    ready_to_vaccinate(child)
     sign_in(page, live_server, nurse)
     page.goto(live_server.url + reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]))
     expect(page.get_by_label("Batch number")).to_be_hidden()

@@ -174,20 +174,3 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
         child = member(session)
         VaccinationRecordFactory(child=child, session_id=session.pk)
     assert counts() == small
-
-
-@time_machine.travel(NOW, tick=False)
-def test_a_dose_needs_the_child_ready_to_vaccinate(nurse_client, team):
-    # The gate is closed with no consent, and with consent that still needs triage.
-    session = SessionFactory(team=team, dates=[TODAY])
-    unconsented = member(session)
-    untriaged = member(session)
-    consent_given(session, untriaged, health_yes=True)
-    for child in (unconsented, untriaged):
-        Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
-        response = nurse_client.post(
-            reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]),
-            {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"},
-        )
-        assert "not ready to vaccinate" in response.content.decode()
-    assert not VaccinationRecord.objects.exists()
