@@ -4,7 +4,7 @@ from django import forms
 
 from mavis.fields import DateField
 from patients.academic import current_academic_year
-from patients.models import Programme, VaccinationRecord
+from patients.models import Programme, VaccinationRecord, Vaccine
 from sessions.models import Attendance, Session
 from sessions.selectors import OUTCOME_LABELS
 
@@ -124,3 +124,34 @@ class NoteForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Enter a note", "max_length": "Note must be 1,000 characters or fewer"},
     )
+
+
+# --- Vaccines, batches and venues (kept by the team's admins) --------------------------------------
+
+
+class VaccineForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label="Programme",
+        queryset=Programme.objects.order_by("name"),
+        to_field_name="code",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": "Choose the programme"},
+    )
+    brand = forms.CharField(label="Brand", max_length=100, error_messages={"required": "Enter the brand"})
+    method = forms.ChoiceField(
+        label="How is it given?",
+        choices=Vaccine.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how it is given"},
+    )
+
+
+class BatchForm(forms.Form):
+    number = forms.CharField(label="Batch number", max_length=50, error_messages={"required": "Enter the batch number"})
+    expiry = DateField(label="Expiry date", required_message="Enter the expiry date")
+
+
+class VenueForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name of the venue"})
+    address = forms.CharField(label="Address (optional)", max_length=300, required=False)
