@@ -45,6 +45,14 @@ def responses_status(programme, counting) -> str:
     return Status.Consent.GIVEN_INJECTION if FluMethod.INJECTION in methods else Status.Consent.GIVEN_NASAL
 
 
+def injection_accepted(programme, counting) -> bool:
+    """Flu: every response giving consent accepts an injected vaccine (patients.statuses
+    consented_methods reads it with the consent status)."""
+    given = [r for r in counting if r.response == ConsentResponse.Response.GIVEN]
+    accepting = (FluMethod.INJECTION, FluMethod.NASAL_OR_INJECTION)
+    return programme.is_flu and bool(given) and all(r.flu_method in accepting for r in given)
+
+
 def triage_status(counting, triages) -> str:
     needs = any(r.response == ConsentResponse.Response.GIVEN and r.needs_triage for r in counting)
     if not needs:
@@ -61,7 +69,8 @@ def consent_status_refresh(*, child_id: int, programme: Programme, academic_year
     counting = counting_responses(responses)
     row.responses = responses_status(programme, counting)
     row.triage = triage_status(counting, triages)
-    row.save(update_fields=["responses", "triage", "updated_at"])
+    row.injection_accepted = injection_accepted(programme, counting)
+    row.save(update_fields=["responses", "triage", "injection_accepted", "updated_at"])
     return row
 
 

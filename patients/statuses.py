@@ -131,6 +131,21 @@ def child_statuses(child, programmes, academic_year: int) -> dict[str, dict | No
     return result
 
 
+def consented_methods(programme, *, consent: str, injection_accepted: bool) -> list[str]:
+    """How the child may be given the programme's vaccine (patients.Vaccine.Method), by what the
+    consent says: flu nasal spray only, injection only, or nasal spray with injection if it is
+    unsuitable (either); every other programme is injected."""
+    from patients.models import Vaccine
+
+    if not programme.is_flu:
+        return [Vaccine.Method.INJECTION]
+    if consent == ProgrammeStatus.Consent.GIVEN_INJECTION:
+        return [Vaccine.Method.INJECTION]
+    if injection_accepted:
+        return [Vaccine.Method.NASAL, Vaccine.Method.INJECTION]
+    return [Vaccine.Method.NASAL]
+
+
 def recording_refused_reason(status: dict | None, programme, child_name: str) -> str | None:
     """Why no outcome can be recorded for the programme (the safety gate `ready_to_vaccinate`,
     explained from the same row), or None when it can. `status` is one programme's entry of

@@ -9,9 +9,10 @@ from django.utils import timezone
 from mavis import audit
 from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
-from patients.models import Child, Programme, School, VaccinationRecord
+from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
     child_statuses,
+    consented_methods,
     programme_status_lock,
     recording_refused_reason,
     vaccination_statuses_carry_forward,
@@ -348,13 +349,14 @@ def _require_ready(*, session, child, programme, today):
     if not attending:
         raise ValidationError("Register the child as attending before recording an outcome")
     # Lock the status row first: a withdrawal or triage waits until this outcome is recorded.
-    programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
+    row = programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
     if not selectors.session_children(session).filter(pk=child.pk).exists():
         raise ValidationError(f"{child.full_name} is not in this session")
     status = child_statuses(child, [programme], session.academic_year)[programme.code]
     reason = recording_refused_reason(status, programme, child.full_name)
     if reason:
         raise ValidationError(reason)
+    return consented_methods(programme, consent=status["consent"], injection_accepted=row.injection_accepted)
 
 
 @transaction.atomic
@@ -378,9 +380,10 @@ def attendance_record(*, session, child, status: str, user=None, today=None) -> 
     return attendance
 
 
-def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, today) -> list[str]:
+def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, today, consented) -> list[str]:
     """What is wrong with the details of a dose: the batch (this team's, this programme's, not
-    archived or expired), the method and site the vaccine allows, and the venue of a clinic."""
+    archived or expired), a vaccine given the way the consent allows, the method and site the
+    vaccine allows, and the venue of a clinic."""
     errors = []
     if vaccine_batch is not None:
         if vaccine_batch.team_id != session.team_id:
@@ -389,7 +392,10 @@ def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, toda
             errors.append(reason)
         else:
             vaccine = vaccine_batch.vaccine
-            if method not in vaccine.record_methods:
+            if vaccine.method not in consented:
+                allowed = " or ".join(Vaccine.Method(m).label.lower() for m in consented)
+                errors.append(f"The consent is for {allowed} only: {vaccine.brand} cannot be given")
+            elif method not in vaccine.record_methods:
                 errors.append(f"{vaccine.brand} cannot be given by {VaccinationRecord.Method(method).label.lower()}")
             elif site not in vaccine.sites:
                 errors.append(f"{vaccine.brand} cannot be given in the {VaccinationRecord.Site(site).label.lower()}")
@@ -422,7 +428,7 @@ def vaccination_record_add(
     without one, the text fields."""
     today = today or timezone.localdate()
     _require_session_day(session, today)
-    _require_ready(session=session, child=child, programme=programme, today=today)
+    consented = _require_ready(session=session, child=child, programme=programme, today=today)
     if outcome != VaccinationRecord.Outcome.VACCINATED:
         vaccine = batch = method = site = ""
         vaccine_batch = None
@@ -434,6 +440,7 @@ def vaccination_record_add(
         site=site,
         venue=venue,
         today=today,
+        consented=consented,
     )
     if errors:
         raise ValidationError(errors)

@@ -35,7 +35,6 @@ from sessions.forms import (
     NoteForm,
     SessionFilterForm,
     SessionProgrammesForm,
-    VaccinationForm,
     session_dates_form_class,
 )
 from sessions.models import Attendance, Session
@@ -253,48 +252,6 @@ def record(request, session_id):
         }
     )
     return render(request, "sessions/record.jinja", context)
-
-
-@require_http_methods(["GET", "POST"])
-def vaccinate(request, session_id, child_id, programme_code):
-    team = require_team(request)
-    today = timezone.localdate()
-    session = selectors.session_for_team(team, session_id)
-    _session_day_or_404(session, today)
-    child = selectors.child_in_session(session, child_id)
-    programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
-    if programme is None:
-        raise Http404
-    # The safety gate, read before the form: a refused programme offers nothing to fill in.
-    status = child_statuses(child, [programme], session.academic_year)[programme.code]
-    reason = recording_refused_reason(status, programme, child.full_name)
-    if reason:
-        messages.error(request, reason)
-        return redirect("sessions:child", session.pk, child.pk)
-    form = VaccinationForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.vaccination_record_add(
-                session=session,
-                child=child,
-                programme=programme,
-                outcome=form.final_outcome,
-                user=request.user,
-                vaccine=form.cleaned_data["vaccine"],
-                batch=form.cleaned_data["batch"],
-                method=form.cleaned_data["method"],
-                site=form.cleaned_data["site"],
-                notes=form.cleaned_data["notes"],
-                today=today,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Vaccination outcome recorded for {child.full_name}")
-            return redirect(reverse("sessions:record", args=[session.pk]) + f"?programme={programme.code}")
-    context = _session_context(request, session, today, "sessions:record")
-    context.update({"form": form, "child": ChildPresenter(child, today), "programme": programme})
-    return render(request, "sessions/vaccinate.jinja", context)
 
 
 # --- Scheduling ---------------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ object_url("sessions:edit_message_date")(lambda team: {**_session_only(team), "w
 object_url("sessions:child")(_session)
 object_url("sessions:child_activity")(_session)
 object_url("sessions:vaccinate")(lambda team: _session(team, programme_code="flu"))
+object_url("sessions:vaccinate_step")(lambda team: _session(team, programme_code="flu", step="identity"))
 
 
 # Consent --------------------------------------------------------------------------------

@@ -86,12 +86,16 @@ def test_each_refused_case_offers_nothing_and_refuses_a_post(nurse_client, team,
     assert child.family_name.upper() not in listed
 
     url = reverse("sessions:vaccinate", args=[session.pk, child.pk, code])
-    for data in (GIVEN, {"outcome": "not", "reason": "refused"}):
-        response = nurse_client.post(url, data, follow=True)
-        assert message in response.content.decode()
+    posts = [(url, GIVEN)] + [
+        (reverse("sessions:vaccinate_step", args=[session.pk, child.pk, code, step]), data)
+        for step, data in [("check", {"notes": ""}), ("outcome", {"outcome": "no"}), ("reason", {"reason": "refused"})]
+    ]
+    for target, data in posts:
+        response = nurse_client.post(target, data, follow=True)
+        assert message in response.content.decode(), target
         assert response.redirect_chain[-1][0] == reverse("sessions:child", args=[session.pk, child.pk])
     shown = nurse_client.get(url, follow=True).content.decode()
-    assert message in shown and "Did they get the vaccine?" not in shown
+    assert message in shown and "Has the child confirmed their identity?" not in shown
     assert VaccinationRecord.objects.count() == records_before
     assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.VACCINATION).count() == events_before
 
@@ -117,7 +121,5 @@ def test_a_ready_child_is_offered_recording(nurse_client, team):
     session, child = _setup(team, "hpv", {"responses": "given", "triage": "safe_to_vaccinate"})
     page = nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode()
     assert "Record HPV vaccination" in page
-    assert (
-        "Did they get the vaccine?"
-        in nurse_client.get(reverse("sessions:vaccinate", args=[session.pk, child.pk, "hpv"])).content.decode()
-    )
+    shown = nurse_client.get(reverse("sessions:vaccinate", args=[session.pk, child.pk, "hpv"]), follow=True)
+    assert "Has the child confirmed their identity?" in shown.content.decode()

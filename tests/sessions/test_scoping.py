@@ -26,7 +26,7 @@ def urls(session, child):
         reverse("sessions:edit_message_date", args=[s, "consent-request-date"]),
         reverse("sessions:child", args=[s, c]),
         reverse("sessions:child_activity", args=[s, c]),
-        reverse("sessions:vaccinate", args=[s, c, "flu"]),
+        reverse("sessions:vaccinate_step", args=[s, c, "flu", "identity"]),
     ]
 
 
