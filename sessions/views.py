@@ -243,7 +243,12 @@ def record(request, session_id):
             "programmes": programmes,
             "page": page,
             "rows": [
-                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", NO_OUTCOME)}
+                {
+                    "child": ChildPresenter(c, today),
+                    "outcome": getattr(c, "outcome", NO_OUTCOME),
+                    # The safety gate: a child vaccinated here is listed, with nothing more to record.
+                    "ready": getattr(c, f"ready_to_vaccinate_{programme.code}", False) if programme else False,
+                }
                 for c in page.object_list
             ],
             "query_string": _query_without_page(request),

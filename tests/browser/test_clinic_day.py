@@ -49,6 +49,7 @@ def counts(page, programme):
 
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready")
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
@@ -122,6 +123,8 @@ def test_the_clinic_day(page, live_server, nurse, team):
     shot(page, "1280-check-and-confirm")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Vaccination outcome recorded for Amara Okafor")).to_be_visible()
+    listed = page.get_by_role("row", name="OKAFOR, Amara").inner_text()
+    assert "Vaccinated" in listed and "Nothing more to record" in listed and "Record outcome" not in listed
 
     # 375 px: an HPV injection with its site, then a refusal on the day.
     page.set_viewport_size({"width": 375, "height": 800})
