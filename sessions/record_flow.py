@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from mavis import roles
 from mavis.middleware import require_team
 from patients.models import Batch, ProgrammeStatus, VaccinationRecord
 from patients.presenters import ChildPresenter
@@ -153,6 +154,7 @@ def _flow(request, session_id, child_id, programme_code):
     programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
     if programme is None:
         raise Http404
+    roles.require(request.user, roles.Clinical.RECORD_VACCINATION)
     return Flow(request, session, child, programme, today)
 
 
