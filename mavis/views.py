@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from mavis import audit, health
+from mavis import audit, health, roles
 from mavis.forms import ChooseTeamForm, SignInForm
 from mavis.middleware import CurrentTeamMiddleware
 from mavis.redirects import safe_next
@@ -87,7 +87,9 @@ def error_404(request, exception=None):
 
 
 def error_403(request, exception=None):
-    return render(request, "errors/403.jinja", status=403)
+    # A role refusal says what the user cannot do and why; other refusals say nothing more.
+    denied = str(exception) if isinstance(exception, roles.RoleDenied) else ""
+    return render(request, "errors/403.jinja", {"role_denied": denied}, status=403)
 
 
 def error_500(request):

@@ -78,7 +78,7 @@ def test_counts_labels_and_register_rule_agree(team):
     assert register == {("flu_first_minute", "flu"), ("hpv_years_ago", "hpv")}
 
 
-def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, team):
+def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, nurse, team):
     # The Children tab, its filter, the Overview count and the child's page read one status: a
     # triage "do not vaccinate" is Could not vaccinate, and a child vaccinated anyway stays Vaccinated.
     from consent import services as consent_services
@@ -93,7 +93,7 @@ def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, t
         ParentRelationshipFactory(child=child)
         record(session, child, "flu", "given", health_yes=True)
         consent_services.triage_record(
-            team=team, child=child, programme=flu, session=session, status="do_not_vaccinate"
+            team=team, child=child, programme=flu, session=session, status="do_not_vaccinate", performed_by=nurse
         )
     VaccinationRecordFactory(child=vaccinated, session_id=session.pk, programme=flu)
 
