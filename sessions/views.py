@@ -13,14 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from mavis import downloads, roles
+from mavis import downloads
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
 from patients.models import VaccinationRecord
 from patients.presenters import ChildPresenter
-from patients.statuses import child_statuses, with_statuses
+from patients.statuses import child_statuses, recording_refused_reason, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
@@ -37,7 +37,6 @@ from sessions.forms import (
     NoteForm,
     SessionFilterForm,
     SessionProgrammesForm,
-    VaccinationForm,
     session_dates_form_class,
 )
 from sessions.models import Attendance, Session
@@ -256,7 +255,12 @@ def record(request, session_id):
             "programmes": programmes,
             "page": page,
             "rows": [
-                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", NO_OUTCOME)}
+                {
+                    "child": ChildPresenter(c, today),
+                    "outcome": getattr(c, "outcome", NO_OUTCOME),
+                    # The safety gate: a child vaccinated here is listed, with nothing more to record.
+                    "ready": getattr(c, f"ready_to_vaccinate_{programme.code}", False) if programme else False,
+                }
                 for c in page.object_list
             ],
             "query_string": _query_without_page(request),
@@ -265,43 +269,6 @@ def record(request, session_id):
         }
     )
     return render(request, "sessions/record.jinja", context)
-
-
-@require_http_methods(["GET", "POST"])
-def vaccinate(request, session_id, child_id, programme_code):
-    team = require_team(request)
-    today = timezone.localdate()
-    session = selectors.session_for_team(team, session_id)
-    _session_day_or_404(session, today)
-    child = selectors.child_in_session(session, child_id)
-    programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
-    if programme is None:
-        raise Http404
-    roles.require(request.user, roles.Clinical.RECORD_VACCINATION)
-    form = VaccinationForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.vaccination_record_add(
-                session=session,
-                child=child,
-                programme=programme,
-                outcome=form.final_outcome,
-                user=request.user,
-                vaccine=form.cleaned_data["vaccine"],
-                batch=form.cleaned_data["batch"],
-                method=form.cleaned_data["method"],
-                site=form.cleaned_data["site"],
-                notes=form.cleaned_data["notes"],
-                today=today,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Vaccination outcome recorded for {child.full_name}")
-            return redirect(reverse("sessions:record", args=[session.pk]) + f"?programme={programme.code}")
-    context = _session_context(request, session, today, "sessions:record")
-    context.update({"form": form, "child": ChildPresenter(child, today), "programme": programme})
-    return render(request, "sessions/vaccinate.jinja", context)
 
 
 # --- Scheduling ---------------------------------------------------------------------------------------
@@ -486,6 +453,7 @@ def child(request, session_id, child_id):
             {
                 "programme": programme,
                 "outcome": value,
+                "refused_reason": recording_refused_reason(statuses[programme.code], programme, child.full_name),
                 "label": outcome_label(value),
                 "colour": OUTCOME_COLOURS[value],
                 "records": [r for r in records if r.programme_id == programme.pk and r.session_id == session.pk],

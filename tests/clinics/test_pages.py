@@ -394,3 +394,46 @@ def test_invitation_summary_names_the_children(nurse_client, team, school, compl
     child = pupil(team, school, completed)
     text = visible_text(nurse_client.get(reverse("clinics:send_invitations", args=[completed.pk])).content.decode())
     assert "Children whose parents will be invited" in text and child.full_name in text
+
+
+def test_a_walk_in_vaccinated_through_record_vaccinations_gets_no_invitation_the_next_day(nurse_client, team, school):
+    """ "If you vaccinate the child, no invitation will be sent": the same rule as
+    tests/clinics/test_rules.py, through the clinic day's pages (issue 12)."""
+    from clinics import services
+    from patients.models import Batch, Vaccine
+    from sessions.models import Attendance, Venue
+    from tests.sessions.test_record_flow import consent
+
+    clinic = clinic_session(team, [TODAY, CLINIC_DAY])
+    child = make_child(team, school=school, gender="female")  # HPV asks about pregnancy
+    nurse_client.post(reverse("clinics:invite_child", args=[child.pk]))
+    request = ClinicInvitationRequest.objects.get(child=child)
+    venue = Venue.objects.create(team=team, name="Riverside Health Centre")
+    nurse_client.post(reverse("sessions:register", args=[clinic.pk]), {"child_id": child.pk, "status": "attending"})
+    assert Attendance.objects.filter(child=child, status="attending").exists()
+    checks = ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction"]
+    for code, method, brand, site in [
+        ("flu", "nasal", "Fluenz", {}),
+        ("hpv", "injection", "Gardasil 9", {"method": "intramuscular", "site": "left_arm_upper"}),
+    ]:
+        consent(clinic, child, code, "nasal" if code == "flu" else "")
+        vaccine = Vaccine.objects.create(
+            team=team, programme=Programme.objects.get(code=code), brand=brand, method=method
+        )
+        batch = Batch.objects.create(team=team, vaccine=vaccine, number=f"{code}1", expiry=CLINIC_DAY)
+        nurse_client.get(reverse("sessions:vaccinate", args=[clinic.pk, child.pk, code]))
+        asked = checks if code == "flu" else [*checks, "not_pregnant"]
+        answers = [("identity", {"confirmed": "yes"}), ("pre-screening", {"checks": asked})]
+        answers += [("outcome", {"outcome": "yes"})]
+        answers += [("batch", {"batch": batch.pk})] + ([("site", site)] if site else [])
+        answers += [("venue", {"venue": venue.pk}), ("check", {})]
+        for step, data in answers:
+            url = reverse("sessions:vaccinate_step", args=[clinic.pk, child.pk, code, step])
+            assert nurse_client.post(url, data).status_code == 302, step
+    assert child.vaccination_records.filter(outcome="vaccinated").count() == 2
+
+    [result] = services.team_sweep(team=team, today=TODAY + datetime.timedelta(days=1), claim=False)
+    assert result.requested == 0
+    assert not ClinicInvitation.objects.exists() and not Message.objects.filter(child=child).exists()
+    request.refresh_from_db()
+    assert request.outcome == ClinicInvitationRequest.Outcome.NOT_NEEDED
