@@ -182,8 +182,7 @@ def family_messages_enqueue_sql(
                  key)
             SELECT message_id, %s, %s, channel, recipient,
                    CASE channel WHEN 'email' THEN %s::uuid ELSE %s::uuid END, personalisation, child_id, parent_id,
-                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s,
-                   ''  -- no record key: bulk sends are kept to once by their own unique constraints
+                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s, ''
             FROM family_messages_recipients
             RETURNING id
         ),

@@ -69,13 +69,13 @@ def _page(client, session, child):
 
 
 def _offered_below_the_outcome(html, child) -> bool:
-    """The **Invite to community clinic** button (a link to its confirmation page) sits between the
-    Outcome heading and the Consent section, and only once."""
-    link = f'href="{reverse("clinics:invite_child", args=[child.pk])}?'
-    if link not in html:
+    """The invite button (a link to its confirmation page) sits between the Outcome heading and the
+    Consent section, and only once."""
+    action = f'href="{reverse("clinics:invite_child", args=[child.pk])}?'
+    if action not in html:
         return False
-    assert html.count(link) == 1
-    outcome, invite = html.index(">Outcome</h2>"), html.index(link)
+    assert html.count(action) == 1
+    outcome, invite = html.index(">Outcome</h2>"), html.index(action)
     return outcome < invite < html.index(">Consent</h2>")
 
 
