@@ -401,11 +401,9 @@ def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> Se
 
 @dataclass
 class ChildInviteResult:
-    clinic: Session | None
+    plan: selectors.ChildInvitePlan
     added: bool = False
     scheduled_for: datetime.date | None = None
-    cannot_be_contacted: bool = False
-    not_needed: bool = False
 
 
 @transaction.atomic
@@ -414,32 +412,25 @@ def clinic_invitation_request(*, child: Child, user, today: datetime.date) -> Ch
     at the team's send time, if the child can still be invited then."""
     from sessions.services import session_membership_add
 
-    clinic = selectors.current_clinic(child.team, today)
-    if clinic is None:
-        return ChildInviteResult(None)
-    result = ChildInviteResult(clinic)
+    plan = selectors.child_invite_plan(child.team, child, today)
+    result = ChildInviteResult(plan)
+    if plan.clinic is None:
+        return result
     result.added = bool(
         session_membership_add(
-            session=clinic, child_ids=[child.pk], source=SessionMembership.Source.CHILD_RECORD, added_by=user
+            session=plan.clinic, child_ids=[child.pk], source=SessionMembership.Source.CHILD_RECORD, added_by=user
         )
     )
-    clinic_date = next_clinic_date(clinic, today)
-    one = Child.objects.filter(pk=child.pk)
-    if not Eligibility(clinic, clinic_date, children=one).count():
-        if Eligibility(clinic, clinic_date, children=one, contactable=False).count():
-            result.cannot_be_contacted = True
-        else:
-            result.not_needed = True
+    if plan.send_on is None:
         return result
-    scheduled_for = today + datetime.timedelta(days=1)
     request, created = ClinicInvitationRequest.objects.get_or_create(
         child=child,
-        session=clinic,
+        session=plan.clinic,
         processed_at=None,
-        defaults={"team": child.team, "requested_by": user, "scheduled_for": scheduled_for},
+        defaults={"team": child.team, "requested_by": user, "scheduled_for": plan.send_on},
     )
     if created:
-        audit.record("clinic_invitation.requested", request, team=child.team, scheduled_for=scheduled_for.isoformat())
+        audit.record("clinic_invitation.requested", request, team=child.team, scheduled_for=plan.send_on.isoformat())
     result.scheduled_for = request.scheduled_for
     return result
 

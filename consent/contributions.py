@@ -1,24 +1,34 @@
 """What consent adds to the session pages (sessions.extensions slots)."""
 
+from urllib.parse import urlencode
+
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from consent import presenters, selectors
+from mavis import roles
 from patients.models import Child
 from sessions import selectors as session_selectors
 
 
-def overview_panel(request, *, session, today, **_):
+def overview_panel(request, *, session, today, status_groups, **_):
     children = session_selectors.session_children(session)
-    counts = selectors.consent_status_counts(children, list(session.programmes.all()), session.academic_year)
-    has_flu = any(p.is_flu for p in session.programmes.all())
-    filters = [
-        {"label": label, "count": counts[key], "href": f"?status={key}"}
+    programmes = list(session.programmes.all())
+    counts = selectors.consent_status_counts(children, programmes, session.academic_year, groups=status_groups)
+    has_flu = any(p.is_flu for p in programmes)
+    tab = reverse("consent:tab", args=[session.pk])
+    rows = [
+        {
+            "label": label,
+            "count": counts[key],
+            "hidden": f"with {label.lower()}",
+            "href": f"{tab}?{urlencode({'status': key})}",
+        }
         for key, label, sub in presenters.TAB_FILTERS
         if not sub or has_flu
     ]
-    return render_to_string("consent/sections/overview_panel.jinja", {"session": session, "filters": filters}, request)
+    return {"heading": "Consent", "rows": rows}
 
 
 def _page(request, session, child, today, statuses=None) -> dict:
@@ -69,7 +79,7 @@ def child_section(request, *, session, child, statuses=None, **_):
                 "triage_label": ""
                 if c.triage_status == selectors.TriageStatus.NOT_NEEDED
                 else presenters.TRIAGE_LABELS[c.triage_status],
-                "can_triage": request.user.is_nurse
+                "can_triage": roles.can(request.user, roles.Clinical.TRIAGE)
                 and c.triage_status != selectors.TriageStatus.NOT_NEEDED
                 and c.status in selectors.GIVEN_STATUSES,
                 "responses": c.responses,

@@ -7,11 +7,11 @@ filters, counts and pages them with plain ORM joins.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from consent.models import ConsentRequest, ConsentResponse, ParentDetailsChange, Triage
 from patients.models import Programme, ProgrammeStatus
-from patients.statuses import DEFAULTS, any_status_q, applicable_programmes, child_statuses, with_statuses
+from patients.statuses import DEFAULTS, applicable_programmes, child_statuses, status_groups, status_q, with_statuses
 
 ConsentStatus = ProgrammeStatus.Consent
 TriageStatus = ProgrammeStatus.Triage
@@ -36,23 +36,24 @@ def consent_tab_children(children: QuerySet, programmes, academic_year: int, sta
         raise ValueError(status_filter)
     programmes = list(programmes)
     children = with_statuses(children, programmes, academic_year, fields=["consent"])
-    children = children.filter(any_status_q(programmes, "consent", NOT_DONE))
+    children = children.filter(status_q(programmes, academic_year, "consent", NOT_DONE))
     if status_filter:
-        children = children.filter(any_status_q(programmes, "consent", FILTERS[status_filter]))
+        children = children.filter(status_q(programmes, academic_year, "consent", FILTERS[status_filter]))
     return children.order_by("family_name", "given_name", "pk")
 
 
-def consent_status_counts(children: QuerySet, programmes, academic_year: int) -> dict[str, int]:
+def consent_status_counts(children: QuerySet, programmes, academic_year: int, groups=None) -> dict[str, int]:
     """{"all": n, filter: n, ...}: the number of children consent_tab_children lists with no
-    filter and with each filter. One pass, grouped by each child's combination of statuses (a
-    few dozen groups whatever the number of children), then the same rule applied per group."""
+    filter and with each filter: the same rule applied to each group of status_groups (`groups`,
+    with the consent field, if the page already has them)."""
     programmes = list(programmes)
     names = [f"consent_{p.code}" for p in programmes]
     counts = dict.fromkeys(["all", *FILTERS], 0)
     if not programmes:
         return counts
-    groups = with_statuses(children, programmes, academic_year, fields=["consent"]).values(*names)
-    for row in groups.annotate(n=Count("pk")).order_by():
+    if groups is None:
+        groups = status_groups(children, programmes, academic_year, fields=["consent"])
+    for row in groups:
         statuses = {row[name] for name in names} - {None}
         if not statuses & set(NOT_DONE):
             continue

@@ -104,6 +104,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT: it compiles a query again on every run and pays off only for long reports; a page's
+# count over 20,000 children crossed jit_above_cost and took 200 ms more (decision 0009).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("DATABASE_TEST_NAME", default=None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -138,6 +141,11 @@ if ENVIRONMENT == "test":
     # Tests create users and sign in thousands of times: a fast hasher first. Production and
     # development keep Argon2 (tests/mavis/test_environment.py checks both).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+    # Test data need not survive a crash: a commit does not wait for its WAL flush (about 1 ms
+    # here), which transactional tests, live servers and workers pay on every request and batch.
+    # Nothing can be corrupted; the server's own setting is untouched (docs/decisions/0005).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 # The sign-in throttle (mavis/throttle.py), for the service's sign-in and the Django admin.
 AUTHENTICATION_BACKENDS = ["mavis.auth.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # one username from one address
@@ -327,4 +335,16 @@ NOTIFY_TEMPLATES = {
     ),
     "test.email": env.str("NOTIFY_TEMPLATE_TEST_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0013"),
     "test.sms": env.str("NOTIFY_TEMPLATE_TEST_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0014"),
+    "vaccination_confirmation.email": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_CONFIRMATION_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0015"
+    ),
+    "vaccination_confirmation.sms": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_CONFIRMATION_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0016"
+    ),
+    "vaccination_not_given.email": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0017"
+    ),
+    "vaccination_not_given.sms": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0018"
+    ),
 }

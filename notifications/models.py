@@ -29,6 +29,8 @@ class Message(models.Model):
         CONSENT_CONFIRMATION_REFUSED = "consent_confirmation_refused", "Consent confirmation (refused)"
         CONSENT_CONFIRMATION_TRIAGE = "consent_confirmation_triage", "Consent confirmation (nurse to review)"
         TEST = "test", "Test message"
+        VACCINATION_CONFIRMATION = "vaccination_confirmation", "Vaccination confirmation"
+        VACCINATION_NOT_GIVEN = "vaccination_not_given", "Not vaccinated"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -51,6 +53,9 @@ class Message(models.Model):
     activity_event_id = models.UUIDField(
         null=True, blank=True, help_text="The child's activity event for this message."
     )
+    # The business record that causes the message ("vaccination_record:<id>"): with the parent
+    # and the channel it is unique, so asking twice for the same record's message queues one.
+    key = models.CharField(max_length=100, blank=True, default="")
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.PENDING, db_index=True)
     status_reason = models.CharField(max_length=500, blank=True)
@@ -70,6 +75,11 @@ class Message(models.Model):
             models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="message_due_idx"),
             models.Index(fields=["parent", "-created_at"]),
             models.Index(fields=["session", "kind"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "parent", "channel"], condition=~models.Q(key=""), name="message_once_per_key"
+            )
         ]
 
     def __str__(self):

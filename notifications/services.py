@@ -32,6 +32,9 @@ ACTIVITY_KIND = {
     Message.Kind.CONSENT_CONFIRMATION_REFUSED: ActivityEvent.Kind.CONSENT_CONFIRMATION_SENT,
     Message.Kind.CONSENT_CONFIRMATION_TRIAGE: ActivityEvent.Kind.CONSENT_CONFIRMATION_SENT,
     Message.Kind.TEST: ActivityEvent.Kind.MESSAGE_SENT,
+    # Shown as "Message sent" with the kind's label as its text (no event kind of their own).
+    Message.Kind.VACCINATION_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.VACCINATION_NOT_GIVEN: ActivityEvent.Kind.MESSAGE_SENT,
 }
 
 
@@ -46,6 +49,7 @@ class FamilyMessage:
     parents: list = field(default=None)  # None: every parent of the child
     sms: bool = True  # False: email only
     sms_needs_opt_in: bool = False  # True: text only parents who chose "Get updates by text message"
+    key: str = ""  # the record that causes it ("vaccination_record:<id>"): one message per parent and channel
 
 
 def _recipients(item: FamilyMessage, parents_by_child, channels):
@@ -83,9 +87,15 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     actor_name = sent_by.display_name if sent_by else ("automatic" if actor.user is None else actor.user.display_name)
     now = timezone.now()
     templates = {channel: template_id(team, kind, channel) for channel in Message.Channel.values}
+    keys = {item.key for item in items if item.key}
+    # Already queued for the same record: not again (the unique constraint backs this up).
+    queued = set(Message.objects.filter(key__in=keys).values_list("key", "parent_id", "channel")) if keys else set()
+    event_text = kind.label if ACTIVITY_KIND[kind] == ActivityEvent.Kind.MESSAGE_SENT else ""
     messages, events = [], []
     for item in items:
         for parent, channel, recipient in _recipients(item, parents_by_child, channels):
+            if (item.key, parent.pk, channel) in queued:
+                continue
             message = Message(
                 team=team,
                 kind=kind,
@@ -99,6 +109,7 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
                 sent_by=sent_by,
                 created_at=now,
                 next_attempt_at=now,
+                key=item.key,
             )
             event = ActivityEvent(
                 team=team,
@@ -112,6 +123,7 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
                 recipient=recipient,
                 delivery_status=Message.Status.PENDING,
                 message_id=message.id,
+                text=event_text,
                 details={"parent": parent.full_name, "message_kind": kind.value},
             )
             message.activity_event_id = event.id
@@ -166,10 +178,11 @@ def family_messages_enqueue_sql(
         family_messages_queued AS (
             INSERT INTO {Message._meta.db_table}
                 (id, team_id, kind, channel, recipient, template_id, personalisation, child_id, parent_id, session_id,
-                 sent_by_id, activity_event_id, status, status_reason, attempts, next_attempt_at, ambiguous, created_at)
+                 sent_by_id, activity_event_id, status, status_reason, attempts, next_attempt_at, ambiguous, created_at,
+                 key)
             SELECT message_id, %s, %s, channel, recipient,
                    CASE channel WHEN 'email' THEN %s::uuid ELSE %s::uuid END, personalisation, child_id, parent_id,
-                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s
+                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s, ''
             FROM family_messages_recipients
             RETURNING id
         ),

@@ -6,5 +6,6 @@ from mavis.extensions import Slot
 child_record_actions = Slot("child_record.actions")
 # Sections of the child record: sessions, consent, activity log.
 child_record_sections = Slot("child_record.sections")
-# Inside each parent card on the child record (context: parent=, child=), e.g. a failed-message warning.
-parent_card_extras = Slot("child_record.parent_card_extras")
+# Warnings in the parent cards of the child record (context: child=): {parent id: {"heading",
+# "text"}} for every parent of the child at once, e.g. that the last message failed.
+parent_card_warnings = Slot("child_record.parent_card_warnings", required_by="notifications")

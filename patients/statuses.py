@@ -5,7 +5,7 @@
 - *programme applies to this child in this year* (year groups): `programme_applies_q`,
   `programme_applies`;
 - consent, triage and vaccination status, and the safety gate *ready to vaccinate*: the
-  generated columns of `ProgrammeStatus`, read through `with_statuses` / `child_statuses`
+  generated columns of `ProgrammeStatus`, read through `with_statuses` / `status_q` / `child_statuses`
   (no row means nothing recorded: `DEFAULTS`) and written by the services through
   `programme_status_lock` (consent) and `vaccination_statuses_refresh` (vaccination records).
 
@@ -14,7 +14,7 @@ Why stored rows and not a view: docs/decisions/0009-derived-statuses.md.
 
 import datetime
 
-from django.db.models import Case, F, FilteredRelation, Q, Value, When
+from django.db.models import Case, Count, Exists, F, FilteredRelation, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -105,14 +105,35 @@ def with_statuses(children, programmes, academic_year: int, fields=FIELDS):
     return children.annotate(**annotations)
 
 
-def any_status_q(programmes, field: str, values) -> Q:
-    """On a queryset from with_statuses: any programme that applies has its `field` in `values`.
-    Written on the annotations, so it reuses with_statuses' joins (a filter on the relation
-    itself would join the status table a second time)."""
+def status_q(programmes, academic_year: int, field: str, values) -> Q:
+    """Children for whom any of `programmes` applies with its `field` in `values` (no row reads as
+    DEFAULTS). One EXISTS per programme rather than a filter on with_statuses' joins: PostgreSQL
+    estimates an EXISTS from the status table's statistics, so a paginated list walks the name
+    index and stops at the page, where the COALESCE over a join was estimated at 1% of the rows
+    and every match was sorted (docs/decisions/0009-derived-statuses.md, Figures)."""
+    values = [str(v) for v in values]
     query = Q(pk__in=[])
     for p in programmes:
-        query |= Q(**{f"{field}_{p.code}__in": list(values)})
+        rows = ProgrammeStatus.objects.filter(child=OuterRef("pk"), programme=p.pk, academic_year=academic_year)
+        if DEFAULTS[field] in values:  # no row matches too
+            matches = ~Exists(rows.exclude(**{f"{field}__in": values}))
+        else:
+            matches = Exists(rows.filter(**{f"{field}__in": values}))
+        query |= programme_applies_q(p, academic_year) & Q(matches)
     return query
+
+
+def status_groups(children, programmes, academic_year: int, fields=FIELDS) -> list[dict]:
+    """`children` grouped by their combination of statuses: one dict per group with
+    `<field>_<programme code>` (None when the programme does not apply) and `n`, the number of
+    children. A few dozen groups whatever the number of children, so every count on a page is a
+    sum over them and the page makes one pass over its children."""
+    programmes = list(programmes)
+    names = [f"{name}_{p.code}" for p in programmes for name in fields]
+    if not names:
+        return [{"n": children.count()}]
+    grouped = with_statuses(children, programmes, academic_year, fields=fields).values(*names)
+    return list(grouped.annotate(n=Count("pk")).order_by())
 
 
 def child_statuses(child, programmes, academic_year: int) -> dict[str, dict | None]:
@@ -131,6 +152,43 @@ def child_statuses(child, programmes, academic_year: int) -> dict[str, dict | No
     return result
 
 
+def consented_methods(programme, *, consent: str, injection_accepted: bool) -> list[str]:
+    """How the child may be given the programme's vaccine (patients.Vaccine.Method), by what the
+    consent says: flu nasal spray only, injection only, or nasal spray with injection if it is
+    unsuitable (either); every other programme is injected."""
+    from patients.models import Vaccine
+
+    if not programme.is_flu:
+        return [Vaccine.Method.INJECTION]
+    if consent == ProgrammeStatus.Consent.GIVEN_INJECTION:
+        return [Vaccine.Method.INJECTION]
+    if injection_accepted:
+        return [Vaccine.Method.NASAL, Vaccine.Method.INJECTION]
+    return [Vaccine.Method.NASAL]
+
+
+def recording_refused_reason(status: dict | None, programme, child_name: str) -> str | None:
+    """Why no outcome can be recorded for the programme (the safety gate `ready_to_vaccinate`,
+    explained from the same row), or None when it can. `status` is one programme's entry of
+    `child_statuses` (None: the programme does not apply to the child)."""
+    if status is None:
+        return f"{programme.name} is not offered to {child_name}'s year group"
+    if status["ready_to_vaccinate"]:
+        return None
+    Consent, Triage = ProgrammeStatus.Consent, ProgrammeStatus.Triage
+    if status["vaccination"] == ProgrammeStatus.Vaccination.VACCINATED:
+        when = "this year" if programme.seasonal else "already"
+        return f"{child_name} is already vaccinated against {programme.name} ({when}): nothing more to record"
+    if status["consent"] == Consent.REFUSED:
+        return f"Consent for {programme.name} was refused: do not vaccinate {child_name}"
+    if status["consent"] == Consent.CONFLICTING:
+        return f"Consent for {programme.name} is conflicting: resolve it with the parents before vaccinating"
+    if status["consent"] not in ProgrammeStatus.GIVEN:
+        return f"There is no consent for {programme.name}: get consent before vaccinating"
+    triage = Triage(status["triage"]).label.lower()
+    return f"Triage for {programme.name} is not safe to vaccinate ({triage}): only a safe triage allows recording"
+
+
 # --- Writes (inside the transaction of the record that changes them) ------------------------------------
 
 
@@ -146,24 +204,38 @@ def programme_status_lock(*, child_id: int, programme_id: int, academic_year: in
     )
 
 
-def vaccination_statuses_refresh(*, child_id: int, programme, today: datetime.date | None = None) -> None:
-    """Recompute `vaccinated` and `not_given` of the child's rows for the programme: the rows that
-    exist, the years of the records and the current academic year (a dose of a programme that is
-    not seasonal counts in every later year too)."""
-    records = list(VaccinationRecord.objects.filter(child_id=child_id, programme=programme))
-    years = set(
-        ProgrammeStatus.objects.filter(child_id=child_id, programme=programme).values_list("academic_year", flat=True)
-    )
-    years |= {academic_year_of(timezone.localdate(r.performed_at)) for r in records}
-    years.add(current_academic_year(today))
-    for year in sorted(years):
-        row = programme_status_lock(child_id=child_id, programme_id=programme.pk, academic_year=year)
-        row.vaccinated = any(r.counts_as_vaccinated(year, programme) for r in records)
+def vaccination_inputs(records, programme, academic_year: int) -> dict[str, bool]:
+    """`vaccinated` and `not_given` of one year's row, from the child's records of the programme
+    (the rule the refresh and programme_statuses_rebuild share)."""
+    return {
+        "vaccinated": any(r.counts_as_vaccinated(academic_year, programme) for r in records),
         # Absent is not an attempt: the child simply still needs the vaccine.
-        row.not_given = any(
-            not r.administered and r.outcome != VaccinationRecord.Outcome.ABSENT and r.performed_in(year)
+        "not_given": any(
+            not r.administered and r.outcome != VaccinationRecord.Outcome.ABSENT and r.performed_in(academic_year)
             for r in records
-        )
+        ),
+    }
+
+
+def vaccination_years(records, existing_years, today: datetime.date | None = None) -> set[int]:
+    """The years whose rows a child's records of a programme decide: the rows that exist, the
+    years of the records and the current academic year (a dose of a programme that is not
+    seasonal counts in every later year too)."""
+    years = set(existing_years) | {academic_year_of(timezone.localdate(r.performed_at)) for r in records}
+    years.add(current_academic_year(today))
+    return years
+
+
+def vaccination_statuses_refresh(*, child_id: int, programme, today: datetime.date | None = None) -> None:
+    """Recompute `vaccinated` and `not_given` of the child's rows for the programme (vaccination_years)."""
+    records = list(VaccinationRecord.objects.filter(child_id=child_id, programme=programme))
+    existing = ProgrammeStatus.objects.filter(child_id=child_id, programme=programme).values_list(
+        "academic_year", flat=True
+    )
+    for year in sorted(vaccination_years(records, existing, today)):
+        row = programme_status_lock(child_id=child_id, programme_id=programme.pk, academic_year=year)
+        for name, value in vaccination_inputs(records, programme, year).items():
+            setattr(row, name, value)
         row.save(update_fields=["vaccinated", "not_given", "updated_at"])
 
 

@@ -8,7 +8,7 @@ from mavis import downloads
 from mavis.middleware import require_team
 from patients import selectors, services
 from patients.cohort import HEADERS
-from patients.extensions import child_record_actions, child_record_sections, parent_card_extras
+from patients.extensions import child_record_actions, child_record_sections, parent_card_warnings
 from patients.forms import ChildSearchForm, CohortUploadForm
 from patients.presenters import ChildPresenter, CohortImportPresenter
 from patients.statuses import child_statuses
@@ -63,8 +63,10 @@ def child_record(request, child_id):
         "programme_statuses": presenter.programme_statuses(programmes, statuses),
         "sections": child_record_sections.render(request, child=child),
         "actions": child_record_actions.render(request, child=child),
-        "parent_card_extras": lambda parent: parent_card_extras.render(request, parent=parent, child=child),
+        "parent_warnings": {},  # parent id -> warning, from every contributor
     }
+    for part in parent_card_warnings.collect(request, child=child):
+        context["parent_warnings"].update(part)
     return render(request, "patients/child_record.jinja", context)
 
 

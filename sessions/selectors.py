@@ -9,9 +9,10 @@ from django.db.models.functions import Coalesce
 from mavis.scoping import get_for_team
 from patients.models import Child, Programme, ProgrammeStatus, VaccinationRecord
 from patients.statuses import (
-    any_status_q,
     programme_applies_q,
     relationships_with_channels,
+    status_groups,
+    status_q,
     with_statuses,
 )
 from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
@@ -79,23 +80,30 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
     if search:
         children = children.search(search)
     if outcome in OUTCOME_LABELS:
-        children = children.filter(any_status_q(programmes, "vaccination", [outcome]))
+        children = children.filter(status_q(programmes, session.academic_year, "vaccination", [outcome]))
     return children.order_by("family_name", "given_name", "pk")
 
 
-def outcome_counts(session) -> dict:
+def outcome_counts(session, groups=None) -> dict:
     """{"total": n, "programmes": {code: {outcome: count}}}: per programme, the children it
-    applies to by vaccination status. One pass, grouped by each child's combination of statuses."""
+    applies to by vaccination status. `groups`: status_groups of the session's children with
+    the vaccination field, if the page already has them."""
     programmes = list(session.programmes.all())
     counts = {"total": 0, "programmes": {p.code: dict.fromkeys(OUTCOME_LABELS, 0) for p in programmes}}
-    names = [f"vaccination_{p.code}" for p in programmes]
-    groups = with_outcomes(session_children(session), session).values(*names) if names else session_children(session)
-    for row in groups.values(*names).annotate(n=Count("pk")).order_by():
+    if groups is None:
+        groups = session_status_groups(session, fields=("vaccination",))
+    for row in groups:
         counts["total"] += row["n"]
         for p in programmes:
             if row[f"vaccination_{p.code}"] is not None:
                 counts["programmes"][p.code][row[f"vaccination_{p.code}"]] += row["n"]
     return counts
+
+
+def session_status_groups(session, fields=("consent", "vaccination")) -> list[dict]:
+    """patients.statuses.status_groups of the session's children: one pass serves every count
+    of the Overview (outcomes here, consent in the consent app's panel)."""
+    return status_groups(session_children(session), session.programmes.all(), session.academic_year, fields=fields)
 
 
 def academic_years_for_team(team):
