@@ -15,7 +15,10 @@ RESULTS = ROOT / ".data" / "bench-results.jsonl"
 
 
 def setup_django(database_name: str):
-    """Point Django at a fresh database `database_name` (dropped first) and migrate it."""
+    """Point Django at a fresh database `database_name` (dropped first) and migrate it.
+
+    BENCH_DATABASE_SUFFIX (e.g. "_wt16") keeps parallel checkouts' bench databases apart."""
+    database_name += os.environ.get("BENCH_DATABASE_SUFFIX", "")
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mavis.settings")
     os.environ.setdefault("MAVIS_ENVIRONMENT", "test")

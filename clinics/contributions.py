@@ -4,8 +4,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics import presenters, selectors
-from mavis.jinja2 import plural
+from clinics import eligibility, presenters, selectors
 from sessions.status import session_status
 
 
@@ -31,23 +30,30 @@ def overview_totals(request, *, session, **_):
     rows = [
         {
             "label": label,
-            "text": f"{totals[key]:,}",
-            "hidden": f" {plural(totals[key], 'child', 'children')} {label.lower()}",
+            "count": totals[key],
+            "hidden": label.lower(),
             "href": reverse("clinics:invitation_children", args=[session.pk, key]),
         }
         for key, label in selectors.INVITATION_FILTERS.items()
     ]
     return {
         "heading": "Clinic invitations",
-        "intro": "Numbers of children. Each number lists the children behind it.",
+        "intro": "Each number lists the children behind it.",
         "rows": rows,
     }
 
 
-def invite_child_action(request, *, child, session=None, **_):
-    """**Invite to community clinic** at the bottom of the child's record and the child-in-session page."""
-    if child.team_id != getattr(request.team, "pk", None):
-        return None
+def _clinic_can_fix(request, session, child, statuses):
+    """clinics.eligibility.clinic_can_fix, worked out once per page (both places on it ask)."""
+    if session is None or statuses is None:
+        return []
+    cache = request.__dict__.setdefault("_clinic_can_fix", {})
+    if (session.pk, child.pk) not in cache:
+        cache[session.pk, child.pk] = eligibility.clinic_can_fix(session, child, statuses)
+    return cache[session.pk, child.pk]
+
+
+def _invite_child(request, child, session, reasons=()):
     today = timezone.localdate()
     state = selectors.child_invitation_state(request.team, child, today, session=session)
     context = {
@@ -55,6 +61,26 @@ def invite_child_action(request, *, child, session=None, **_):
         "state": state,
         "text": presenters.child_invitation_text(state),
         "reason": presenters.REASON_IN_SENTENCE,
+        "missed": reasons,
         "next": request.get_full_path(),
     }
     return render_to_string("clinics/contributions/invite_child.jinja", context, request)
+
+
+def invite_child_action(request, *, child, session=None, statuses=None, **_):
+    """**Invite to community clinic** at the bottom of the child's record and the child-in-session
+    page (unless the page already offers it below the outcome)."""
+    if child.team_id != getattr(request.team, "pk", None):
+        return None
+    if _clinic_can_fix(request, session, child, statuses):
+        return None
+    return _invite_child(request, child, session)
+
+
+def outcome_invite_action(request, *, session, child, statuses=None, **_):
+    """**Invite to community clinic** right below the outcome of a child missed at a school session
+    for a reason a clinic can fix (absent, unwell, vaccination delayed at triage)."""
+    if child.team_id != getattr(request.team, "pk", None):
+        return None
+    reasons = _clinic_can_fix(request, session, child, statuses)
+    return _invite_child(request, child, session, reasons) if reasons else None

@@ -15,9 +15,9 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 
 from clinics.models import ClinicInvitation
 from patients.academic import academic_year_of
-from patients.models import Child, ProgrammeStatus
+from patients.models import Child, ProgrammeStatus, VaccinationRecord
 from patients.statuses import with_statuses
-from sessions.models import SessionDate
+from sessions.models import Attendance, SessionDate
 
 CANNOT_BE_CONTACTED_REASON = "No parent can receive email or text messages"
 
@@ -137,3 +137,52 @@ class Eligibility:
 
         subquery = f"SELECT child_id FROM ({sql}) AS invitable"  # noqa: S608 - built from our ORM
         return Child.objects.filter(pk__in=RawSQL(subquery, params))  # noqa: S611
+
+
+# --- Missed at school for a reason a clinic can fix (the child-in-session page offers the clinic) ----
+
+# What a record at the school session says, in the page's words. A refusal on the day or
+# contraindications are for a nurse to follow up, not for a clinic appointment.
+CLINIC_CAN_FIX_OUTCOMES = {
+    VaccinationRecord.Outcome.ABSENT: "absent from the session",
+    VaccinationRecord.Outcome.UNWELL: "unwell",
+}
+DELAYED_AT_TRIAGE = "vaccination delayed at triage"
+
+
+def clinic_can_fix(session, child, statuses) -> list[tuple[object, str]]:
+    """(programme, reason) for each programme of a school session the child was not vaccinated
+    for because they were absent (registered or recorded), unwell, or triage said delay
+    vaccination, and that is still needed (not vaccinated, consent not refused, triage not
+    "do not vaccinate"). `statuses` is patients.statuses.child_statuses for the session's
+    programmes; the child's records and this session's attendance are read as loaded by
+    sessions.selectors.child_in_session (newest first), so this costs no query there."""
+    if session.is_community_clinic:
+        return []
+    attendance = next(iter(child.attendances.all()), None)
+    registered_absent = attendance is not None and attendance.status == Attendance.Status.ABSENT
+    reasons = []
+    for programme in session.programmes.all():
+        row = statuses.get(programme.code)
+        if (
+            row is None
+            or row["vaccination"] == ProgrammeStatus.Vaccination.VACCINATED
+            or row["consent"] == ProgrammeStatus.Consent.REFUSED
+            or row["triage"] == ProgrammeStatus.Triage.DO_NOT_VACCINATE
+        ):
+            continue
+        latest = next(
+            (
+                r
+                for r in child.vaccination_records.all()
+                if r.programme_id == programme.pk and r.session_id == session.pk
+            ),
+            None,
+        )
+        if latest is not None and latest.outcome in CLINIC_CAN_FIX_OUTCOMES:
+            reasons.append((programme, CLINIC_CAN_FIX_OUTCOMES[latest.outcome]))
+        elif row["triage"] == ProgrammeStatus.Triage.DELAY_VACCINATION:
+            reasons.append((programme, DELAYED_AT_TRIAGE))
+        elif latest is None and registered_absent:
+            reasons.append((programme, CLINIC_CAN_FIX_OUTCOMES[VaccinationRecord.Outcome.ABSENT]))
+    return reasons

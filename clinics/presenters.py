@@ -59,23 +59,46 @@ def reminded_message(count: int) -> str:
     return f"Booking reminders sent to the parents of {children_words(count)}"
 
 
-def invite_child_message(result, today=None) -> tuple[int, str]:
-    if result.clinic is None:
-        return messages.ERROR, "There is no community clinic with a date today or later. Schedule a clinic date first."
-    added = "Added to the community clinic. " if result.added else ""
-    if today is not None and today in {d.value for d in result.clinic.dates.all()}:
-        # A walk-in on a clinic day: what matters now is that the child is on today's list.
-        added = "The child is on today’s list for the community clinic. "
-        if result.scheduled_for:
-            return (
-                messages.SUCCESS,
-                f"{added}An invitation for later clinic dates will be sent on {date_words(result.scheduled_for)}",
-            )
-    if result.cannot_be_contacted:
-        return messages.WARNING, f"{added}No invitation can be sent: {REASON_IN_SENTENCE}"
-    if result.not_needed:
-        return messages.SUCCESS, f"{added}No invitation is needed: the child is vaccinated or consent was refused"
-    return messages.SUCCESS, f"{added}An invitation will be sent on {date_words(result.scheduled_for)}"
+NO_CLINIC = "There is no community clinic with a date today or later. Schedule a clinic date first."
+
+
+def _invitation_words(plan, send_on) -> str:
+    """The invitation half of **Invite to community clinic**: the same words before and after."""
+    if plan.no_later_date:
+        return "No invitation is needed: there are no later clinic dates"
+    if plan.cannot_be_contacted:
+        return f"No invitation can be sent: {REASON_IN_SENTENCE}"
+    if plan.not_needed:
+        return "No invitation is needed: the child is vaccinated or consent was refused"
+    later = " for later clinic dates" if plan.clinic_day_today else ""
+    return f"An invitation{later} will be sent on {date_words(send_on)}"
+
+
+def invite_child_confirmation(plan, child) -> list[str]:
+    """What the confirmation page says will happen, and when."""
+    if plan.clinic_day_today:
+        added = f"{child.full_name} will be added to today’s list for the community clinic straight away."
+    else:
+        added = f"{child.full_name} will be added to the community clinic straight away."
+    invitation = _invitation_words(plan, plan.send_on)
+    if plan.send_on:
+        invitation += f" to their parents, unless {child.given_name} is vaccinated or consent is refused before then."
+    else:
+        invitation += "."
+    return [added, invitation]
+
+
+def invite_child_message(result, child) -> tuple[int, str]:
+    """The banner once it is done."""
+    plan = result.plan
+    if plan.clinic is None:
+        return messages.ERROR, NO_CLINIC
+    if plan.clinic_day_today:
+        added = f"{child.full_name} is now on today’s list for the community clinic. "
+    else:
+        added = "Added to the community clinic. " if result.added else ""
+    level = messages.WARNING if plan.cannot_be_contacted else messages.SUCCESS
+    return level, added + _invitation_words(plan, result.scheduled_for)
 
 
 def child_invitation_text(state) -> str | None:

@@ -166,6 +166,40 @@ def child_invitation_state(team, child, today, session=None) -> ChildInvitationS
     return ChildInvitationState(clinic, next_clinic_date(clinic, today), **row)
 
 
+@dataclass
+class ChildInvitePlan:
+    """What **Invite to community clinic** will do for one child, worked out before it is done:
+    the confirmation page shows it and `services.clinic_invitation_request` carries it out."""
+
+    clinic: Session | None
+    clinic_day_today: bool = False  # a walk-in: the child goes on today's list
+    send_on: datetime.date | None = None  # the next-day job's date, when an invitation will go
+    no_later_date: bool = False
+    cannot_be_contacted: bool = False
+    not_needed: bool = False
+
+
+def child_invite_plan(team, child, today) -> ChildInvitePlan:
+    clinic = current_clinic(team, today)
+    if clinic is None:
+        return ChildInvitePlan(None)
+    plan = ChildInvitePlan(clinic, clinic_day_today=any(d.value == today for d in clinic.dates.all()))
+    send_on = today + datetime.timedelta(days=1)
+    # The date the next-day job will invite for: a walk-in on the last clinic day has none.
+    clinic_date = next_clinic_date(clinic, send_on)
+    if clinic_date is None:
+        plan.no_later_date = True
+        return plan
+    one = Child.objects.filter(pk=child.pk)
+    if Eligibility(clinic, clinic_date, children=one).count():
+        plan.send_on = send_on
+    elif Eligibility(clinic, clinic_date, children=one, contactable=False).count():
+        plan.cannot_be_contacted = True
+    else:
+        plan.not_needed = True
+    return plan
+
+
 # --- The clinic's Overview totals, in children, each with the list of exactly those children ----
 
 INVITATION_FILTERS = {

@@ -8,7 +8,6 @@ can never invite a child twice for one clinic date.
 
 import datetime
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -22,21 +21,11 @@ from mavis import audit
 from mavis.dates import date_long
 from mavis.models import Team
 from notifications.models import Message
-from notifications.services import FamilyMessage, family_messages_enqueue
+from notifications.services import family_messages_enqueue_sql
 from patients.models import Child, Programme
 from sessions.models import Session, SessionMembership
 
-ENQUEUE_BATCH = 5000
 AUTOMATIC = "automatic"
-
-
-_date_words = date_long
-
-
-def _list_words(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def clinic_invitation_start_date(session: Session) -> datetime.date | None:
@@ -56,11 +45,53 @@ def clinic_invitation_start_date(session: Session) -> datetime.date | None:
 @dataclass
 class Inserted:
     child_id: int
-    programmes: list[str]
     created_by_id: int | None
 
 
-def _insert(
+def _list_words_sql(array: str) -> str:
+    """'A', 'A and B', 'A, B and C' from a text[] expression, in SQL (dates and vaccinations)."""
+    last = f"cardinality({array})"
+    return (
+        f"CASE WHEN {last} <= 1 THEN array_to_string({array}, '') "
+        f"ELSE array_to_string(({array})[1:{last} - 1], ', ') || ' and ' || ({array})[{last}] END"
+    )
+
+
+def _personalisation_sql(session: Session, today: datetime.date) -> tuple[str, list, list[str]]:
+    """The one builder of an invitation's (and booking reminder's) personalisation, in SQL: a
+    jsonb_build_object over `inv` (the invitation just inserted) and `c` (its child). Returns the
+    expression, its parameters and its keys (checked against personalisation.REQUIRED)."""
+    team = session.team
+    dates = [date_long(d) for d in upcoming_clinic_dates(session, today)]
+    names = json.dumps(dict(Programme.objects.values_list("code", "name")))
+    vaccinations = (
+        "(SELECT COALESCE(%s::jsonb ->> p.code, p.code) FROM jsonb_array_elements_text(inv.programmes)"
+        " WITH ORDINALITY AS p (code, n) ORDER BY p.n)"
+    )
+    fields = {
+        # Child.full_name and Child.short_name (tests/clinics/test_set_based.py checks they agree).
+        "child_name": ("c.given_name || ' ' || c.family_name", []),
+        "child_short_name": ("COALESCE(NULLIF(c.preferred_given_name, ''), c.given_name)", []),
+        "vaccinations": (
+            f"(SELECT {_list_words_sql('v.names')} FROM (SELECT ARRAY{vaccinations} AS names) AS v)",  # noqa: S608
+            [names],
+        ),
+        "next_clinic_date": ("%s::text", [dates[0] if dates else ""]),
+        "clinic_dates": (
+            f"(SELECT {_list_words_sql('d.names')} FROM (SELECT %s::text[] AS names) AS d)",  # noqa: S608
+            [dates],
+        ),
+        "booking_link": ("%s::text", [team.booking_link]),
+        "team_name": ("%s::text", [team.name]),
+        "team_email": ("%s::text", [team.email]),
+        "team_phone": ("%s::text", [team.phone]),
+        "privacy_notice_url": ("%s::text", [team.privacy_notice_url]),
+    }
+    sql = "jsonb_build_object(" + ", ".join(f"'{key}', {expr}" for key, (expr, _) in fields.items()) + ")"
+    return sql, [param for _, params in fields.values() for param in params], list(fields)
+
+
+def _send(
     *,
     eligibility: Eligibility,
     kind: str,
@@ -69,8 +100,11 @@ def _insert(
     created_by=None,
     school_session=None,
     requests_join: bool = False,
-) -> list[Inserted]:
-    """Insert one invitation per child the rule allows; returns only the rows actually inserted.
+    sent_by_names: dict | None = None,
+) -> tuple[list[Inserted], int]:
+    """Insert one invitation per child the rule allows, and queue their messages and activity events,
+    in one statement (no model instances: a sweep writes tens of thousands of rows). Messages are
+    queued for exactly the invitations inserted. Returns those invitations and the number of messages.
 
     With `requests_join`, each child's waiting **Invite to community clinic** request supplies
     the person who asked (the next-day path).
@@ -86,15 +120,22 @@ def _insert(
     else:
         who, join, join_params = "%s::bigint", "", []
     who_params = [] if requests_join else [getattr(created_by, "pk", None)]
-    sql = f"""
-        INSERT INTO {table}
-            (team_id, child_id, session_id, clinic_date, kind, programmes, source, school_session_id,
-             created_by_id, created_at, sent_at, sent_on)
-        SELECT %s, el.child_id, %s, %s, %s, to_jsonb(el.programmes), %s, %s, {who}, now(), now(), %s
-        FROM ({rule_sql}) AS el {join}
-        ORDER BY el.child_id  -- one lock order for every run: concurrent runs wait, never deadlock
-        ON CONFLICT (child_id, session_id, clinic_date) DO NOTHING
-        RETURNING child_id, programmes, created_by_id
+    personalisation, personalisation_params, keys = _personalisation_sql(session, today)
+    ctes = f"""
+        inv AS (
+            INSERT INTO {table}
+                (team_id, child_id, session_id, clinic_date, kind, programmes, source, school_session_id,
+                 created_by_id, created_at, sent_at, sent_on)
+            SELECT %s, el.child_id, %s, %s, %s, to_jsonb(el.programmes), %s, %s, {who}, now(), now(), %s
+            FROM ({rule_sql}) AS el {join}
+            ORDER BY el.child_id  -- one lock order for every run: concurrent runs wait, never deadlock
+            ON CONFLICT (child_id, session_id, clinic_date) DO NOTHING
+            RETURNING child_id, programmes, created_by_id
+        ),
+        family_messages_source AS MATERIALIZED (
+            SELECT inv.child_id, inv.created_by_id AS sent_by_id, {personalisation} AS personalisation
+            FROM inv JOIN {Child._meta.db_table} AS c ON c.id = inv.child_id
+        )
     """  # noqa: S608 - table names are ours; values are parameters
     # Parameter order follows the SQL text: SELECT list first, then the rule, then the join.
     params = [
@@ -108,72 +149,28 @@ def _insert(
         today,
         *rule_params,
         *join_params,
+        *personalisation_params,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [Inserted(row[0], _json_list(row[1]), row[2]) for row in cursor.fetchall()]
-
-
-def _json_list(value) -> list[str]:
-    return json.loads(value) if isinstance(value, str) else list(value)
-
-
-def _programme_names() -> dict[str, str]:
-    return dict(Programme.objects.values_list("code", "name"))
-
-
-def _enqueue(*, session: Session, kind: str, rows: list[Inserted], today: datetime.date, users=None) -> int:
-    """Queue the messages for the inserted invitations, in batches; returns the number of messages."""
-    if not rows:
-        return 0
-    team = session.team
-    dates = upcoming_clinic_dates(session, today)
-    date_words = [_date_words(d) for d in dates]
-    names = _programme_names()
-    users = users or {}
     message_kind = (
         Message.Kind.CLINIC_INVITATION
         if kind == ClinicInvitation.Kind.INVITATION
         else Message.Kind.CLINIC_BOOKING_REMINDER
     )
-    common = {
-        "next_clinic_date": date_words[0] if date_words else "",
-        "clinic_dates": _list_words(date_words),
-        "booking_link": team.booking_link,
-        "team_name": team.name,
-        "team_email": team.email,
-        "team_phone": team.phone,
-        "privacy_notice_url": team.privacy_notice_url,
-    }
-    sent = 0
-    by_sender: dict[int | None, list[Inserted]] = defaultdict(list)
-    for row in rows:
-        by_sender[row.created_by_id].append(row)
-    for sender_id, sender_rows in by_sender.items():
-        for start in range(0, len(sender_rows), ENQUEUE_BATCH):
-            batch = sender_rows[start : start + ENQUEUE_BATCH]
-            children = Child.objects.only("id", "team_id", "given_name", "family_name", "preferred_given_name").in_bulk(
-                [row.child_id for row in batch]
-            )
-            items = []
-            for row in batch:
-                child = children[row.child_id]
-                vaccinations = _list_words([names.get(code, code) for code in row.programmes])
-                items.append(
-                    FamilyMessage(
-                        child=child,
-                        session=session,
-                        personalisation={
-                            **common,
-                            "child_name": child.full_name,
-                            "child_short_name": child.short_name,
-                            "vaccinations": vaccinations,
-                        },
-                    )
-                )
-            messages = family_messages_enqueue(team=team, kind=message_kind, items=items, sent_by=users.get(sender_id))
-            sent += len(messages)
-    return sent
+    rows, messages = family_messages_enqueue_sql(
+        team=session.team,
+        kind=message_kind,
+        session=session,
+        ctes=ctes,
+        params=params,
+        result="SELECT child_id, created_by_id FROM inv",
+        keys=keys,
+        sent_by_names=sent_by_names,
+    )
+    return [Inserted(*row) for row in rows], messages
+
+
+def _names(user) -> dict:
+    return {user.pk: user.display_name} if getattr(user, "pk", None) else {}
 
 
 def _record(action: str, session: Session, rows: list[Inserted], **details):
@@ -213,19 +210,18 @@ def _sweep_clinic(*, session: Session, today: datetime.date, automatic: bool) ->
     # The next-day job: children invited one by one yesterday (or earlier), if they still can be.
     due = list(_due_requests(session, today).values_list("pk", "child_id", "requested_by_id"))
     if due:
-        rows = _insert(
+        from mavis.models import User
+
+        askers = User.objects.in_bulk({requested_by for *_, requested_by in due if requested_by})
+        rows, messages = _send(
             eligibility=Eligibility(session, clinic_date, children=_requests_candidates(session, today)),
             kind=ClinicInvitation.Kind.INVITATION,
             source=ClinicInvitation.Source.CHILD_RECORD,
             today=today,
             requests_join=True,
+            sent_by_names={pk: user.display_name for pk, user in askers.items()},
         )
-        from mavis.models import User
-
-        users = User.objects.in_bulk({row.created_by_id for row in rows if row.created_by_id})
-        result.messages += _enqueue(
-            session=session, kind=ClinicInvitation.Kind.INVITATION, rows=rows, today=today, users=users
-        )
+        result.messages += messages
         sent_ids = {row.child_id for row in rows}
         now = timezone.now()
         sent_requests = [pk for pk, child_id, _ in due if child_id in sent_ids]
@@ -241,13 +237,13 @@ def _sweep_clinic(*, session: Session, today: datetime.date, automatic: bool) ->
     # Automatic: home-schooled and unknown-school members, from the invitation date.
     start = clinic_invitation_start_date(session)
     if automatic and start is not None and start <= today:
-        rows = _insert(
+        rows, messages = _send(
             eligibility=Eligibility(session, clinic_date, children=selectors.automatic_candidates(session)),
             kind=ClinicInvitation.Kind.INVITATION,
             source=ClinicInvitation.Source.AUTOMATIC,
             today=today,
         )
-        result.messages += _enqueue(session=session, kind=ClinicInvitation.Kind.INVITATION, rows=rows, today=today)
+        result.messages += messages
         result.automatic = len(rows)
         _record("clinic_invitations.sent_automatic", session, rows, clinic_date=clinic_date.isoformat())
     return result
@@ -304,17 +300,6 @@ def teams_due(now: datetime.datetime):
     return today, Team.objects.filter(send_time__lte=local.time()).exclude(Exists(done)).order_by("pk")
 
 
-def invitation_sweep_due(*, now: datetime.datetime | None = None) -> dict[int, list[SessionSweep]]:
-    """What the beat task runs every 15 minutes: each team once a day at its send time."""
-    today, teams = teams_due(now or timezone.now())
-    done = {}
-    for team in teams:
-        results = team_sweep(team=team, today=today)
-        if results is not None:
-            done[team.pk] = results
-    return done
-
-
 def sweep_preview(*, team: Team, today: datetime.date) -> list[SessionSweep]:
     """What the sweep would do for the team on `today` (the --dry-run), without writing."""
     previews = []
@@ -363,13 +348,14 @@ def clinic_invitations_send_from_school(*, school_session: Session, user, today:
         children=selectors.school_candidates(school_session, clinic),
         programmes=selectors.school_programmes(school_session, clinic),
     )
-    rows = _insert(
+    rows, messages = _send(
         eligibility=eligibility,
         kind=ClinicInvitation.Kind.INVITATION,
         source=ClinicInvitation.Source.SCHOOL_SESSION,
         today=today,
         created_by=user,
         school_session=school_session,
+        sent_by_names=_names(user),
     )
     if rows:
         from sessions.services import session_membership_add
@@ -380,13 +366,6 @@ def clinic_invitations_send_from_school(*, school_session: Session, user, today:
             source=SessionMembership.Source.SCHOOL_SESSION,
             added_by=user,
         )
-    messages = _enqueue(
-        session=clinic,
-        kind=ClinicInvitation.Kind.INVITATION,
-        rows=rows,
-        today=today,
-        users={getattr(user, "pk", None): user},
-    )
     _record(
         "clinic_invitations.sent_from_school",
         clinic,
@@ -405,19 +384,13 @@ def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> Se
     clinic_date = reminder_clinic_date(clinic, today)
     if clinic_date is None:
         return SendResult(0, clinic, None)
-    rows = _insert(
+    rows, messages = _send(
         eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic)),
         kind=ClinicInvitation.Kind.BOOKING_REMINDER,
         source=ClinicInvitation.Source.REMINDERS,
         today=today,
         created_by=user,
-    )
-    messages = _enqueue(
-        session=clinic,
-        kind=ClinicInvitation.Kind.BOOKING_REMINDER,
-        rows=rows,
-        today=today,
-        users={getattr(user, "pk", None): user},
+        sent_by_names=_names(user),
     )
     _record("clinic_booking_reminders.sent", clinic, rows, clinic_date=clinic_date.isoformat())
     return SendResult(len(rows), clinic, clinic_date, messages)
@@ -428,11 +401,9 @@ def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> Se
 
 @dataclass
 class ChildInviteResult:
-    clinic: Session | None
+    plan: selectors.ChildInvitePlan
     added: bool = False
     scheduled_for: datetime.date | None = None
-    cannot_be_contacted: bool = False
-    not_needed: bool = False
 
 
 @transaction.atomic
@@ -441,32 +412,25 @@ def clinic_invitation_request(*, child: Child, user, today: datetime.date) -> Ch
     at the team's send time, if the child can still be invited then."""
     from sessions.services import session_membership_add
 
-    clinic = selectors.current_clinic(child.team, today)
-    if clinic is None:
-        return ChildInviteResult(None)
-    result = ChildInviteResult(clinic)
+    plan = selectors.child_invite_plan(child.team, child, today)
+    result = ChildInviteResult(plan)
+    if plan.clinic is None:
+        return result
     result.added = bool(
         session_membership_add(
-            session=clinic, child_ids=[child.pk], source=SessionMembership.Source.CHILD_RECORD, added_by=user
+            session=plan.clinic, child_ids=[child.pk], source=SessionMembership.Source.CHILD_RECORD, added_by=user
         )
     )
-    clinic_date = next_clinic_date(clinic, today)
-    one = Child.objects.filter(pk=child.pk)
-    if not Eligibility(clinic, clinic_date, children=one).count():
-        if Eligibility(clinic, clinic_date, children=one, contactable=False).count():
-            result.cannot_be_contacted = True
-        else:
-            result.not_needed = True
+    if plan.send_on is None:
         return result
-    scheduled_for = today + datetime.timedelta(days=1)
     request, created = ClinicInvitationRequest.objects.get_or_create(
         child=child,
-        session=clinic,
+        session=plan.clinic,
         processed_at=None,
-        defaults={"team": child.team, "requested_by": user, "scheduled_for": scheduled_for},
+        defaults={"team": child.team, "requested_by": user, "scheduled_for": plan.send_on},
     )
     if created:
-        audit.record("clinic_invitation.requested", request, team=child.team, scheduled_for=scheduled_for.isoformat())
+        audit.record("clinic_invitation.requested", request, team=child.team, scheduled_for=plan.send_on.isoformat())
     result.scheduled_for = request.scheduled_for
     return result
 

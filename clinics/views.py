@@ -6,11 +6,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics import presenters, selectors, services
 from mavis.middleware import require_team
+from mavis.redirects import safe_next
 from patients.selectors import child_for_team
 
 PAGE_SIZE = 50
@@ -82,19 +82,32 @@ def send_reminders(request, session_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def invite_child(request, child_id):
-    """**Invite to community clinic**: add to the clinic now, invite the next day."""
+    """**Invite to community clinic**: GET asks to confirm, saying what will happen and when;
+    POST adds the child to the clinic now and invites them the next day."""
     team = require_team(request)
     child = child_for_team(team, child_id)
     today = timezone.localdate()
-    result = services.clinic_invitation_request(child=child, user=request.user, today=today)
-    level, text = presenters.invite_child_message(result, today)
-    messages.add_message(request, level, text)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("patients:child", args=[child.pk])
-    return redirect(back)
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), _child_url(child))
+    if request.method == "POST":
+        result = services.clinic_invitation_request(child=child, user=request.user, today=today)
+        level, text = presenters.invite_child_message(result, child)
+        messages.add_message(request, level, text)
+        return redirect(back)
+    state = selectors.child_invitation_state(team, child, today)
+    already = presenters.child_invitation_text(state)  # invited, or waiting: nothing to confirm
+    plan = selectors.child_invite_plan(team, child, today) if state.clinic and not already else None
+    context = {
+        "child": child,
+        "clinic": state.clinic,
+        "dates": [d.value for d in state.clinic.dates.all() if d.value >= today] if state.clinic else [],
+        "already": already,
+        "no_clinic": presenters.NO_CLINIC,
+        "lines": presenters.invite_child_confirmation(plan, child) if plan else [],
+        "next": back,
+    }
+    return render(request, "clinics/invite_child.jinja", context)
 
 
 @require_POST
@@ -106,7 +119,8 @@ def cancel_invitation(request, child_id):
         messages.success(request, f"Invitation cancelled for {child.full_name}")
     else:
         messages.info(request, f"There was no invitation waiting to be sent for {child.full_name}")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("patients:child", args=[child.pk])
-    return redirect(back)
+    return redirect(safe_next(request, request.POST.get("next"), _child_url(child)))
+
+
+def _child_url(child) -> str:
+    return reverse("patients:child", args=[child.pk])

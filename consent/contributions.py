@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent import presenters, selectors
-from mavis.jinja2 import plural
+from mavis import roles
 from patients.models import Child
 from sessions import selectors as session_selectors
 
@@ -21,8 +21,8 @@ def overview_panel(request, *, session, today, status_groups, **_):
     rows = [
         {
             "label": label,
-            "text": f"{counts[key]:,} {plural(counts[key], 'child', 'children')}",
-            "hidden": f" with {label.lower()}",
+            "count": counts[key],
+            "hidden": f"with {label.lower()}",
             "href": f"{tab}?{urlencode({'status': key})}",
         }
         for key, label, sub in presenters.TAB_FILTERS
@@ -79,7 +79,7 @@ def child_section(request, *, session, child, statuses=None, **_):
                 "triage_label": ""
                 if c.triage_status == selectors.TriageStatus.NOT_NEEDED
                 else presenters.TRIAGE_LABELS[c.triage_status],
-                "can_triage": request.user.is_nurse
+                "can_triage": roles.can(request.user, roles.Clinical.TRIAGE)
                 and c.triage_status != selectors.TriageStatus.NOT_NEEDED
                 and c.status in selectors.GIVEN_STATUSES,
                 "responses": c.responses,

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from consent import tokens
 from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
-from consent.statuses import consent_status_refresh
-from mavis import audit
-from mavis.dates import date_short
+from consent.statuses import consent_status_refresh, counting_responses
+from mavis import audit, roles
+from mavis.dates import date_long, date_short
 from notifications.services import FamilyMessage, family_messages_enqueue
-from patients.models import Child, Parent, ParentRelationship
+from patients.models import Child, Parent, ParentRelationship, VaccinationRecord
 from patients.phone import normalise_phone
 from sessions.models import ActivityEvent
 
@@ -327,6 +327,108 @@ def _send_confirmation(*, team, child, session, parent, answers, needs_triage, s
     )
 
 
+# --- The parents' message after a vaccination outcome (sessions' vaccination_recorded hook) -----------
+
+Outcome = VaccinationRecord.Outcome
+
+WHAT_TO_EXPECT = {
+    "nasal": "Your child may have a runny or blocked nose, a headache, feel tired or not want to eat "
+    "much for a day or two.",
+    "injection": "The place where the injection was given may be sore, red or swollen for a day or two. "
+    "Your child may also have a headache, feel sick or have a mild fever.",
+}
+
+# Why the child was not vaccinated, in the parents' words, and what happens next.
+NOT_GIVEN = {
+    Outcome.ABSENT: (
+        "they were not at the session",
+        "We will offer {name} another appointment, for example at one of our community clinics. "
+        "You can book a community clinic appointment now: {booking_link}",
+    ),
+    Outcome.UNWELL: (
+        "they were not well enough to have it",
+        "We will offer {name} another appointment when they are better, for example at one of our "
+        "community clinics. You can book a community clinic appointment now: {booking_link}",
+    ),
+    Outcome.REFUSED: (
+        "they did not want to have it on the day",
+        "Your consent still stands. If you would like {name} to have the vaccination another time, "
+        "contact us and we will arrange it.",
+    ),
+    Outcome.CONTRAINDICATIONS: (
+        "the nurse decided it should not be given that day",
+        "A nurse will contact you to talk about whether and when {name} can have the vaccination.",
+    ),
+}
+
+
+def vaccination_outcome_message_enqueue(*, record, session, user=None, **_) -> list:
+    """Tell the parents what happened: a confirmation after a dose, or why there was none and
+    what happens next. Called inside the transaction that writes the record.
+
+    It goes to the parents whose consent counts and gives consent for the programme (a child
+    who consented alone, as Gillick competent, is not reported to their parents), by email and,
+    where they chose it, by text; never to a blocked family (deceased, restricted, ...). The
+    record's key makes it once per record, parent and channel.
+    """
+    child = record.child
+    if record.outcome == Outcome.VACCINATED:
+        kind = "vaccination_confirmation"
+    elif record.outcome in NOT_GIVEN:
+        kind = "vaccination_not_given"
+    else:
+        return []  # already had it: the parents told us
+    if not Child.objects.filter(pk=child.pk).not_blocked().exists():
+        return []
+    responses = ConsentResponse.objects.filter(
+        child=child, programme=record.programme, academic_year=session.academic_year
+    ).select_related("parent")
+    parents = [
+        r.parent for r in counting_responses(responses) if r.response == ConsentResponse.Response.GIVEN and r.parent
+    ]
+    if not parents:
+        return []
+    team = session.team
+    personalisation = {
+        "child_name": child.full_name,
+        "child_short_name": child.short_name,
+        "vaccination_date": date_long(timezone.localdate(record.performed_at)),
+        "location": record.location_name or session.location_name,
+        "team_name": team.name,
+        "team_phone": team.phone,
+        "team_email": team.email,
+    }
+    if kind == "vaccination_confirmation":
+        nasal = record.method == VaccinationRecord.Method.NASAL
+        personalisation |= {
+            "vaccine": f"{record.programme.name} ({record.vaccine})" if record.vaccine else record.programme.name,
+            "site": "nasal spray" if nasal else f"injection in the {record.get_site_display().lower()}",
+            "what_to_expect": WHAT_TO_EXPECT["nasal" if nasal else "injection"],
+        }
+    else:
+        reason, next_steps = NOT_GIVEN[record.outcome]
+        personalisation |= {
+            "programme": record.programme.name,
+            "reason": reason,
+            "next_steps": next_steps.format(name=child.short_name, booking_link=team.booking_link),
+        }
+    return family_messages_enqueue(
+        team=team,
+        kind=kind,
+        items=[
+            FamilyMessage(
+                child,
+                personalisation,
+                session=session,
+                parents=parents,
+                sms_needs_opt_in=True,
+                key=f"vaccination_record:{record.pk}",
+            )
+        ],
+        sent_by=user,
+    )
+
+
 def _refresh(response: ConsentResponse) -> None:
     consent_status_refresh(
         child_id=response.child_id, programme=response.programme, academic_year=response.academic_year
@@ -388,6 +490,7 @@ def consent_response_invalidate(*, response: ConsentResponse, reason: str, by, s
 def triage_record(
     *, team, child, programme, session, status: str, notes: str = "", flu_method: str = "", performed_by=None
 ) -> Triage:
+    roles.require(performed_by, roles.Clinical.TRIAGE)
     with transaction.atomic():
         triage = Triage.objects.create(
             team=team,

@@ -47,6 +47,14 @@ def responses_status(programme, counting) -> str:
     return Status.Consent.GIVEN_INJECTION if FluMethod.INJECTION in methods else Status.Consent.GIVEN_NASAL
 
 
+def injection_accepted(programme, counting) -> bool:
+    """Flu: every response giving consent accepts an injected vaccine (patients.statuses
+    consented_methods reads it with the consent status)."""
+    given = [r for r in counting if r.response == ConsentResponse.Response.GIVEN]
+    accepting = (FluMethod.INJECTION, FluMethod.NASAL_OR_INJECTION)
+    return programme.is_flu and bool(given) and all(r.flu_method in accepting for r in given)
+
+
 def triage_status(counting, triages) -> str:
     needs = any(r.response == ConsentResponse.Response.GIVEN and r.needs_triage for r in counting)
     if not needs:
@@ -55,10 +63,15 @@ def triage_status(counting, triages) -> str:
     return latest.status if latest else Status.Triage.NEEDED
 
 
-def consent_inputs(programme, responses, triages) -> dict[str, str]:
-    """`responses` and `triage` of one row from its records (the refresh and the rebuild share it)."""
+def consent_inputs(programme, responses, triages) -> dict:
+    """`responses`, `triage` and `injection_accepted` of one row from its records (the refresh and
+    the rebuild share it)."""
     counting = counting_responses(responses)
-    return {"responses": responses_status(programme, counting), "triage": triage_status(counting, triages)}
+    return {
+        "responses": responses_status(programme, counting),
+        "triage": triage_status(counting, triages),
+        "injection_accepted": injection_accepted(programme, counting),
+    }
 
 
 def consent_status_refresh(*, child_id: int, programme: Programme, academic_year: int) -> ProgrammeStatus:
@@ -68,7 +81,7 @@ def consent_status_refresh(*, child_id: int, programme: Programme, academic_year
     triages = Triage.objects.filter(child_id=child_id, programme=programme, academic_year=academic_year)
     for name, value in consent_inputs(programme, list(responses), list(triages)).items():
         setattr(row, name, value)
-    row.save(update_fields=["responses", "triage", "updated_at"])
+    row.save(update_fields=["responses", "triage", "injection_accepted", "updated_at"])
     return row
 
 
@@ -129,6 +142,6 @@ def _rebuild(child_ids: list[int]) -> int:
         rows,
         update_conflicts=True,
         unique_fields=["child", "programme", "academic_year"],
-        update_fields=["responses", "triage", "vaccinated", "not_given", "updated_at"],
+        update_fields=["responses", "triage", "injection_accepted", "vaccinated", "not_given", "updated_at"],
     )
     return len(rows)

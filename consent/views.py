@@ -2,7 +2,6 @@
 withdraw / invalidate a response, and triage."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from consent import forms, presenters, selectors, services
 from consent.models import ConsentResponse, ParentDetailsChange, Triage
-from mavis import downloads
+from mavis import downloads, roles
 from mavis.dates import date_short
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
@@ -183,7 +182,9 @@ def _record_steps(state, user) -> list[str]:
     answers = state.get("agree", {}).get("answers", {}).values()
     if any(a["response"] == "given" for a in answers):
         steps.append("health")
-        if user.is_nurse and any(a["answer"] == "yes" for a in state.get("health", {}).get("answers", [])):
+        if roles.can(user, roles.Clinical.TRIAGE) and any(
+            a["answer"] == "yes" for a in state.get("health", {}).get("answers", [])
+        ):
             steps.append("triage")
     if any(a["response"] == "refused" for a in answers):
         steps.append("reason")
@@ -521,8 +522,7 @@ def triage(request, session_id, child_id, programme_code):
     programme = next((p for p in _eligible(session, child) if p.code == programme_code), None)
     if programme is None:
         raise Http404
-    if not request.user.is_nurse:
-        raise PermissionDenied("Only nurses can triage.")
+    roles.require(request.user, roles.Clinical.TRIAGE)
     back = reverse("sessions:child", args=[session.pk, child.pk])
     form = forms.TriageForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 MAIN_NAVIGATION = [
     ("Children", "patients:children", ("/clinics/children/",)),
     ("Sessions", "sessions:list", ("/clinics/sessions/",)),
+    ("Vaccines", "setup:vaccines", ("/venues",)),
 ]
 
 

@@ -14,9 +14,11 @@ None shows nothing. A slot the page cannot do without names the app that must fi
 from collections.abc import Callable
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from markupsafe import Markup
 
 SLOTS: list["Slot"] = []
+HOOKS: list["Hook"] = []
 
 
 class Slot:
@@ -44,16 +46,47 @@ class Slot:
         return f"<Slot {self.name}: {len(self._contributors)} contributors>"
 
 
+class Hook:
+    """A moment in a lower app's write that a higher app acts on, inside the same transaction.
+
+    sessions records a vaccination; consent, above it, messages the parents in that transaction
+    (the outbox row commits or rolls back with the record). A required hook that nothing
+    listens to fails the system check at start-up, and raises if it is reached anyway, so a
+    missing listener can never mean parents silently hear nothing.
+    """
+
+    def __init__(self, name: str, *, required_by: str = ""):
+        self.name = name
+        self.required_by = required_by
+        self._listeners: list[Callable] = []
+        HOOKS.append(self)
+
+    def register(self, listener: Callable) -> Callable:
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+        return listener
+
+    def send(self, **context) -> None:
+        if self.required_by and not self._listeners:
+            raise ImproperlyConfigured(f"Nothing listens to the required hook {self.name}")
+        for listener in self._listeners:
+            listener(**context)
+
+    def __repr__(self):
+        return f"<Hook {self.name}: {len(self._listeners)} listeners>"
+
+
 @checks.register()
 def slots_filled(app_configs=None, **kwargs) -> list[checks.Error]:
-    """mavis.E001: a slot its page needs has no contributor (its app is missing from
-    INSTALLED_APPS or stopped registering in ready())."""
+    """mavis.E001: a slot or hook its page or write needs has nothing registered (its app is
+    missing from INSTALLED_APPS or stopped registering in ready())."""
+    empty = [(slot, slot._contributors) for slot in SLOTS] + [(hook, hook._listeners) for hook in HOOKS]
     return [
         checks.Error(
-            f"Nothing fills the slot {slot.name}.",
-            hint=f"Add {slot.required_by} to INSTALLED_APPS, or register a contributor in its AppConfig.ready().",
+            f"Nothing fills the {type(point).__name__.lower()} {point.name}.",
+            hint=f"Add {point.required_by} to INSTALLED_APPS, or register in its AppConfig.ready().",
             id="mavis.E001",
         )
-        for slot in SLOTS
-        if slot.required_by and not slot._contributors
+        for point, registered in empty
+        if point.required_by and not registered
     ]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
+from mavis import roles
 from mavis.dates import date_long, date_short  # noqa: F401 - filters, and imported from here
 
 
@@ -48,6 +49,9 @@ def environment(**options):
             "url": url,
             "get_messages": messages.get_messages,
             "localdate": timezone.localdate,
+            # {% if can(request.user, Clinical.TRIAGE) %}: hide what the role cannot do (mavis.roles).
+            "can": roles.can,
+            "Clinical": roles.Clinical,
         }
     )
     env.filters.update({"date_long": date_long, "date_short": date_short, "time_of_day": time_of_day, "plural": plural})

@@ -23,6 +23,14 @@ class Team(models.Model):
     days_before_consent_reminders = models.PositiveSmallIntegerField(default=7)
     send_time = models.TimeField(default=datetime.time(9, 0), help_text="London time at which daily messages go out.")
     automatic_clinic_invitations = models.BooleanField(default=True)
+    notify_service = models.ForeignKey(
+        "notifications.NotifyService",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        help_text="Blank: the default GOV.UK Notify service (settings).",
+    )
     notify_email_reply_to_id = models.UUIDField("Notify email reply-to id", null=True, blank=True)
     notify_sms_sender_id = models.UUIDField("Notify SMS sender id", null=True, blank=True)
     notify_template_overrides = models.JSONField(

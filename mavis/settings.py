@@ -141,6 +141,11 @@ if ENVIRONMENT == "test":
     # Tests create users and sign in thousands of times: a fast hasher first. Production and
     # development keep Argon2 (tests/mavis/test_environment.py checks both).
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+    # Test data need not survive a crash: a commit does not wait for its WAL flush (about 1 ms
+    # here), which transactional tests, live servers and workers pay on every request and batch.
+    # Nothing can be corrupted; the server's own setting is untouched (docs/decisions/0005).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 # The sign-in throttle (mavis/throttle.py), for the service's sign-in and the Django admin.
 AUTHENTICATION_BACKENDS = ["mavis.auth.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)  # one username from one address
@@ -256,6 +261,11 @@ NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=3600)
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=12)
 NOTIFY_CALLBACK_TOKEN = env.str("NOTIFY_CALLBACK_TOKEN", default="" if PRODUCTION else "local-callback-token")
 NOTIFY_RATE_PER_SECOND = env.float("NOTIFY_RATE_PER_SECOND", default=45)
+# The default service's daily limits (a NotifyService row carries its own); bulk messages stop
+# at NOTIFY_BULK_BUDGET_SHARE of them, leaving the rest for one-off messages.
+NOTIFY_DAILY_EMAIL_BUDGET = env.int("NOTIFY_DAILY_EMAIL_BUDGET", default=250_000)
+NOTIFY_DAILY_SMS_BUDGET = env.int("NOTIFY_DAILY_SMS_BUDGET", default=250_000)
+NOTIFY_BULK_BUDGET_SHARE = env.float("NOTIFY_BULK_BUDGET_SHARE", default=0.95)
 if PRODUCTION and not NOTIFY_API_KEY:
     raise ImproperlyConfigured(
         "NOTIFY_API_KEY is not set. In production every message goes to GOV.UK Notify; "
@@ -325,4 +335,16 @@ NOTIFY_TEMPLATES = {
     ),
     "test.email": env.str("NOTIFY_TEMPLATE_TEST_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0013"),
     "test.sms": env.str("NOTIFY_TEMPLATE_TEST_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0014"),
+    "vaccination_confirmation.email": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_CONFIRMATION_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0015"
+    ),
+    "vaccination_confirmation.sms": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_CONFIRMATION_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0016"
+    ),
+    "vaccination_not_given.email": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0017"
+    ),
+    "vaccination_not_given.sms": env.str(
+        "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0018"
+    ),
 }

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sessions/", include("sessions.urls")),
     path("", include("consent.urls")),
     path("clinics/", include("clinics.urls")),
+    path("", include("sessions.setup_urls")),
 ]
 
 handler403 = "mavis.views.error_403"

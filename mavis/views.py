@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from mavis import audit, health
+from mavis import audit, health, roles
 from mavis.forms import ChooseTeamForm, SignInForm
 from mavis.middleware import CurrentTeamMiddleware
+from mavis.redirects import safe_next
 
 # Outlives the session (a browser-session cookie): signed out while it is still set means the
 # 30 idle minutes ran out, and Sign in says so instead of appearing with no explanation.
@@ -29,9 +29,7 @@ def sign_in(request):
         login(request, form.user)
         with audit.acting_as(form.user):
             audit.record("user.signed_in", form.user)
-        next_url = request.POST.get("next") or request.GET.get("next")
-        if not (next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())):
-            next_url = reverse("mavis:home")
+        next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("mavis:home"))
         response = redirect(next_url)
         response.set_cookie(SIGNED_IN_COOKIE, "1", httponly=True, samesite="Lax", secure=request.is_secure())
         return response
@@ -89,7 +87,9 @@ def error_404(request, exception=None):
 
 
 def error_403(request, exception=None):
-    return render(request, "errors/403.jinja", status=403)
+    # A role refusal says what the user cannot do and why; other refusals say nothing more.
+    denied = str(exception) if isinstance(exception, roles.RoleDenied) else ""
+    return render(request, "errors/403.jinja", {"role_denied": denied}, status=403)
 
 
 def error_500(request):

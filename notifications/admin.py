@@ -1,9 +1,73 @@
+from django import forms
 from django.contrib import admin, messages
 
 from mavis import audit
-from mavis.admin import ReadOnlyAdmin
-from notifications import control, services
-from notifications.models import Message
+from mavis.admin import AuditedAdmin, ReadOnlyAdmin
+from notifications import control, services, templates
+from notifications.models import Message, NotifyService
+
+
+class NotifyServiceForm(forms.ModelForm):
+    class Meta:
+        model = NotifyService
+        fields = [
+            "name",
+            "api_key_env",
+            "base_url",
+            "rate_per_minute",
+            "daily_email_budget",
+            "daily_sms_budget",
+            "template_overrides",
+            "email_reply_to_id",
+            "sms_sender_id",
+        ]
+
+    def clean_template_overrides(self):
+        overrides = self.cleaned_data["template_overrides"]
+        errors = templates.override_errors(overrides)
+        if errors:
+            raise forms.ValidationError(errors)
+        return overrides
+
+
+def _resume(request, services_to_resume) -> list[str]:
+    """Resume each paused service; returns the names of those that were paused."""
+    resumed = []
+    with audit.acting_as(request.user):
+        for service in services_to_resume:
+            reason = control.paused_reason(service)
+            if reason and control.resume(service):
+                audit.record("notify.resumed", None, service=service.name, reason=reason)
+                resumed.append(service.name)
+    return resumed
+
+
+@admin.register(NotifyService)
+class NotifyServiceAdmin(AuditedAdmin):
+    """GOV.UK Notify services. The API key is never stored nor shown: only the name of the
+    environment variable that holds it."""
+
+    form = NotifyServiceForm
+    list_display = ["name", "api_key_env", "rate_per_minute", "sent_today", "paused"]
+    actions = ["resume_sending"]
+
+    @admin.display(description="Sent today (email / text, of budget)")
+    def sent_today(self, obj):
+        service = control.service_of(obj)
+        return " / ".join(
+            f"{control.sent_today(service, channel):,} of {service.budget(channel):,}" for channel in ("email", "sms")
+        )
+
+    @admin.display(description="Paused")
+    def paused(self, obj):
+        return control.paused_reason(control.service_of(obj)) or "No"
+
+    @admin.action(description="Resume sending after GOV.UK Notify refused the service's key (403)")
+    def resume_sending(self, request, queryset):
+        resumed = _resume(request, [control.service_of(row) for row in queryset])
+        self.message_user(
+            request, f"Sending resumed: {', '.join(resumed)}." if resumed else "None was paused.", messages.INFO
+        )
 
 
 @admin.register(Message)
@@ -31,8 +95,8 @@ class MessageAdmin(ReadOnlyAdmin):
     @admin.display(description="Notify template")
     def template(self, obj):
         key = f"{obj.kind}.{obj.channel}"
-        overridden = (obj.team.notify_template_overrides or {}).get(key)
-        return f"{key} ({'team override' if overridden else 'default'}): {obj.template_id}"
+        overridden = templates._override(obj.team, key)
+        return f"{key} ({'override' if overridden else 'default'}): {obj.template_id}"
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
@@ -54,7 +118,9 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resume sending after GOV.UK Notify refused our key (403)", permissions=["retry"])
     def resume_sending(self, request, queryset):
-        with audit.acting_as(request.user):
-            was_paused = control.resume()
-            audit.record("notify.resumed", None, was_paused=was_paused)
-        self.message_user(request, "Sending resumed." if was_paused else "Sending was not paused.", messages.INFO)
+        """Resumes the services of the selected messages' teams."""
+        rows = {m.team.notify_service for m in queryset.select_related("team__notify_service")}
+        resumed = _resume(request, [control.service_of(row) for row in rows])
+        self.message_user(
+            request, f"Sending resumed: {', '.join(resumed)}." if resumed else "Sending was not paused.", messages.INFO
+        )

@@ -1,9 +1,15 @@
-"""Dispatch state shared by every worker, in Redis: the pacer, the 403 pause, daily limits."""
+"""Dispatch state shared by every worker, in Redis, per GOV.UK Notify service: the pacer, the
+403 pause, Notify's daily limit and our own daily budget.
+
+A `Service` is what dispatch needs of a service: the default one (settings) or a NotifyService
+row. The default keeps the Redis keys it always had.
+"""
 
 import datetime
 import logging
 import os
 import threading
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -14,6 +20,77 @@ logger = logging.getLogger(__name__)
 PAUSE_KEY = "notify:paused"
 PACER_KEY = "notify:pacer:next"
 DAILY_LIMIT_KEY = "notify:daily-limit:{channel}"
+SENT_KEY = "notify:sent:{channel}:{day}"
+# Kinds sent to many families at once; one-off messages (confirmations, tests) keep the last
+# part of the daily budget.
+BULK_KINDS = ("clinic_invitation", "clinic_booking_reminder", "consent_request")
+
+
+@dataclass(frozen=True)
+class Service:
+    pk: int | None  # None: the default service from settings
+    name: str
+    api_key_env: str  # "" : settings.NOTIFY_API_KEY
+    base_url: str
+    rate_per_second: float
+    email_budget: int
+    sms_budget: int
+    email_reply_to_id: str | None = None
+    sms_sender_id: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        return "notify:" if self.pk is None else f"notify:service:{self.pk}:"
+
+    def key(self, legacy: str) -> str:
+        """A Redis key of this service (the default service keeps the historic names)."""
+        return legacy if self.pk is None else self.prefix + legacy.removeprefix("notify:")
+
+    def api_key(self) -> str:
+        key = os.environ.get(self.api_key_env, "") if self.api_key_env else settings.NOTIFY_API_KEY
+        if not key:
+            raise ValueError(f"the API key is not set (environment variable {self.api_key_env or 'NOTIFY_API_KEY'})")
+        return key
+
+    def budget(self, channel: str) -> int:
+        return self.email_budget if channel == "email" else self.sms_budget
+
+
+def default_service() -> Service:
+    return Service(
+        pk=None,
+        name="Default",
+        api_key_env="",
+        base_url=settings.NOTIFY_BASE_URL,
+        rate_per_second=settings.NOTIFY_RATE_PER_SECOND,
+        email_budget=settings.NOTIFY_DAILY_EMAIL_BUDGET,
+        sms_budget=settings.NOTIFY_DAILY_SMS_BUDGET,
+    )
+
+
+def service_of(row) -> Service:
+    """The Service of a NotifyService row (None: the default)."""
+    if row is None:
+        return default_service()
+    return Service(
+        pk=row.pk,
+        name=row.name,
+        api_key_env=row.api_key_env,
+        base_url=row.base_url or settings.NOTIFY_BASE_URL,
+        rate_per_second=row.rate_per_minute / 60,
+        email_budget=row.daily_email_budget,
+        sms_budget=row.daily_sms_budget,
+        email_reply_to_id=str(row.email_reply_to_id) if row.email_reply_to_id else None,
+        sms_sender_id=str(row.sms_sender_id) if row.sms_sender_id else None,
+    )
+
+
+def services() -> list[Service]:
+    """Every service: the default first, then the NotifyService rows."""
+    from notifications.models import NotifyService
+
+    return [default_service(), *(service_of(row) for row in NotifyService.objects.order_by("pk"))]
+
 
 _clients: dict = {}
 _clients_lock = threading.Lock()
@@ -94,25 +171,30 @@ class Pacer:
         return -answer / 1_000_000
 
 
-def pacer() -> Pacer:
-    return Pacer(settings.NOTIFY_RATE_PER_SECOND)
+def pacer(service: Service | None = None) -> Pacer:
+    service = service or default_service()
+    return Pacer(service.rate_per_second, key=service.key(PACER_KEY), window_key=service.key(WINDOW_KEY))
 
 
-def pause(reason: str):
-    """403 from Notify: a service-wide fault. Stop sending until a person resumes."""
-    connection().set(PAUSE_KEY, f"{timezone.now().isoformat()} {reason}"[:500])
+def pause(reason: str, service: Service | None = None):
+    """403 from Notify: a fault of the whole service. Stop sending through it until a person resumes."""
+    service = service or default_service()
+    connection().set(service.key(PAUSE_KEY), f"{timezone.now().isoformat()} {reason}"[:500])
     logger.error(
-        "GOV.UK Notify refused our key (403): sending is paused. %s. Resume with manage.py notify_resume.", reason
+        "GOV.UK Notify refused the key of service %s (403): its sending is paused. %s. "
+        "Resume with manage.py notify_resume.",
+        service.name,
+        reason,
     )
 
 
-def paused_reason() -> str | None:
-    value = connection().get(PAUSE_KEY)
+def paused_reason(service: Service | None = None) -> str | None:
+    value = connection().get((service or default_service()).key(PAUSE_KEY))
     return value.decode() if value else None
 
 
-def resume() -> bool:
-    return bool(connection().delete(PAUSE_KEY))
+def resume(service: Service | None = None) -> bool:
+    return bool(connection().delete((service or default_service()).key(PAUSE_KEY)))
 
 
 def next_midnight_utc(now=None) -> datetime.datetime:
@@ -122,19 +204,41 @@ def next_midnight_utc(now=None) -> datetime.datetime:
     ) + datetime.timedelta(days=1)
 
 
-def daily_limit_reached(channel: str, now=None):
-    """Notify's daily limit resets at midnight UTC: park this channel until then."""
+def daily_limit_reached(channel: str, now=None, service: Service | None = None):
+    """Notify's daily limit resets at midnight UTC: park this channel of the service until then."""
+    service = service or default_service()
     until = next_midnight_utc(now)
     seconds = max(1, int((until - (now or timezone.now())).total_seconds()) + 60)
-    connection().set(DAILY_LIMIT_KEY.format(channel=channel), until.isoformat(), ex=seconds)
-    logger.warning("GOV.UK Notify daily limit reached for %s: parked until %s", channel, until)
+    connection().set(service.key(DAILY_LIMIT_KEY.format(channel=channel)), until.isoformat(), ex=seconds)
+    logger.warning("GOV.UK Notify daily limit reached for %s of %s: parked until %s", channel, service.name, until)
 
 
-def daily_limit_until(channel: str) -> datetime.datetime | None:
-    value = connection().get(DAILY_LIMIT_KEY.format(channel=channel))
+def daily_limit_until(channel: str, service: Service | None = None) -> datetime.datetime | None:
+    value = connection().get((service or default_service()).key(DAILY_LIMIT_KEY.format(channel=channel)))
     return datetime.datetime.fromisoformat(value.decode()) if value else None
 
 
+# --- Our daily budget: what each service sent per UTC day, per channel ---------------------------
+
+
+def _sent_key(service: Service, channel: str, now=None) -> str:
+    day = (now or timezone.now()).astimezone(datetime.UTC).date().isoformat()
+    return service.key(SENT_KEY.format(channel=channel, day=day))
+
+
+def sent_today(service: Service, channel: str, now=None) -> int:
+    return int(connection().get(_sent_key(service, channel, now)) or 0)
+
+
+def count_sent(service: Service, channel: str, number: int, now=None):
+    if number:
+        key = _sent_key(service, channel, now)
+        pipe = connection().pipeline()
+        pipe.incrby(key, number)
+        pipe.expire(key, 2 * 86400)
+        pipe.execute()
+
+
 def readiness_check() -> str | None:
-    reason = paused_reason()
-    return f"paused: {reason}" if reason else None
+    paused = [f"{service.name}: {reason}" for service in services() if (reason := paused_reason(service))]
+    return "paused: " + "; ".join(paused) if paused else None

@@ -15,10 +15,12 @@ Sending threads never touch the database: they get plain dicts and return outcom
 
 import datetime
 import logging
+import math
 import os
 import random
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -79,12 +81,13 @@ class Result:
 
 
 class _BatchState:
-    """Shared by a batch's threads: stop after a 403, park a channel after a daily limit."""
+    """Shared by a batch's threads: stop a service after a 403, park a service's channel after a
+    daily limit. Keys are service keys (control.Service.prefix)."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.stopped: str | None = None
-        self.parked: dict[str, datetime.datetime] = {}
+        self.stopped: dict[str, str] = {}
+        self.parked: dict[tuple[str, str], datetime.datetime] = {}
 
 
 _pools: dict[int, ThreadPoolExecutor] = {}
@@ -114,36 +117,71 @@ def due_messages(now=None):
     )
 
 
-def messages_claim(*, limit: int, now=None) -> list[dict]:
-    """Lease up to `limit` due rows to this worker and mark them possibly-sent."""
+def _claim_service(service: control.Service, now, share: int) -> list[Message]:
+    """Lock up to `share` due rows of the service's teams, within what its daily budget allows:
+    per channel, never more than the budget left, and bulk kinds only below the bulk share."""
+    query = due_messages(now).select_related("team").order_by("next_attempt_at")
+    if service.pk is None:
+        query = query.filter(team__notify_service__isnull=True)
+    else:
+        query = query.filter(team__notify_service_id=service.pk)
+    rows: list[Message] = []
+    for channel in (Message.Channel.EMAIL, Message.Channel.SMS):
+        budget, sent = service.budget(channel), control.sent_today(service, channel, now)
+        room = min(share - len(rows), budget - sent)
+        if room <= 0:
+            continue
+        of_channel = query.filter(channel=channel)
+        if sent >= budget * settings.NOTIFY_BULK_BUDGET_SHARE:
+            of_channel = of_channel.exclude(kind__in=control.BULK_KINDS)
+        rows += list(of_channel.select_for_update(skip_locked=True, of=("self",))[:room])
+    return rows
+
+
+def messages_claim(*, limit: int, now=None, services=None) -> list[dict]:
+    """Lease up to `limit` due rows to this worker and mark them possibly-sent.
+
+    Fair between services: each service that is not paused gets an equal share of the batch,
+    so one team's bulk send never holds another service's messages back.
+    """
     now = now or timezone.now()
+    services = [service for service in (services or control.services()) if not control.paused_reason(service)]
+    if not services:
+        return []
+    share = math.ceil(limit / len(services))
+    claimed, full = [], set()
     with transaction.atomic():
-        rows = list(
-            due_messages(now)
-            .select_related("team")
-            .order_by("next_attempt_at")
-            .select_for_update(skip_locked=True, of=("self",))[:limit]
-        )
-        if not rows:
+        for service in services:
+            rows = _claim_service(service, now, share)
+            claimed += [(service, row) for row in rows]
+            if len(rows) == share:
+                full.add(service.prefix)
+        if not claimed:
             return []
         lease = now + datetime.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
-        Message.objects.filter(pk__in=[row.pk for row in rows]).update(claimed_until=lease, ambiguous=True)
+        Message.objects.filter(pk__in=[row.pk for _, row in claimed]).update(claimed_until=lease, ambiguous=True)
     return [
         {
             "id": str(row.pk),
             "reference": str(row.pk),
+            "service": service,
             "channel": row.channel,
             "recipient": row.recipient,
             "template_id": str(row.template_id),
             "personalisation": row.personalisation,
-            "email_reply_to_id": str(row.team.notify_email_reply_to_id) if row.team.notify_email_reply_to_id else None,
-            "sms_sender_id": str(row.team.notify_sms_sender_id) if row.team.notify_sms_sender_id else None,
+            "email_reply_to_id": _text(row.team.notify_email_reply_to_id) or service.email_reply_to_id,
+            "sms_sender_id": _text(row.team.notify_sms_sender_id) or service.sms_sender_id,
             "attempts": row.attempts + 1,
             "was_ambiguous": row.ambiguous,
             "claimed_until": lease,
+            "full_share": service.prefix in full,  # more of this service may be waiting
         }
-        for row in rows
+        for service, row in claimed
     ]
+
+
+def _text(value) -> str | None:
+    return str(value) if value else None
 
 
 class ClaimHeartbeat:
@@ -193,18 +231,19 @@ def _failed(message: dict, error: HTTPError, state: _BatchState, *, unknown_befo
     if failure.kind == "rejected":
         outcome.status = Message.Status.REJECTED
         return outcome
+    service = message["service"]
     if failure.kind == "forbidden":
         with state.lock:
-            if not state.stopped:
-                state.stopped = failure.reason
-                control.pause(failure.reason)
+            if service.prefix not in state.stopped:
+                state.stopped[service.prefix] = failure.reason
+                control.pause(failure.reason, service)
         return _released(message)
     if failure.kind == "daily_limit":
         until = control.next_midnight_utc()
         with state.lock:
-            if message["channel"] not in state.parked:
-                state.parked[message["channel"]] = until
-                control.daily_limit_reached(message["channel"])
+            if (service.prefix, message["channel"]) not in state.parked:
+                state.parked[service.prefix, message["channel"]] = until
+                control.daily_limit_reached(message["channel"], service=service)
         outcome.next_attempt_at = until + datetime.timedelta(seconds=random.uniform(60, 900))
         outcome.ambiguous = unknown_before
         return outcome
@@ -225,20 +264,20 @@ def _released(message: dict, next_attempt_at=None) -> Outcome:
     )
 
 
-def _attempt(message: dict, pacer: control.Pacer, state: _BatchState) -> Outcome:
-    if state.stopped:
+def _attempt(message: dict, pacers: dict, state: _BatchState) -> Outcome:
+    service = message["service"]
+    if service.prefix in state.stopped:
         return _released(message)
-    if message["channel"] in state.parked:
-        return _released(
-            message, state.parked[message["channel"]] + datetime.timedelta(seconds=random.uniform(60, 900))
-        )
+    parked = state.parked.get((service.prefix, message["channel"]))
+    if parked:
+        return _released(message, parked + datetime.timedelta(seconds=random.uniform(60, 900)))
     if message["channel"] == Message.Channel.SMS and not normalise_uk_mobile(message["recipient"]):
         return Outcome(id=message["id"], status=Message.Status.REJECTED, reason=NOT_UK_MOBILE)
     unknown = message["was_ambiguous"]
     try:
         if unknown:
             # A previous attempt may have reached Notify: ask before sending again.
-            found = gateway.find_by_reference(message["reference"])
+            found = gateway.find_by_reference(message["reference"], service)
             if found:
                 return Outcome(
                     id=message["id"],
@@ -248,8 +287,8 @@ def _attempt(message: dict, pacer: control.Pacer, state: _BatchState) -> Outcome
                     found=True,
                 )
             unknown = False
-        pacer.acquire()
-        response = gateway.send(message)
+        pacers[service.prefix].acquire()
+        response = gateway.send(message, service)
     except HTTPError as error:
         return _failed(message, error, state, unknown_before=unknown)
     except Exception as error:  # noqa: BLE001 - anything unexpected: it may have been sent
@@ -306,29 +345,38 @@ def messages_record(outcomes: list[Outcome]):
         )
 
 
-def messages_dispatch(*, limit: int | None = None, on_full_batch=None) -> Result:
-    """Claim one batch of due messages, send them in parallel, record the outcomes."""
+def messages_dispatch(*, limit: int | None = None, on_full_batch=None, services=None) -> Result:
+    """Claim one batch of due messages (a fair share of each service), send them in parallel,
+    each service at its own pace, and record the outcomes."""
     result = Result()
-    reason = control.paused_reason()
-    if reason:
-        result.paused = reason
+    services = services or control.services()
+    paused = [reason for service in services if (reason := control.paused_reason(service))]
+    if len(paused) == len(services):
+        result.paused = "; ".join(paused)
         return result
     limit = limit or settings.NOTIFY_BATCH_SIZE
-    batch = messages_claim(limit=limit)
+    batch = messages_claim(limit=limit, services=services)
     result.claimed = len(batch)
-    result.full = len(batch) == limit
+    result.full = any(message["full_share"] for message in batch)
     if not batch:
         return result
     if result.full and on_full_batch:
         on_full_batch()  # more are waiting: let another worker start on them now
     state = _BatchState()
-    for channel in (Message.Channel.EMAIL, Message.Channel.SMS):
-        until = control.daily_limit_until(channel)
-        if until:
-            state.parked[channel] = until
-    pacer = control.pacer()
+    pacers = {}
+    for service in {message["service"] for message in batch}:
+        pacers[service.prefix] = control.pacer(service)
+        try:
+            service.api_key()
+        except ValueError as error:  # a service set up without its key: pause it, lose nothing
+            state.stopped[service.prefix] = str(error)
+            control.pause(str(error), service)
+        for channel in (Message.Channel.EMAIL, Message.Channel.SMS):
+            until = control.daily_limit_until(channel, service)
+            if until:
+                state.parked[service.prefix, channel] = until
     with ClaimHeartbeat([m["id"] for m in batch], batch[0]["claimed_until"]):
-        outcomes = list(_pool().map(lambda message: _attempt(message, pacer, state), batch))
+        outcomes = list(_pool().map(lambda message: _attempt(message, pacers, state), batch))
     messages_record(outcomes)
     for o in outcomes:
         if o.found:
@@ -341,7 +389,15 @@ def messages_dispatch(*, limit: int | None = None, on_full_batch=None) -> Result
             result.released += 1
         else:
             result.retried += 1
-    result.paused = state.stopped
+    # Each service's daily budget counts what it sent (per UTC day, per channel).
+    sent = Counter(
+        (message["service"], message["channel"])
+        for message, o in zip(batch, outcomes, strict=True)
+        if o.sent and not o.found
+    )
+    for (service, channel), number in sent.items():
+        control.count_sent(service, channel, number)
+    result.paused = "; ".join(state.stopped.values()) or None
     result.outcomes = outcomes
     if result.rejected:
         audit.record_bulk("messages.rejected", Message, [o.id for o in outcomes if o.status == Message.Status.REJECTED])
@@ -378,14 +434,15 @@ def messages_reconcile(*, limit: int = 1000, older_than_seconds: int = 600, dry_
             | Q(status__in=[Message.Status.CREATED, Message.Status.SENDING], sent_at__lt=cutoff)
         )
         .order_by("created_at")
-        .values_list("id", "status")[:limit]
+        .values_list("id", "status", "team__notify_service_id")[:limit]
     )
+    by_pk = {service.pk: service for service in control.services()}
     summary = {"checked": len(candidates), "found": 0, "not_found": 0, "errors": 0}
     outcomes = []
-    for message_id, status in candidates:
+    for message_id, status, service_pk in candidates:
         try:
-            found = gateway.find_by_reference(str(message_id))
-        except HTTPError:
+            found = gateway.find_by_reference(str(message_id), by_pk[service_pk])
+        except (HTTPError, ValueError):  # ValueError: the service's API key is not set
             summary["errors"] += 1
             continue
         if found is None:

@@ -14,14 +14,19 @@ from notifications_python_client.notifications import NotificationsAPIClient
 _local = threading.local()
 
 
-def client() -> NotificationsAPIClient:
-    config = (settings.NOTIFY_API_KEY, settings.NOTIFY_BASE_URL, settings.NOTIFY_TIMEOUT_SECONDS)
-    if getattr(_local, "config", None) != config:
-        _local.client = NotificationsAPIClient(
-            settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=settings.NOTIFY_TIMEOUT_SECONDS
-        )
-        _local.config = config
-    return _local.client
+def client(service=None) -> NotificationsAPIClient:
+    """This thread's client for the service (notifications.control.Service; None: the default)."""
+    from notifications import control
+
+    service = service or control.default_service()
+    config = (service.api_key(), service.base_url, settings.NOTIFY_TIMEOUT_SECONDS)
+    clients = getattr(_local, "clients", None)
+    if clients is None:
+        clients = _local.clients = {}
+    api = clients.get(config)
+    if api is None:
+        api = clients[config] = NotificationsAPIClient(config[0], base_url=config[1], timeout=config[2])
+    return api
 
 
 @dataclass
@@ -56,9 +61,9 @@ def classify(error: HTTPError) -> Failure:
     return Failure("ambiguous", f"{status} {text}"[:500])
 
 
-def send(message: dict) -> dict:
-    """Send one message; returns Notify's response. Raises HTTPError."""
-    api = client()
+def send(message: dict, service=None) -> dict:
+    """Send one message through the service; returns Notify's response. Raises HTTPError."""
+    api = client(service)
     if message["channel"] == "email":
         return api.send_email_notification(
             email_address=message["recipient"],
@@ -76,7 +81,7 @@ def send(message: dict) -> dict:
     )
 
 
-def find_by_reference(reference: str) -> dict | None:
-    """The notification Notify holds for our reference, if any (newest first)."""
-    found = client().get_all_notifications(reference=reference).get("notifications") or []
+def find_by_reference(reference: str, service=None) -> dict | None:
+    """The notification the service holds for our reference, if any (newest first)."""
+    found = client(service).get_all_notifications(reference=reference).get("notifications") or []
     return found[0] if found else None

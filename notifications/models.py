@@ -1,7 +1,10 @@
-"""The outbox: one row per email or text message to a parent."""
+"""The outbox: one row per email or text message to a parent; the GOV.UK Notify services."""
 
+import os
 import uuid
 
+from django.core.exceptions import ImproperlyConfigured
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -26,6 +29,8 @@ class Message(models.Model):
         CONSENT_CONFIRMATION_REFUSED = "consent_confirmation_refused", "Consent confirmation (refused)"
         CONSENT_CONFIRMATION_TRIAGE = "consent_confirmation_triage", "Consent confirmation (nurse to review)"
         TEST = "test", "Test message"
+        VACCINATION_CONFIRMATION = "vaccination_confirmation", "Vaccination confirmation"
+        VACCINATION_NOT_GIVEN = "vaccination_not_given", "Not vaccinated"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -48,6 +53,9 @@ class Message(models.Model):
     activity_event_id = models.UUIDField(
         null=True, blank=True, help_text="The child's activity event for this message."
     )
+    # The business record that causes the message ("vaccination_record:<id>"): with the parent
+    # and the channel it is unique, so asking twice for the same record's message queues one.
+    key = models.CharField(max_length=100, blank=True, default="")
 
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.PENDING, db_index=True)
     status_reason = models.CharField(max_length=500, blank=True)
@@ -68,6 +76,55 @@ class Message(models.Model):
             models.Index(fields=["parent", "-created_at"]),
             models.Index(fields=["session", "kind"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "parent", "channel"], condition=~models.Q(key=""), name="message_once_per_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"
+
+
+class NotifyService(models.Model):
+    """One GOV.UK Notify service: its own API key, rate and daily limits. A team uses one; a team
+    without one uses the default service from settings (NOTIFY_API_KEY, NOTIFY_RATE_PER_SECOND).
+
+    The API key is never stored: the row names the environment variable that holds it
+    (docs/decisions/0010-notify-services.md), so neither the database nor the admin ever shows it.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    api_key_env = models.CharField(
+        "API key environment variable",
+        max_length=100,
+        validators=[
+            RegexValidator(r"^[A-Z][A-Z0-9_]*$", "Capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH.")
+        ],
+        help_text="The name of the environment variable that holds this service's API key (the key is never stored).",
+    )
+    base_url = models.URLField("API base URL", blank=True, help_text="Blank: the default (NOTIFY_BASE_URL).")
+    rate_per_minute = models.PositiveIntegerField(default=3000, help_text="GOV.UK Notify allows 3,000 a minute.")
+    daily_email_budget = models.PositiveIntegerField(default=250_000)
+    daily_sms_budget = models.PositiveIntegerField("daily text message budget", default=250_000)
+    template_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Template ids of this service, e.g. {"clinic_invitation.email": "<uuid>"}; a team\'s own win.',
+    )
+    email_reply_to_id = models.UUIDField("email reply-to id", null=True, blank=True)
+    sms_sender_id = models.UUIDField("SMS sender id", null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def api_key(self) -> str:
+        key = os.environ.get(self.api_key_env, "")
+        if not key:
+            raise ImproperlyConfigured(
+                f"Notify service {self.name}: the environment variable {self.api_key_env} is not set."
+            )
+        return key

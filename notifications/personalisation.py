@@ -58,6 +58,27 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         *_TEAM,
     ),
     Message.Kind.TEST: ("team_name",),
+    # After a vaccination outcome is recorded (consent.outcome_messages builds both).
+    Message.Kind.VACCINATION_CONFIRMATION: (
+        "child_name",
+        "child_short_name",
+        "vaccine",
+        "vaccination_date",
+        "site",
+        "location",
+        "what_to_expect",
+        *_TEAM,
+    ),
+    Message.Kind.VACCINATION_NOT_GIVEN: (
+        "child_name",
+        "child_short_name",
+        "programme",
+        "vaccination_date",
+        "location",
+        "reason",
+        "next_steps",
+        *_TEAM,
+    ),
 }
 
 

@@ -5,6 +5,7 @@ consent request): the outbox rows and their activity events commit or roll back 
 and dispatch is enqueued only after commit.
 """
 
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -31,6 +32,9 @@ ACTIVITY_KIND = {
     Message.Kind.CONSENT_CONFIRMATION_REFUSED: ActivityEvent.Kind.CONSENT_CONFIRMATION_SENT,
     Message.Kind.CONSENT_CONFIRMATION_TRIAGE: ActivityEvent.Kind.CONSENT_CONFIRMATION_SENT,
     Message.Kind.TEST: ActivityEvent.Kind.MESSAGE_SENT,
+    # Shown as "Message sent" with the kind's label as its text (no event kind of their own).
+    Message.Kind.VACCINATION_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.VACCINATION_NOT_GIVEN: ActivityEvent.Kind.MESSAGE_SENT,
 }
 
 
@@ -45,6 +49,7 @@ class FamilyMessage:
     parents: list = field(default=None)  # None: every parent of the child
     sms: bool = True  # False: email only
     sms_needs_opt_in: bool = False  # True: text only parents who chose "Get updates by text message"
+    key: str = ""  # the record that causes it ("vaccination_record:<id>"): one message per parent and channel
 
 
 def _recipients(item: FamilyMessage, parents_by_child, channels):
@@ -82,9 +87,15 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
     actor_name = sent_by.display_name if sent_by else ("automatic" if actor.user is None else actor.user.display_name)
     now = timezone.now()
     templates = {channel: template_id(team, kind, channel) for channel in Message.Channel.values}
+    keys = {item.key for item in items if item.key}
+    # Already queued for the same record: not again (the unique constraint backs this up).
+    queued = set(Message.objects.filter(key__in=keys).values_list("key", "parent_id", "channel")) if keys else set()
+    event_text = kind.label if ACTIVITY_KIND[kind] == ActivityEvent.Kind.MESSAGE_SENT else ""
     messages, events = [], []
     for item in items:
         for parent, channel, recipient in _recipients(item, parents_by_child, channels):
+            if (item.key, parent.pk, channel) in queued:
+                continue
             message = Message(
                 team=team,
                 kind=kind,
@@ -98,6 +109,7 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
                 sent_by=sent_by,
                 created_at=now,
                 next_attempt_at=now,
+                key=item.key,
             )
             event = ActivityEvent(
                 team=team,
@@ -111,6 +123,7 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
                 recipient=recipient,
                 delivery_status=Message.Status.PENDING,
                 message_id=message.id,
+                text=event_text,
                 details={"parent": parent.full_name, "message_kind": kind.value},
             )
             message.activity_event_id = event.id
@@ -124,6 +137,94 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
         audit.record_bulk(f"messages.queued.{kind.value}", Message, [m.id for m in messages], team=team)
         transaction.on_commit(_dispatch_soon)
     return messages
+
+
+def family_messages_enqueue_sql(
+    *, team, kind: str, session, ctes: str, params: list, result: str, keys, sent_by_names: dict | None = None
+) -> tuple[list[tuple], int]:
+    """The set-based form of `family_messages_enqueue`, for bulk sends: one statement, no model
+    instances. The caller's `ctes` (SQL text, `params`) end with a CTE named `family_messages_source`
+    of (child_id, sent_by_id, personalisation jsonb), and `keys` names the personalisation keys its
+    builder writes (checked against REQUIRED before anything runs). One email per parent with an
+    email address and one text per parent who can receive texts (the rule of `Parent.with_channels`,
+    compiled from the ORM), each with its activity event. Returns the rows of the caller's
+    `result` SELECT and the number of messages queued.
+    """
+    kind = Message.Kind(kind)
+    personalisations.validate(kind, dict.fromkeys(keys, ""))
+    channels_sql, channels_params = (
+        Parent.objects.with_channels()
+        .order_by()
+        .values("id", "full_name", "email", "phone", "can_receive_email", "can_receive_texts")
+        .query.sql_with_params()
+    )
+    actor = audit.current_actor()
+    default_actor = "automatic" if actor.user is None else actor.user.display_name
+    templates = {channel: str(template_id(team, kind, channel)) for channel in Message.Channel.values}
+    now = timezone.now()
+    sql = f"""
+        WITH {ctes},
+        family_messages_recipients AS MATERIALIZED (
+            SELECT s.child_id, s.sent_by_id, s.personalisation, p.id AS parent_id, p.full_name AS parent_name,
+                   ch.channel, ch.recipient, gen_random_uuid() AS message_id, gen_random_uuid() AS event_id
+            FROM family_messages_source AS s
+            JOIN {ParentRelationship._meta.db_table} AS r ON r.child_id = s.child_id
+            JOIN ({channels_sql}) AS p ON p.id = r.parent_id
+            -- Phones are stored normalised (patients.phone), so a number that can receive texts is sent as stored.
+            CROSS JOIN LATERAL (VALUES ('email', p.email, p.can_receive_email), ('sms', p.phone, p.can_receive_texts))
+                AS ch (channel, recipient, allowed)
+            WHERE ch.allowed
+        ),
+        family_messages_queued AS (
+            INSERT INTO {Message._meta.db_table}
+                (id, team_id, kind, channel, recipient, template_id, personalisation, child_id, parent_id, session_id,
+                 sent_by_id, activity_event_id, status, status_reason, attempts, next_attempt_at, ambiguous, created_at)
+            SELECT message_id, %s, %s, channel, recipient,
+                   CASE channel WHEN 'email' THEN %s::uuid ELSE %s::uuid END, personalisation, child_id, parent_id,
+                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s
+            FROM family_messages_recipients
+            RETURNING id
+        ),
+        family_messages_events AS (
+            INSERT INTO {ActivityEvent._meta.db_table}
+                (id, team_id, child_id, session_id, kind, created_at, user_id, actor, text, details, channel,
+                 recipient, delivery_status, message_id)
+            SELECT event_id, %s, child_id, %s, %s, %s, sent_by_id, COALESCE(%s::jsonb ->> sent_by_id::text, %s), '',
+                   jsonb_build_object('parent', parent_name, 'message_kind', %s::text), channel, recipient, 'pending',
+                   message_id
+            FROM family_messages_recipients
+        )
+        SELECT (SELECT COALESCE(json_agg(result), '[]') FROM ({result}) AS result),
+               (SELECT count(*) FROM family_messages_queued),
+               ARRAY(SELECT id::text FROM family_messages_queued LIMIT 1000)
+    """  # noqa: S608 - table names from the models, values are parameters
+    session_id = getattr(session, "pk", None)
+    all_params = [
+        *params,
+        *channels_params,
+        team.pk,
+        kind.value,
+        templates[Message.Channel.EMAIL],
+        templates[Message.Channel.SMS],
+        session_id,
+        now,
+        now,
+        team.pk,
+        session_id,
+        ACTIVITY_KIND[kind].value,
+        now,
+        json.dumps({str(pk): name for pk, name in (sent_by_names or {}).items()}),
+        default_actor,
+        kind.value,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+        rows, queued, some_ids = cursor.fetchone()
+        if queued:
+            audit.record_bulk(f"messages.queued.{kind.value}", Message, some_ids, team=team, count=queued)
+            transaction.on_commit(_dispatch_soon)
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    return [tuple(row.values()) for row in rows], queued  # json keeps the columns' order
 
 
 def _dispatch_soon():

@@ -1,7 +1,8 @@
 """Which GOV.UK Notify template each kind of message uses, per channel.
 
-Defaults come from settings (NOTIFY_TEMPLATES); a team may override any of them in
-`Team.notify_template_overrides` with keys like "clinic_invitation.email".
+Defaults come from settings (NOTIFY_TEMPLATES); a team's Notify service may override any of
+them (`NotifyService.template_overrides`), and a team any of those
+(`Team.notify_template_overrides`), with keys like "clinic_invitation.email".
 """
 
 import uuid
@@ -14,9 +15,17 @@ from notifications.models import Message
 KEYS = [f"{kind}.{channel}" for kind in Message.Kind.values for channel in Message.Channel.values]
 
 
+def _override(team, key: str):
+    """The team's own override, else its Notify service's, else None."""
+    service = team.notify_service if team.notify_service_id else None
+    return (team.notify_template_overrides or {}).get(key) or (
+        (service.template_overrides or {}).get(key) if service else None
+    )
+
+
 def template_id(team, kind: str, channel: str) -> uuid.UUID:
     key = f"{kind}.{channel}"
-    override = (team.notify_template_overrides or {}).get(key)
+    override = _override(team, key)
     if override:
         try:
             return uuid.UUID(str(override))
@@ -43,8 +52,7 @@ def override_errors(overrides) -> list[str]:
 
 def effective(team) -> list[tuple[str, uuid.UUID, bool]]:
     """(kind.channel, template id, overridden by the team) for every kind and channel."""
-    overrides = team.notify_template_overrides or {}
-    return [(key, template_id(team, *key.split(".")), bool(overrides.get(key))) for key in KEYS]
+    return [(key, template_id(team, *key.split(".")), bool(_override(team, key))) for key in KEYS]
 
 
 @checks.register()

@@ -6,7 +6,17 @@ from django.contrib import admin
 from mavis import audit
 from mavis.admin import AuditedAdmin, ReadOnlyMixin
 from patients import services as patient_services
-from patients.models import Child, CohortImport, Parent, ParentRelationship, Programme, School, VaccinationRecord
+from patients.models import (
+    Batch,
+    Child,
+    CohortImport,
+    Parent,
+    ParentRelationship,
+    Programme,
+    School,
+    VaccinationRecord,
+    Vaccine,
+)
 from patients.nhs_number import normalise_nhs_number, validate_nhs_number
 
 
@@ -137,3 +147,31 @@ class CohortImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["team", "status"]
     list_select_related = ["team", "uploaded_by"]
     exclude = ["content"]
+
+
+class BatchInline(admin.TabularInline):
+    """Batches are archived (archived at), never deleted: records given from them keep them."""
+
+    model = Batch
+    extra = 0
+    fields = ["number", "expiry", "archived_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Vaccine)
+class VaccineAdmin(AuditedAdmin):
+    list_display = ["brand", "programme", "method", "team"]
+    list_filter = ["programme", "method", "team"]
+    search_fields = ["brand"]
+    inlines = [BatchInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_formset(self, request, form, formset, change):
+        for batch in formset.save(commit=False):
+            batch.team_id = form.instance.team_id  # a batch belongs to its vaccine's team
+            batch.save()
+        formset.save_m2m()

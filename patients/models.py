@@ -252,6 +252,84 @@ class ParentRelationship(models.Model):
         return self.other_name if self.type == self.Type.OTHER and self.other_name else self.get_type_display()
 
 
+class Vaccine(models.Model):
+    """A vaccine product a team gives for a programme: its brand and how it is given."""
+
+    class Method(models.TextChoices):
+        NASAL = "nasal", "Nasal spray"
+        INJECTION = "injection", "Injection"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="vaccines")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    brand = models.CharField(max_length=100)
+    method = models.CharField(max_length=20, choices=Method.choices)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme__name", "brand"]
+        constraints = [models.UniqueConstraint(fields=["team", "brand"], name="vaccine_unique_brand_per_team")]
+
+    def __str__(self):
+        return self.brand
+
+    @property
+    def record_methods(self) -> list[str]:
+        """How a dose of it can be recorded: a nasal spray only in the nose; an injection into the
+        muscle or under the skin (VaccinationRecord.Method)."""
+        if self.method == self.Method.NASAL:
+            return [VaccinationRecord.Method.NASAL]
+        return [VaccinationRecord.Method.INTRAMUSCULAR, VaccinationRecord.Method.SUBCUTANEOUS]
+
+    @property
+    def sites(self) -> list[str]:
+        """Where it can be given: the nose, or the arms and thighs."""
+        if self.method == self.Method.NASAL:
+            return [VaccinationRecord.Site.NOSE]
+        return [s for s in VaccinationRecord.Site.values if s != VaccinationRecord.Site.NOSE]
+
+
+class BatchQuerySet(TeamQuerySet):
+    def usable(self, today: datetime.date):
+        """Batches a nurse can pick on `today`: not archived and not expired."""
+        return self.filter(archived_at__isnull=True, expiry__gte=today)
+
+
+class Batch(models.Model):
+    """A batch of a vaccine the team holds. Archived, never deleted, so records keep it."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    vaccine = models.ForeignKey(Vaccine, on_delete=models.PROTECT, related_name="batches")
+    number = models.CharField("batch number", max_length=50)
+    expiry = models.DateField("expiry date")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vaccine__brand", "expiry", "number"]
+        verbose_name_plural = "batches"
+        constraints = [models.UniqueConstraint(fields=["vaccine", "number"], name="batch_unique_number_per_vaccine")]
+
+    def __str__(self):
+        return f"{self.vaccine} {self.number}"
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    def refused_reason(self, *, programme, today: datetime.date) -> str | None:
+        """Why a nurse cannot give a dose from this batch today, or None."""
+        if self.vaccine.programme_id != programme.pk:
+            return f"Batch {self.number} is {self.vaccine.brand}, which is not a {programme.name} vaccine"
+        if self.archived:
+            return f"Batch {self.number} is archived: choose another batch"
+        if self.expiry < today:
+            return f"Batch {self.number} expired on {self.expiry:%-d %B %Y}: choose another batch"
+        return None
+
+
 def performed_in_year_q(academic_year: int) -> Q:
     """Performed within the academic year (London dates), as a timestamp range an index can use."""
     start, end = academic_year_bounds(academic_year)
@@ -311,6 +389,17 @@ class VaccinationRecord(models.Model):
     batch = models.CharField(max_length=50, blank=True)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
     site = models.CharField(max_length=20, choices=Site.choices, blank=True)
+    # The batch picked from the team's list (the text fields above keep its brand and number, and
+    # the history recorded before batches were kept). A venue of the Community clinic is named in
+    # location_name, with its id (sessions.Venue, in the app above this one).
+    vaccine_batch = models.ForeignKey(
+        "Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="vaccination_records"
+    )
+    venue_id = models.BigIntegerField(null=True, blank=True)
+    # The checks before a dose: who confirmed the child's identity when not the child, and the
+    # pre-screening answers ({question key: True/False}).
+    identity_confirmed_by = models.CharField(max_length=200, blank=True)
+    pre_screening = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VaccinationRecordQuerySet.as_manager()
@@ -427,6 +516,11 @@ class ProgrammeStatus(models.Model):
     vaccinated = models.BooleanField(default=False, help_text="A dose given or already had (flu: in this year).")
     not_given = models.BooleanField(
         default=False, help_text="A refusal on the day, unwell or contraindications recorded in this year."
+    )
+    injection_accepted = models.BooleanField(
+        default=False,
+        help_text="Flu: every response giving consent accepts an injection (injection only, or nasal spray "
+        "with injection if the nasal spray is unsuitable).",
     )
     # The statuses (generated by PostgreSQL from the inputs).
     consent = models.GeneratedField(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mavis import audit
 from patients import cohort, hooks
-from patients.models import Child, CohortImport, Parent, ParentRelationship, School
+from patients.models import Batch, Child, CohortImport, Parent, ParentRelationship, School, Vaccine
 from patients.nhs_number import normalise_nhs_number
 from patients.phone import normalise_phone
 
@@ -338,3 +338,41 @@ def _save_result(cohort_import: CohortImport, result) -> None:
         parents_created=result.parents_created,
         bad_rows=len(result.errors),
     )
+
+
+# --- Vaccines and batches (kept by the team's admins) ---------------------------------------------
+
+
+@transaction.atomic
+def vaccine_add(*, team, programme, brand: str, method: str) -> Vaccine:
+    brand = brand.strip()
+    if Vaccine.objects.for_team(team).filter(brand__iexact=brand).exists():
+        raise ValidationError(f"{brand} is already in your list of vaccines")
+    if not programme.is_flu and method == Vaccine.Method.NASAL:
+        raise ValidationError(f"{programme.name} vaccines are injected")
+    vaccine = Vaccine.objects.create(team=team, programme=programme, brand=brand, method=method)
+    audit.record("vaccine.added", vaccine, programme=programme.code, method=method)
+    return vaccine
+
+
+@transaction.atomic
+def batch_add(*, vaccine, number: str, expiry: datetime.date, today: datetime.date | None = None) -> Batch:
+    number = number.strip().upper()
+    today = today or timezone.localdate()
+    if expiry < today:
+        raise ValidationError("Enter an expiry date that is today or in the future")
+    if Batch.objects.filter(vaccine=vaccine, number=number).exists():
+        raise ValidationError(f"Batch {number} of {vaccine.brand} is already in the list")
+    batch = Batch.objects.create(team=vaccine.team, vaccine=vaccine, number=number, expiry=expiry)
+    audit.record("batch.added", batch, vaccine=vaccine.brand, expiry=expiry.isoformat())
+    return batch
+
+
+@transaction.atomic
+def batch_archive(*, batch) -> Batch:
+    """Archived batches leave the nurses' list; the records given from them keep them."""
+    if batch.archived_at is None:
+        batch.archived_at = timezone.now()
+        batch.save(update_fields=["archived_at"])
+        audit.record("batch.archived", batch)
+    return batch

@@ -152,6 +152,43 @@ def child_statuses(child, programmes, academic_year: int) -> dict[str, dict | No
     return result
 
 
+def consented_methods(programme, *, consent: str, injection_accepted: bool) -> list[str]:
+    """How the child may be given the programme's vaccine (patients.Vaccine.Method), by what the
+    consent says: flu nasal spray only, injection only, or nasal spray with injection if it is
+    unsuitable (either); every other programme is injected."""
+    from patients.models import Vaccine
+
+    if not programme.is_flu:
+        return [Vaccine.Method.INJECTION]
+    if consent == ProgrammeStatus.Consent.GIVEN_INJECTION:
+        return [Vaccine.Method.INJECTION]
+    if injection_accepted:
+        return [Vaccine.Method.NASAL, Vaccine.Method.INJECTION]
+    return [Vaccine.Method.NASAL]
+
+
+def recording_refused_reason(status: dict | None, programme, child_name: str) -> str | None:
+    """Why no outcome can be recorded for the programme (the safety gate `ready_to_vaccinate`,
+    explained from the same row), or None when it can. `status` is one programme's entry of
+    `child_statuses` (None: the programme does not apply to the child)."""
+    if status is None:
+        return f"{programme.name} is not offered to {child_name}'s year group"
+    if status["ready_to_vaccinate"]:
+        return None
+    Consent, Triage = ProgrammeStatus.Consent, ProgrammeStatus.Triage
+    if status["vaccination"] == ProgrammeStatus.Vaccination.VACCINATED:
+        when = "this year" if programme.seasonal else "already"
+        return f"{child_name} is already vaccinated against {programme.name} ({when}): nothing more to record"
+    if status["consent"] == Consent.REFUSED:
+        return f"Consent for {programme.name} was refused: do not vaccinate {child_name}"
+    if status["consent"] == Consent.CONFLICTING:
+        return f"Consent for {programme.name} is conflicting: resolve it with the parents before vaccinating"
+    if status["consent"] not in ProgrammeStatus.GIVEN:
+        return f"There is no consent for {programme.name}: get consent before vaccinating"
+    triage = Triage(status["triage"]).label.lower()
+    return f"Triage for {programme.name} is not safe to vaccinate ({triage}): only a safe triage allows recording"
+
+
 # --- Writes (inside the transaction of the record that changes them) ------------------------------------
 
 

@@ -4,8 +4,8 @@ invitation-date rules; notes and activity are never edited."""
 
 from django.contrib import admin
 
-from mavis.admin import ReadOnlyAdmin, ReadOnlyMixin
-from sessions.models import ActivityEvent, Session, SessionDate
+from mavis.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyMixin
+from sessions.models import ActivityEvent, Session, SessionDate, Venue
 
 
 class SessionDateInline(ReadOnlyMixin, admin.TabularInline):
@@ -27,3 +27,15 @@ class ActivityEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "child", "session", "actor", "delivery_status"]
     list_filter = ["kind", "channel"]
     raw_id_fields = ["child", "session", "user"]
+
+
+@admin.register(Venue)
+class VenueAdmin(AuditedAdmin):
+    """The Community clinic's venues; archived (archived at), never deleted."""
+
+    list_display = ["name", "address", "team", "archived_at"]
+    list_filter = ["team"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

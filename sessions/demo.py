@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from mavis import demo
 from patients.academic import academic_year_bounds, current_academic_year
-from patients.models import VaccinationRecord
+from patients.models import Batch, Programme, VaccinationRecord, Vaccine
 from patients.statuses import vaccination_statuses_refresh_many
 from sessions import selectors, services
-from sessions.models import ActivityEvent, Attendance, Session
+from sessions.models import ActivityEvent, Attendance, Session, Venue
 
 VACCINES = {
     "flu": ("Fluenz", VaccinationRecord.Method.NASAL, VaccinationRecord.Site.NOSE),
@@ -109,3 +109,59 @@ def _record_outcomes(session, day):
     VaccinationRecord.objects.bulk_create(records, batch_size=2000)
     vaccination_statuses_refresh_many(records)
     ActivityEvent.objects.bulk_create(events, batch_size=2000)
+
+
+# (programme, brand, how it is given, batch numbers); the first Fluenz batch has expired.
+DEMO_VACCINES = [
+    ("flu", "Fluenz", Vaccine.Method.NASAL, ["FE4301", "FE4302"]),
+    ("flu", "Flucelvax", Vaccine.Method.INJECTION, ["FC1107"]),
+    ("hpv", "Gardasil 9", Vaccine.Method.INJECTION, ["GD9012", "GD9013"]),
+    ("menacwy", "MenQuadfi", Vaccine.Method.INJECTION, ["MQ5520"]),
+    ("td_ipv", "Revaxis", Vaccine.Method.INJECTION, ["RX7781"]),
+]
+DEMO_VENUES = [
+    ("Riverside Health Centre", "12 River Street, Coventry CV1 2AB"),
+    ("Northgate Library community room", "Northgate, Warwick CV34 4QA"),
+]
+EXPIRED_BATCH = "FE4300"
+
+
+@demo.register(25, "vaccines")
+def seed_vaccines(*, team, stdout, **_):
+    """The team's vaccines and batches (one expired, to see it refused) and clinic venues."""
+    today = timezone.localdate()
+    programmes = {p.code: p for p in Programme.objects.all()}
+    batches = 0
+    for code, brand, method, numbers in DEMO_VACCINES:
+        vaccine, _ = Vaccine.objects.get_or_create(
+            team=team, brand=brand, defaults={"programme": programmes[code], "method": method}
+        )
+        for number in numbers:
+            _, made = Batch.objects.get_or_create(
+                vaccine=vaccine, number=number, defaults={"team": team, "expiry": today + datetime.timedelta(days=180)}
+            )
+            batches += made
+        if brand == "Fluenz":
+            _, made = Batch.objects.get_or_create(
+                vaccine=vaccine,
+                number=EXPIRED_BATCH,
+                defaults={"team": team, "expiry": today - datetime.timedelta(days=1)},
+            )
+            batches += made
+    for name, address in DEMO_VENUES:
+        Venue.objects.get_or_create(team=team, name=name, defaults={"address": address})
+    stdout.write(f"  {len(DEMO_VACCINES)} vaccines, {batches} new batches, {len(DEMO_VENUES)} venues")
+
+
+@demo.register(60, "clinic day")
+def seed_clinic_day(*, team, stdout, clinic_day: bool = False, **_):
+    """`seed_demo --clinic-day`: the Community clinic is on today (Register and Record vaccinations
+    at once). Off by default, so the guide's path of scheduling the unscheduled clinic stays."""
+    if not clinic_day:
+        return
+    today = timezone.localdate()
+    clinic = selectors.community_clinic_for_team(team, current_academic_year(today))
+    dates = set(clinic.dates.values_list("value", flat=True))
+    if today not in dates:
+        services.session_dates_set(session=clinic, dates=sorted(dates | {today}))
+    stdout.write(f"  the Community clinic is on today ({today.isoformat()})")

@@ -2,9 +2,10 @@
 
 from django import forms
 
+from mavis.dates import date_short
 from mavis.fields import DateField
 from patients.academic import current_academic_year
-from patients.models import Programme, VaccinationRecord
+from patients.models import Programme, VaccinationRecord, Vaccine
 from sessions.models import Attendance, Session
 from sessions.selectors import OUTCOME_LABELS
 
@@ -64,6 +65,144 @@ class AttendanceForm(forms.Form):
     status = forms.ChoiceField(choices=Attendance.Status.choices)
 
 
+# --- Record vaccinations: one question per page (sessions.record_flow) ------------------------------
+
+YES, NO = "yes", "no"
+
+
+class IdentityForm(forms.Form):
+    confirmed = forms.ChoiceField(
+        label="Has the child confirmed their identity?",
+        choices=[(YES, "Yes"), (NO, "No, someone else confirmed it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose if the child confirmed their identity"},
+    )
+    confirmed_by = forms.CharField(
+        label="Who confirmed their identity?",
+        required=False,
+        max_length=200,
+        help_text="For example, their parent or a teacher, with their name",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("confirmed") == NO and not data.get("confirmed_by", "").strip():
+            self.add_error("confirmed_by", "Enter who confirmed their identity")
+        if data.get("confirmed") == YES:
+            data["confirmed_by"] = ""
+        return data
+
+
+PRE_SCREENING = {
+    "feeling_well": "They are feeling well",
+    "no_allergies": "They have no allergies that would stop them being vaccinated",
+    "no_medication": "They are not taking medication that would stop them being vaccinated",
+    "not_pregnant": "They are not pregnant",
+    "no_previous_reaction": "They have not had a serious reaction to a vaccine before",
+}
+
+
+def pre_screening_questions(programme, child) -> list[str]:
+    """The checks asked before a dose: pregnancy only for the teenage injected vaccines (not flu)
+    and not for boys."""
+    asked = list(PRE_SCREENING)
+    if programme.is_flu or child.gender == child.Gender.MALE:
+        asked.remove("not_pregnant")
+    return asked
+
+
+class PreScreeningForm(forms.Form):
+    checks = forms.MultipleChoiceField(
+        label="Pre-screening checks",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Ask the child, and tick each statement that is true",
+    )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checks"].choices = [(key, PRE_SCREENING[key]) for key in questions]
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Did they get the vaccine?",
+        choices=[(YES, "Yes, they got the vaccine"), (NO, "No, they did not get it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose if they got the vaccine"},
+    )
+
+    def __init__(self, *args, screening_passed=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.screening_passed = screening_passed
+
+    def clean_outcome(self):
+        value = self.cleaned_data["outcome"]
+        if value == YES and not self.screening_passed:
+            raise forms.ValidationError(
+                "Not every pre-screening check is true: do not vaccinate, choose No and say why"
+            )
+        return value
+
+
+class BatchChoiceForm(forms.Form):
+    batch = forms.ChoiceField(
+        label="Which batch did you use?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the batch", "invalid_choice": "Choose a batch from the list"},
+    )
+    make_default = forms.MultipleChoiceField(
+        label="Default batch",
+        choices=[(YES, "Use this batch by default for the rest of today")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, batches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].choices = [
+            (str(b.pk), f"{b.vaccine.brand}, batch {b.number} (expires {date_short(b.expiry)})") for b in batches
+        ]
+
+
+class InjectionSiteForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How was the injection given?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how the injection was given",
+            "invalid_choice": "Choose a method this vaccine can be given by",
+        },
+    )
+    site = forms.ChoiceField(
+        label="Where was the injection given?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose where the injection was given",
+            "invalid_choice": "Choose a site this vaccine can be given in",
+        },
+    )
+
+    def __init__(self, *args, vaccine=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(VaccinationRecord.Method.choices)
+        self.fields["method"].choices = [(m, labels[m]) for m in vaccine.record_methods]
+        sites = dict(VaccinationRecord.Site.choices)
+        self.fields["site"].choices = [(s, sites[s]) for s in vaccine.sites]
+
+
+class VenueChoiceForm(forms.Form):
+    venue = forms.ChoiceField(
+        label="Which venue are you at?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the venue", "invalid_choice": "Choose a venue from the list"},
+    )
+
+    def __init__(self, *args, venues=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].choices = [(str(v.pk), v.name) for v in venues]
+
+
 NOT_VACCINATED_REASONS = [
     (VaccinationRecord.Outcome.REFUSED, "They refused it"),
     (VaccinationRecord.Outcome.UNWELL, "They were not well enough"),
@@ -73,48 +212,23 @@ NOT_VACCINATED_REASONS = [
 ]
 
 
-class VaccinationForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label="Did they get the vaccine?",
-        choices=[
-            (VaccinationRecord.Outcome.VACCINATED, "Yes, they got the vaccine"),
-            ("not", "No, they did not get it"),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose if they got the vaccine"},
-    )
-    vaccine = forms.CharField(label="Vaccine", required=False, max_length=100)
-    batch = forms.CharField(label="Batch number", required=False, max_length=50)
-    method = forms.ChoiceField(
-        label="Method", required=False, choices=[("", "Choose")] + list(VaccinationRecord.Method.choices)
-    )
-    site = forms.ChoiceField(
-        label="Site", required=False, choices=[("", "Choose")] + list(VaccinationRecord.Site.choices)
-    )
+class ReasonForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Why did they not get it?", required=False, choices=NOT_VACCINATED_REASONS, widget=forms.RadioSelect
+        label="Why did they not get it?",
+        choices=NOT_VACCINATED_REASONS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why they did not get the vaccine"},
     )
-    notes = forms.CharField(label="Notes (optional)", required=False, max_length=1000, widget=forms.Textarea)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") == VaccinationRecord.Outcome.VACCINATED:
-            for name, message in [
-                ("vaccine", "Enter the vaccine"),
-                ("batch", "Enter the batch number"),
-                ("method", "Choose the method"),
-                ("site", "Choose the site"),
-            ]:
-                if not data.get(name):
-                    self.add_error(name, message)
-        elif data.get("outcome") == "not" and not data.get("reason"):
-            self.add_error("reason", "Choose why they did not get the vaccine")
-        return data
 
-    @property
-    def final_outcome(self) -> str:
-        outcome = self.cleaned_data["outcome"]
-        return outcome if outcome == VaccinationRecord.Outcome.VACCINATED else self.cleaned_data["reason"]
+class ConfirmForm(forms.Form):
+    notes = forms.CharField(
+        label="Notes (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"max_length": "Notes must be 1,000 characters or fewer"},
+    )
 
 
 class NoteForm(forms.Form):
@@ -124,3 +238,34 @@ class NoteForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Enter a note", "max_length": "Note must be 1,000 characters or fewer"},
     )
+
+
+# --- Vaccines, batches and venues (kept by the team's admins) --------------------------------------
+
+
+class VaccineForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label="Programme",
+        queryset=Programme.objects.order_by("name"),
+        to_field_name="code",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": "Choose the programme"},
+    )
+    brand = forms.CharField(label="Brand", max_length=100, error_messages={"required": "Enter the brand"})
+    method = forms.ChoiceField(
+        label="How is it given?",
+        choices=Vaccine.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how it is given"},
+    )
+
+
+class BatchForm(forms.Form):
+    number = forms.CharField(label="Batch number", max_length=50, error_messages={"required": "Enter the batch number"})
+    expiry = DateField(label="Expiry date", required_message="Enter the expiry date")
+
+
+class VenueForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name of the venue"})
+    address = forms.CharField(label="Address (optional)", max_length=300, required=False)

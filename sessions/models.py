@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mavis.models import Team, User
-from patients.models import Child, Programme, School
+from patients.models import Batch, Child, Programme, School, TeamQuerySet, Vaccine
 
 
 class SessionQuerySet(models.QuerySet):
@@ -157,8 +157,9 @@ class DeliveryStatus(models.TextChoices):
     """A message's delivery status (notifications.Message.status and ActivityEvent.delivery_status),
     with the one label every page shows."""
 
-    # Ours, before Notify has it.
-    PENDING = "pending", "Waiting to send"
+    # Ours, before Notify has it: to the nurse it is on its way, as in Notify's own "Sending"
+    # ("Waiting to send" read as stuck).
+    PENDING = "pending", "Sending"
     # Notify's statuses, in the order they can move.
     CREATED = "created", "Sending"
     SENDING = "sending", "Sending"
@@ -230,3 +231,36 @@ class ActivityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+
+
+class Venue(models.Model):
+    """A place where the team holds its Community clinic (one clinic session covers them all)."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="venues")
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="venue_unique_name_per_team")]
+
+    def __str__(self):
+        return self.name
+
+
+class DefaultBatch(models.Model):
+    """The batch a nurse gives from by default on one session date, for one vaccine."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    vaccine = models.ForeignKey(Vaccine, on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "date", "vaccine"], name="default_batch_unique_per_day")]
+
+    def __str__(self):
+        return f"{self.user} {self.date}: {self.batch}"

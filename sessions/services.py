@@ -6,18 +6,29 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mavis import audit
+from mavis import audit, roles
 from mavis.dates import date_short
 from patients.academic import academic_year_bounds, current_academic_year
-from patients.models import Child, Programme, School, VaccinationRecord
+from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
+    child_statuses,
+    consented_methods,
     programme_status_lock,
+    recording_refused_reason,
     vaccination_statuses_carry_forward,
     vaccination_statuses_refresh,
-    with_statuses,
 )
 from sessions import selectors
-from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
+from sessions.extensions import vaccination_recorded
+from sessions.models import (
+    ActivityEvent,
+    Attendance,
+    DefaultBatch,
+    Session,
+    SessionDate,
+    SessionMembership,
+    Venue,
+)
 
 AUTOMATIC = "automatic"
 
@@ -330,20 +341,23 @@ def _require_session_day(session, today):
         raise ValidationError("You can only record this on a session date")
 
 
-def _require_ready(*, session, child, programme, outcome, today):
-    """Only a child attending today; a dose only for a child ready to vaccinate (consent, triage)."""
+def _require_ready(*, session, child, programme, today):
+    """Only a child attending today, and any outcome only for a child ready to vaccinate
+    (patients.statuses: not vaccinated yet, consent given, triage safe)."""
     attending = Attendance.objects.filter(
         session=session, child=child, date=today, status=Attendance.Status.ATTENDING
     ).exists()
     if not attending:
         raise ValidationError("Register the child as attending before recording an outcome")
-    if outcome == VaccinationRecord.Outcome.VACCINATED:
-        # Lock the status row first: a withdrawal or triage waits until this dose is recorded.
-        programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
-        candidates = selectors.session_children(session).filter(pk=child.pk)
-        ready = with_statuses(candidates, [programme], session.academic_year, fields=["ready_to_vaccinate"])
-        if not ready.filter(**{f"ready_to_vaccinate_{programme.code}": True}).exists():
-            raise ValidationError("This child is not ready to vaccinate: check their consent and triage")
+    # Lock the status row first: a withdrawal or triage waits until this outcome is recorded.
+    row = programme_status_lock(child_id=child.pk, programme_id=programme.pk, academic_year=session.academic_year)
+    if not selectors.session_children(session).filter(pk=child.pk).exists():
+        raise ValidationError(f"{child.full_name} is not in this session")
+    status = child_statuses(child, [programme], session.academic_year)[programme.code]
+    reason = recording_refused_reason(status, programme, child.full_name)
+    if reason:
+        raise ValidationError(reason)
+    return consented_methods(programme, consent=status["consent"], injection_accepted=row.injection_accepted)
 
 
 @transaction.atomic
@@ -367,6 +381,30 @@ def attendance_record(*, session, child, status: str, user=None, today=None) -> 
     return attendance
 
 
+def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, today, consented) -> list[str]:
+    """What is wrong with the details of a dose: the batch (this team's, this programme's, not
+    archived or expired), a vaccine given the way the consent allows, the method and site the
+    vaccine allows, and the venue of a clinic."""
+    errors = []
+    if vaccine_batch is not None:
+        if vaccine_batch.team_id != session.team_id:
+            errors.append("Choose a batch from your team's list")
+        elif reason := vaccine_batch.refused_reason(programme=programme, today=today):
+            errors.append(reason)
+        else:
+            vaccine = vaccine_batch.vaccine
+            if vaccine.method not in consented:
+                allowed = " or ".join(Vaccine.Method(m).label.lower() for m in consented)
+                errors.append(f"The consent is for {allowed} only: {vaccine.brand} cannot be given")
+            elif method not in vaccine.record_methods:
+                errors.append(f"{vaccine.brand} cannot be given by {VaccinationRecord.Method(method).label.lower()}")
+            elif site not in vaccine.sites:
+                errors.append(f"{vaccine.brand} cannot be given in the {VaccinationRecord.Site(site).label.lower()}")
+    if venue is not None and (venue.team_id != session.team_id or not session.is_community_clinic):
+        errors.append("Choose a venue of your team's Community clinic")
+    return errors
+
+
 @transaction.atomic
 def vaccination_record_add(
     *,
@@ -380,13 +418,36 @@ def vaccination_record_add(
     method: str = "",
     site: str = "",
     notes: str = "",
+    vaccine_batch=None,
+    venue=None,
+    identity_confirmed_by: str = "",
+    pre_screening: dict | None = None,
     today=None,
 ) -> VaccinationRecord:
+    """The one place a vaccination outcome is written. A dose names a batch from the team's list
+    (`vaccine_batch`; the text `vaccine` / `batch` are filled from it) or, for records made
+    without one, the text fields."""
+    roles.require(user, roles.Clinical.RECORD_VACCINATION)
     today = today or timezone.localdate()
     _require_session_day(session, today)
-    _require_ready(session=session, child=child, programme=programme, outcome=outcome, today=today)
+    consented = _require_ready(session=session, child=child, programme=programme, today=today)
     if outcome != VaccinationRecord.Outcome.VACCINATED:
         vaccine = batch = method = site = ""
+        vaccine_batch = None
+    errors = _dose_errors(
+        session=session,
+        programme=programme,
+        vaccine_batch=vaccine_batch,
+        method=method,
+        site=site,
+        venue=venue,
+        today=today,
+        consented=consented,
+    )
+    if errors:
+        raise ValidationError(errors)
+    if vaccine_batch is not None:
+        vaccine, batch = vaccine_batch.vaccine.brand, vaccine_batch.number
     record = VaccinationRecord.objects.create(
         team=session.team,
         child=child,
@@ -394,17 +455,23 @@ def vaccination_record_add(
         outcome=outcome,
         performed_at=timezone.now(),
         session_id=session.pk,
-        location_name=session.location_name,
+        location_name=venue.name if venue else session.location_name,
+        venue_id=venue.pk if venue else None,
         performed_by=user,
         notes=notes,
         vaccine=vaccine,
         batch=batch,
         method=method,
         site=site,
+        vaccine_batch=vaccine_batch,
+        identity_confirmed_by=identity_confirmed_by,
+        pre_screening=pre_screening or {},
     )
     vaccination_statuses_refresh(child_id=child.pk, programme=programme, today=today)
     outcome_label = VaccinationRecord.Outcome(outcome).label
     text = f"{programme.name}: {outcome_label}" + (f" ({vaccine}, batch {batch})" if vaccine else "")
+    if venue:
+        text += f" at {venue.name}"
     activity_record(
         team=session.team,
         child_ids=[child.pk],
@@ -415,7 +482,44 @@ def vaccination_record_add(
         details={"programme": programme.code, "outcome": outcome, "record_id": record.pk},
     )
     audit.record("vaccination.recorded", record, team=session.team, outcome=outcome)
+    vaccination_recorded.send(record=record, session=session, user=user)
     return record
+
+
+# --- Vaccines on the day, and the Community clinic's venues ---------------------------------------------
+
+
+@transaction.atomic
+def default_batch_set(*, user, date, vaccine_batch, today=None) -> DefaultBatch:
+    """The batch this nurse gives from by default on `date`, for its vaccine."""
+    reason = vaccine_batch.refused_reason(programme=vaccine_batch.vaccine.programme, today=today or date)
+    if reason:
+        raise ValidationError(reason)
+    default, _ = DefaultBatch.objects.update_or_create(
+        user=user, date=date, vaccine=vaccine_batch.vaccine, defaults={"batch": vaccine_batch}
+    )
+    audit.record("batch.default_set", default, team=vaccine_batch.team, batch=vaccine_batch.number)
+    return default
+
+
+@transaction.atomic
+def venue_add(*, team, name: str, address: str = "") -> Venue:
+    name = name.strip()
+    if Venue.objects.for_team(team).filter(name__iexact=name).exists():
+        raise ValidationError(f"{name} is already in your list of venues")
+    venue = Venue.objects.create(team=team, name=name, address=address.strip())
+    audit.record("venue.added", venue)
+    return venue
+
+
+@transaction.atomic
+def venue_archive(*, venue) -> Venue:
+    """Archived venues leave the nurses' list; the records made there keep their name."""
+    if venue.archived_at is None:
+        venue.archived_at = timezone.now()
+        venue.save(update_fields=["archived_at"])
+        audit.record("venue.archived", venue)
+    return venue
 
 
 @transaction.atomic

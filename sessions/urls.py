@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import views
+from sessions import record_flow, views
 
 app_name = "sessions"
 
@@ -18,7 +18,12 @@ urlpatterns = [
     path("<int:session_id>/children/<int:child_id>/activity", views.child_activity, name="child_activity"),
     path(
         "<int:session_id>/children/<int:child_id>/vaccinate/<slug:programme_code>",
-        views.vaccinate,
+        record_flow.start,
         name="vaccinate",
+    ),
+    path(
+        "<int:session_id>/children/<int:child_id>/vaccinate/<slug:programme_code>/<slug:step>",
+        record_flow.step,
+        name="vaccinate_step",
     ),
 ]

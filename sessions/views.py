@@ -1,6 +1,7 @@
 """HTTP only: GET = selector -> presenter -> render; POST = form -> service -> message -> redirect."""
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,10 +20,11 @@ from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
 from patients.models import VaccinationRecord
 from patients.presenters import ChildPresenter
-from patients.statuses import child_statuses, with_statuses
+from patients.statuses import child_statuses, recording_refused_reason, with_statuses
 from sessions import selectors, services
 from sessions.extensions import (
     child_in_session_actions,
+    child_in_session_outcome_actions,
     child_in_session_sections,
     session_actions,
     session_overview_panels,
@@ -35,7 +37,6 @@ from sessions.forms import (
     NoteForm,
     SessionFilterForm,
     SessionProgrammesForm,
-    VaccinationForm,
     session_dates_form_class,
 )
 from sessions.models import Attendance, Session
@@ -116,10 +117,19 @@ def overview(request, session_id):
     groups = selectors.session_status_groups(session)  # one pass over the children for every count
     counts = selectors.outcome_counts(session, groups)
     context["counts"] = counts
+    children_url = reverse("sessions:children", args=[session.pk])
+    # Each count links to the Children tab filtered to exactly those children.
     context["outcome_rows"] = [
         {
             "programme": p.name,
-            "counts": [(outcome_label(k), v) for k, v in counts["programmes"][p.code].items()],
+            "counts": [
+                {
+                    "label": outcome_label(k),
+                    "count": v,
+                    "href": f"{children_url}?{urlencode({'programme': p.code, 'outcome': k})}",
+                }
+                for k, v in counts["programmes"][p.code].items()
+            ],
         }
         for p in session.programmes.all()
     ]
@@ -245,7 +255,12 @@ def record(request, session_id):
             "programmes": programmes,
             "page": page,
             "rows": [
-                {"child": ChildPresenter(c, today), "outcome": getattr(c, "outcome", NO_OUTCOME)}
+                {
+                    "child": ChildPresenter(c, today),
+                    "outcome": getattr(c, "outcome", NO_OUTCOME),
+                    # The safety gate: a child vaccinated here is listed, with nothing more to record.
+                    "ready": getattr(c, f"ready_to_vaccinate_{programme.code}", False) if programme else False,
+                }
                 for c in page.object_list
             ],
             "query_string": _query_without_page(request),
@@ -254,42 +269,6 @@ def record(request, session_id):
         }
     )
     return render(request, "sessions/record.jinja", context)
-
-
-@require_http_methods(["GET", "POST"])
-def vaccinate(request, session_id, child_id, programme_code):
-    team = require_team(request)
-    today = timezone.localdate()
-    session = selectors.session_for_team(team, session_id)
-    _session_day_or_404(session, today)
-    child = selectors.child_in_session(session, child_id)
-    programme = next((p for p in session.programmes.all() if p.code == programme_code), None)
-    if programme is None:
-        raise Http404
-    form = VaccinationForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.vaccination_record_add(
-                session=session,
-                child=child,
-                programme=programme,
-                outcome=form.final_outcome,
-                user=request.user,
-                vaccine=form.cleaned_data["vaccine"],
-                batch=form.cleaned_data["batch"],
-                method=form.cleaned_data["method"],
-                site=form.cleaned_data["site"],
-                notes=form.cleaned_data["notes"],
-                today=today,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Vaccination outcome recorded for {child.full_name}")
-            return redirect(reverse("sessions:record", args=[session.pk]) + f"?programme={programme.code}")
-    context = _session_context(request, session, today, "sessions:record")
-    context.update({"form": form, "child": ChildPresenter(child, today), "programme": programme})
-    return render(request, "sessions/vaccinate.jinja", context)
 
 
 # --- Scheduling ---------------------------------------------------------------------------------------
@@ -474,6 +453,7 @@ def child(request, session_id, child_id):
             {
                 "programme": programme,
                 "outcome": value,
+                "refused_reason": recording_refused_reason(statuses[programme.code], programme, child.full_name),
                 "label": outcome_label(value),
                 "colour": OUTCOME_COLOURS[value],
                 "records": [r for r in records if r.programme_id == programme.pk and r.session_id == session.pk],
@@ -485,6 +465,9 @@ def child(request, session_id, child_id):
     context["session_day"] = is_session_day(session, today)
     context["in_session"] = selectors.is_in_session(session, child)
     context["sections"] = child_in_session_sections.render(request, session=session, child=child, statuses=statuses)
+    context["outcome_actions"] = child_in_session_outcome_actions.render(
+        request, session=session, child=child, statuses=statuses
+    )
     context["actions"] = child_in_session_actions.render(request, session=session, child=child, statuses=statuses)
     return render(request, "sessions/child.jinja", context)
 

@@ -12,10 +12,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 
-# scripts/test.sh runs the tests in two parts (docs/decisions/0005-one-command-setup.md): tests
-# marked serial run one at a time after the others, which run in parallel (pytest-xdist, a
-# PostgreSQL and a Redis database per worker), browser and integration tests included. Tests
-# that use these fixtures get the browser or integration marker even if their module forgets it.
+# scripts/test.sh runs the tests in three parts (docs/decisions/0005-one-command-setup.md): most
+# run in parallel (pytest-xdist, a PostgreSQL and a Redis database per worker), browser and
+# integration tests included; tests marked alongside run at the same time in a pytest process of
+# their own; tests marked serial run one at a time after all of them. Tests that use these
+# fixtures get the browser or integration marker even if their module forgets it.
 BROWSER_FIXTURES = {"page", "browser", "context", "new_context"}
 INTEGRATION_FIXTURES = {"live_server", "celery_worker"}
 
@@ -32,6 +33,9 @@ def _start_order(item) -> int:
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        if item.get_closest_marker("serial") and item.get_closest_marker("alongside"):
+            # The parts select with -m: a test in both would run twice.
+            raise pytest.UsageError(f"{item.nodeid} is marked both serial and alongside: choose one.")
         fixtures = set(getattr(item, "fixturenames", ()))
         if fixtures & BROWSER_FIXTURES and not item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)

@@ -81,6 +81,7 @@ object_url("sessions:edit_message_date")(lambda team: {**_session_only(team), "w
 object_url("sessions:child")(_session)
 object_url("sessions:child_activity")(_session)
 object_url("sessions:vaccinate")(lambda team: _session(team, programme_code="flu"))
+object_url("sessions:vaccinate_step")(lambda team: _session(team, programme_code="flu", step="identity"))
 
 
 # Consent --------------------------------------------------------------------------------
@@ -181,3 +182,27 @@ IGNORED_NAMESPACES.add("notifications")
 @object_url("clinics:invitation_children")
 def _clinic_invitation_children(team):
     return {**_clinic_with_date_ahead(team), "key": "invited"}
+
+
+# Vaccines, batches and venues -----------------------------------------------------------------
+
+
+def _vaccine(team):
+    from patients.models import Programme, Vaccine
+
+    return Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="hpv"), brand="Gardasil 9", method="injection"
+    )
+
+
+object_url("setup:batch_add")(lambda team: {"vaccine_id": _vaccine(team).pk})
+object_url("setup:batch_archive")(
+    lambda team: {"batch_id": _vaccine(team).batches.create(team=team, number="AB1", expiry="2099-01-01").pk}
+)
+
+
+@object_url("setup:venue_archive")
+def _venue(team):
+    from sessions.models import Venue
+
+    return {"venue_id": Venue.objects.create(team=team, name="Hall").pk}

@@ -12,6 +12,7 @@ callback URL from background threads, injects faults on request (429, 500, timeo
 accepting, permanent failures) and shows a page of what a parent would have received.
 """
 
+import collections
 import datetime
 import json
 import logging
@@ -89,6 +90,12 @@ class LocalNotify:
         self.faults = dict.fromkeys(FAULTS, 0.0)
         self.forbidden = False  # every request answers 403 (a revoked key)
         self.daily_limit = False  # every send answers the daily-limit 429
+        # Notify's own limits, enforced when set (benchmarks): sends per second (a sliding
+        # window, then the rate-limit 429) and sends per day (then the daily-limit 429).
+        self.rate_limit_per_second = 0
+        self.daily_cap = 0
+        self._window: collections.deque = collections.deque()
+        self.accepted = 0
         self.callbacks_enabled = True
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -160,12 +167,17 @@ class LocalNotify:
             for name in ("latency", "timeout_seconds"):
                 if name in options:
                     setattr(self, name, float(options[name]))
+            for name in ("rate_limit_per_second", "daily_cap"):
+                if name in options:
+                    setattr(self, name, int(options[name]))
             if "callback_url" in options:
                 self.callback_url = options["callback_url"]
             if options.get("reset"):
                 self.notifications.clear()
                 self._order.clear()
                 self.requests = 0
+                self.accepted = 0
+                self._window.clear()
                 self.faults_injected = dict.fromkeys(FAULTS, 0)
 
     def by_reference(self) -> dict[str, list[dict]]:
@@ -182,6 +194,7 @@ class LocalNotify:
                 references[notification["reference"]] = references.get(notification["reference"], 0) + 1
             return {
                 "requests": self.requests,
+                "refused": self.requests - self.accepted,  # the rate limit or the daily cap
                 "notifications": len(self.notifications),
                 "references": len(references),
                 "duplicated_references": sorted(ref for ref, count in references.items() if count > 1),
@@ -216,10 +229,23 @@ class LocalNotify:
         with self._lock:
             self.requests += 1
             roll = self._random.random()
-            daily_limit = self.daily_limit
+            daily_limit = self.daily_limit or bool(self.daily_cap and self.accepted >= self.daily_cap)
             faults = dict(self.faults)
+            over_rate = False
+            if self.rate_limit_per_second and not daily_limit:
+                while self._window and received_at - self._window[0] >= 1.0:
+                    self._window.popleft()
+                over_rate = len(self._window) >= self.rate_limit_per_second
+                if not over_rate:
+                    self._window.append(received_at)
+            if not daily_limit and not over_rate:
+                self.accepted += 1
         if daily_limit:
             raise NotifyError(429, "TooManyRequestsError", "Exceeded send limits (250000) for today")
+        if over_rate:
+            raise NotifyError(
+                429, "RateLimitError", "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds"
+            )
         threshold = 0.0
         fault = None
         for name in ("rate_limit", "server_error", "timeout"):

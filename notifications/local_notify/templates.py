@@ -124,6 +124,45 @@ Because of your answers to the health questions, a nurse will review them and ma
         "body": "This is a test message from ((team_name)) sent by Manage vaccinations in schools.",
     },
     "test.sms": {"body": "Test message from ((team_name)), sent by Manage vaccinations in schools."},
+    "vaccination_confirmation.email": {
+        "subject": "((child_name)) has had their ((vaccine)) vaccination",
+        "body": """Dear parent or guardian,
+
+((child_name)) has had their ((vaccine)) vaccination.
+
+Vaccine: ((vaccine))
+Date: ((vaccination_date))
+How it was given: ((site))
+Place: ((location))
+
+What to expect
+((what_to_expect))
+
+If ((child_short_name)) seems very unwell or you are worried, call NHS 111. In an emergency, call 999.
+
+"""
+        + _TEAM_FOOTER,
+    },
+    "vaccination_confirmation.sms": {
+        "body": "((child_short_name)) had their ((vaccine)) vaccination on ((vaccination_date)) at ((location)) "
+        "(((site))). ((what_to_expect)) Questions? Call ((team_phone)). ((team_name))",
+    },
+    "vaccination_not_given.email": {
+        "subject": "((child_name)) did not have their ((programme)) vaccination",
+        "body": """Dear parent or guardian,
+
+((child_name)) did not have their ((programme)) vaccination at ((location)) on ((vaccination_date)): ((reason)).
+
+What happens next
+((next_steps))
+
+"""
+        + _TEAM_FOOTER,
+    },
+    "vaccination_not_given.sms": {
+        "body": "((child_short_name)) did not have their ((programme)) vaccination on ((vaccination_date)): "
+        "((reason)). ((next_steps)) Questions? Call ((team_phone)). ((team_name))",
+    },
 }
 
 DEFAULT_IDS = {key: f"6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a{index:04d}" for index, key in enumerate(TEXTS, start=1)}

@@ -95,8 +95,15 @@ def test_invite_one_child_from_their_record(page, live_server, nurse, team):
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Children").click()
     page.get_by_role("link", name=list_name(child)).click()
     expect(page.get_by_role("heading", name=child.full_name, level=1)).to_be_visible()
-    # The 'Invite to community clinic' button at the bottom of the child's record.
+    # The 'Invite to community clinic' button at the bottom of the child's record asks first.
     page.get_by_role("button", name="Invite to community clinic").click()
+    expect(page.get_by_role("heading", name=f"Invite {child.full_name} to a community clinic?")).to_be_visible()
+    text = page.inner_text("main")
+    assert f"{child.full_name} will be added to the community clinic straight away." in text
+    assert "An invitation will be sent on Tuesday 24 November 2026 to their parents" in text
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, invite to community clinic").click()
+    expect(page.get_by_role("heading", name=child.full_name, level=1)).to_be_visible()
     expect(
         page.get_by_text("Added to the community clinic. An invitation will be sent on Tuesday 24 November 2026")
     ).to_be_visible()

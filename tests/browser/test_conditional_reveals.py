@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from consent import tokens
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.consent.factories import add_child, make_session
-from tests.sessions.factories import SessionFactory, ensure_programmes, member
+from tests.sessions.factories import SessionFactory, ensure_programmes, member, ready_to_vaccinate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,36 +33,32 @@ def no_aria_expanded(page):
 
 
 @time_machine.travel(START, tick=True)
-def test_vaccination_form_reveals_the_half_that_applies(page, live_server, nurse, team):
+def test_record_vaccination_reveals_who_confirmed_the_identity(page, live_server, nurse, team):
     ensure_programmes()
     session = SessionFactory(team=team, dates=[datetime.date(2026, 11, 23)])
     child = member(session, given_name="Amara", family_name="Okafor")
+    ready_to_vaccinate(child)
     sign_in(page, live_server, nurse)
-    page.goto(live_server.url + reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]))
-    expect(page.get_by_label("Batch number")).to_be_hidden()
-    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_hidden()
-    assert "Batch number" not in page.inner_text("main")
+    page.goto(live_server.url + reverse("sessions:vaccinate_step", args=[session.pk, child.pk, "flu", "identity"]))
+    expect(page.get_by_label("Who confirmed their identity?")).to_be_hidden()
+    assert "Who confirmed their identity?" not in page.inner_text("main")
     no_aria_expanded(page)
     assert_accessible(page)
 
-    page.get_by_label("Yes, they got the vaccine").check()
-    expect(page.get_by_label("Batch number")).to_be_visible()
-    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_hidden()
-    no_aria_expanded(page)
-    assert_accessible(page)
-
-    page.get_by_label("No, they did not get it").check()
-    expect(page.get_by_label("Batch number")).to_be_hidden()
-    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_visible()
+    page.get_by_label("No, someone else confirmed it").check()
+    expect(page.get_by_label("Who confirmed their identity?")).to_be_visible()
+    page.get_by_label("Yes", exact=True).check()
+    expect(page.get_by_label("Who confirmed their identity?")).to_be_hidden()
+    page.get_by_label("No, someone else confirmed it").check()
     page.set_viewport_size({"width": 375, "height": 800})
-    assert "Why did they not get it?" in page.inner_text("main")
+    assert "Who confirmed their identity?" in page.inner_text("main")
     no_aria_expanded(page)
     assert_accessible(page)
 
     # An error on a revealed field comes back revealed.
-    page.get_by_role("button", name="Save outcome").click()
-    expect(page.get_by_text("Choose why they did not get the vaccine").first).to_be_visible()
-    expect(page.get_by_role("group", name="Why did they not get it?")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Enter who confirmed their identity").first).to_be_visible()
+    expect(page.get_by_label("Who confirmed their identity?")).to_be_visible()
 
 
 @time_machine.travel(START, tick=True)

@@ -195,6 +195,7 @@ def test_the_whole_guide(page, browser, live_server, notify):
         page.get_by_role("button", name="Search").click()
         page.get_by_role("link", name=list_name(one)).click()
         page.get_by_role("button", name="Invite to community clinic").click()
+        page.get_by_role("button", name="Yes, invite to community clinic").click()  # the confirmation
         expect(
             page.get_by_text(re.compile("An invitation will be sent on Thursday 26 November 2026")).first
         ).to_be_visible()

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from patients.models import Batch, Programme, Vaccine
 from sessions.models import Attendance
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.factories import ParentRelationshipFactory
@@ -42,6 +43,10 @@ def test_register_record_and_add_a_note(page, live_server, nurse, team):
     child = member(session, given_name="Amara", family_name="Okafor")
     parent = ParentRelationshipFactory(child=child).parent
     give_consent(session, child, parent)
+    fluenz = Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="flu"), brand="Fluenz", method="nasal"
+    )
+    Batch.objects.create(team=team, vaccine=fluenz, number="AB1234", expiry=datetime.date(2027, 6, 1))
 
     sign_in(page, live_server, nurse)
     tabs = page.get_by_role("navigation", name="Session")
@@ -64,17 +69,23 @@ def test_register_record_and_add_a_note(page, live_server, nurse, team):
     expect(page.get_by_role("heading", name="Record vaccinations: Flu")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Record outcome for Amara Okafor").click()
-    expect(page.get_by_role("heading", name="Record Flu vaccination")).to_be_visible()
+    expect(page.get_by_role("heading", name="Has the child confirmed their identity?")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("button", name="Save outcome").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    for label in ("They are feeling well", "They have no allergies", "They are not taking", "They have not had"):
+        page.get_by_label(label).check()
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Yes, they got the vaccine").check()
-    page.get_by_label("Vaccine", exact=True).fill("Fluenz")
-    page.get_by_label("Batch number").fill("AB1234")
-    page.get_by_label("Method", exact=True).select_option("nasal")
-    page.get_by_label("Site", exact=True).select_option("nose")
-    page.get_by_role("button", name="Save outcome").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Fluenz, batch AB1234").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check and confirm")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Vaccination outcome recorded for Amara Okafor")).to_be_visible()
 
     page.get_by_role("link", name="OKAFOR, Amara").click()

@@ -240,9 +240,8 @@ class OneTruth(RuleBasedStateMachine):
                 **(details if outcome == "vaccinated" else {}),
             )
         except ValidationError as error:
-            # The gates: attending today, and for a dose consent given and a safe triage.
-            assert "attending" in str(error) or "not ready to vaccinate" in str(error)
-            if "not ready" in str(error):
+            # The gates: attending today, then for every outcome the safety gate (ready to vaccinate).
+            if "attending" not in str(error):
                 statuses = ProgrammeStatus.objects.filter(
                     child=self._child(index), programme=self._programme(code), academic_year=self.year
                 ).first()

@@ -140,19 +140,50 @@ def test_clinic_overview_totals(nurse_client, team, clinic):
     assert "Cannot be contacted" in page
 
 
-def test_invite_child_from_the_record(nurse_client, nurse, team, school, clinic):
+def test_invite_child_from_the_record_asks_to_confirm_first(nurse_client, nurse, team, school, clinic):
     child = make_child(team, school=school)
     record = reverse("patients:child", args=[child.pk])
-    page = nurse_client.get(record).content.decode()
-    assert "Invite to community clinic" in page
-    response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), {"next": record}, follow=True)
-    page = response.content.decode()
-    assert "Added to the community clinic. An invitation will be sent on Tuesday 24 November 2026" in page
-    assert "An invitation will be sent on Tuesday 24 November 2026" in page
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    # The button on the record is a link to the confirmation page, which comes back to the record.
+    assert f'href="{invite}?next=%2Fchildren%2F{child.pk}' in nurse_client.get(record).content.decode()
+    text = visible_text(nurse_client.get(invite, {"next": record}).content.decode())
+    assert f"Invite {child.full_name} to a community clinic?" in text
+    assert f"{child.full_name} will be added to the community clinic straight away." in text
+    assert (
+        f"An invitation will be sent on Tuesday 24 November 2026 to their parents, unless {child.given_name} "
+        "is vaccinated or consent is refused before then." in text
+    )
+    assert "Yes, invite to community clinic" in text and "No, go back" in text
+    assert not SessionMembership.objects.filter(session=clinic, child=child).exists()  # nothing done on GET
+    response = nurse_client.post(invite, {"next": record}, follow=True)
+    assert response.redirect_chain[-1][0] == record
+    text = visible_text(response.content.decode())
+    assert "Added to the community clinic. An invitation will be sent on Tuesday 24 November 2026" in text
     assert SessionMembership.objects.filter(session=clinic, child=child, source="child_record").exists()
     request = ClinicInvitationRequest.objects.get(child=child)
     assert (request.scheduled_for, request.requested_by) == (datetime.date(2026, 11, 24), nurse)
     assert not ClinicInvitation.objects.exists()  # not before the next day
+    # Once asked for, the page says so instead of offering it again.
+    text = visible_text(nurse_client.get(invite).content.decode())
+    assert "An invitation will be sent on Tuesday 24 November 2026." in text
+    assert "Yes, invite to community clinic" not in text
+
+
+def test_invite_child_sends_back_only_to_this_site(nurse_client, team, school, clinic):
+    child = make_child(team, school=school)
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    page = nurse_client.get(invite, {"next": "https://evil.example/"}).content.decode()
+    assert "evil.example" not in page
+    response = nurse_client.post(invite, {"next": "//evil.example/"})
+    assert response["Location"] == reverse("patients:child", args=[child.pk])
+
+
+def test_the_confirmation_lists_the_clinic_dates_not_as_a_range(nurse_client, team, school):
+    clinic_session(team, [datetime.date(2027, 1, 5), datetime.date(2027, 2, 2)])
+    child = make_child(team, school=school)
+    text = visible_text(nurse_client.get(reverse("clinics:invite_child", args=[child.pk])).content.decode())
+    assert "Dates 5 January 2027 and 2 February 2027" in text
+    assert " to 2 February" not in text
 
 
 def test_invite_child_when_the_clinic_is_today_puts_them_on_todays_list(nurse_client, team, school):
@@ -180,14 +211,36 @@ def test_a_pending_invitation_can_be_cancelled(nurse_client, team, school, clini
 def test_a_walk_in_on_a_clinic_day_is_told_they_are_on_todays_list(nurse_client, team, school):
     clinic_session(team, [TODAY, CLINIC_DAY])
     child = make_child(team, school=school)
-    response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    text = visible_text(nurse_client.get(invite).content.decode())
+    assert f"{child.full_name} will be added to today’s list for the community clinic straight away." in text
+    response = nurse_client.post(invite, follow=True)
     text = visible_text(response.content.decode())
-    assert "The child is on today’s list for the community clinic" in text
-    assert "An invitation for later clinic dates will be sent on Tuesday 24 November 2026" in text
+    assert (
+        f"{child.full_name} is now on today’s list for the community clinic. "
+        "An invitation for later clinic dates will be sent on Tuesday 24 November 2026" in text
+    )
+
+
+def test_a_walk_in_on_the_last_clinic_day_is_promised_no_invitation(nurse_client, team, school):
+    clinic_session(team, [TODAY])
+    child = make_child(team, school=school)
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    text = visible_text(nurse_client.get(invite).content.decode())
+    assert "No invitation is needed: there are no later clinic dates." in text
+    text = visible_text(nurse_client.post(invite, follow=True).content.decode())
+    assert (
+        f"{child.full_name} is now on today’s list for the community clinic. "
+        "No invitation is needed: there are no later clinic dates" in text
+    )
+    assert not ClinicInvitationRequest.objects.exists()
 
 
 def test_invite_child_without_clinic_or_contact(nurse_client, team, school):
     child = make_child(team, school=school, parent={"email": "", "phone": ""})
+    text = visible_text(nurse_client.get(reverse("clinics:invite_child", args=[child.pk])).content.decode())
+    assert "There is no community clinic with a date today or later" in text
+    assert "Yes, invite to community clinic" not in text
     response = nurse_client.post(reverse("clinics:invite_child", args=[child.pk]), follow=True)
     assert "There is no community clinic with a date today or later" in response.content.decode()
     clinic_session(team, [CLINIC_DAY])
@@ -224,6 +277,7 @@ def test_every_clinics_url_is_404_for_another_team(client, nurse, other_nurse, t
     for url in gets:
         assert client.get(url).status_code == 404, url
         assert client.post(url).status_code == 404, url
+    assert client.get(reverse("clinics:invite_child", args=[child.pk])).status_code == 404
     assert client.post(reverse("clinics:invite_child", args=[child.pk])).status_code == 404
     assert not ClinicInvitation.objects.exists()
     assert not ClinicInvitationRequest.objects.exists()
@@ -340,3 +394,46 @@ def test_invitation_summary_names_the_children(nurse_client, team, school, compl
     child = pupil(team, school, completed)
     text = visible_text(nurse_client.get(reverse("clinics:send_invitations", args=[completed.pk])).content.decode())
     assert "Children whose parents will be invited" in text and child.full_name in text
+
+
+def test_a_walk_in_vaccinated_through_record_vaccinations_gets_no_invitation_the_next_day(nurse_client, team, school):
+    """ "If you vaccinate the child, no invitation will be sent": the same rule as
+    tests/clinics/test_rules.py, through the clinic day's pages (issue 12)."""
+    from clinics import services
+    from patients.models import Batch, Vaccine
+    from sessions.models import Attendance, Venue
+    from tests.sessions.test_record_flow import consent
+
+    clinic = clinic_session(team, [TODAY, CLINIC_DAY])
+    child = make_child(team, school=school, gender="female")  # HPV asks about pregnancy
+    nurse_client.post(reverse("clinics:invite_child", args=[child.pk]))
+    request = ClinicInvitationRequest.objects.get(child=child)
+    venue = Venue.objects.create(team=team, name="Riverside Health Centre")
+    nurse_client.post(reverse("sessions:register", args=[clinic.pk]), {"child_id": child.pk, "status": "attending"})
+    assert Attendance.objects.filter(child=child, status="attending").exists()
+    checks = ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction"]
+    for code, method, brand, site in [
+        ("flu", "nasal", "Fluenz", {}),
+        ("hpv", "injection", "Gardasil 9", {"method": "intramuscular", "site": "left_arm_upper"}),
+    ]:
+        consent(clinic, child, code, "nasal" if code == "flu" else "")
+        vaccine = Vaccine.objects.create(
+            team=team, programme=Programme.objects.get(code=code), brand=brand, method=method
+        )
+        batch = Batch.objects.create(team=team, vaccine=vaccine, number=f"{code}1", expiry=CLINIC_DAY)
+        nurse_client.get(reverse("sessions:vaccinate", args=[clinic.pk, child.pk, code]))
+        asked = checks if code == "flu" else [*checks, "not_pregnant"]
+        answers = [("identity", {"confirmed": "yes"}), ("pre-screening", {"checks": asked})]
+        answers += [("outcome", {"outcome": "yes"})]
+        answers += [("batch", {"batch": batch.pk})] + ([("site", site)] if site else [])
+        answers += [("venue", {"venue": venue.pk}), ("check", {})]
+        for step, data in answers:
+            url = reverse("sessions:vaccinate_step", args=[clinic.pk, child.pk, code, step])
+            assert nurse_client.post(url, data).status_code == 302, step
+    assert child.vaccination_records.filter(outcome="vaccinated").count() == 2
+
+    [result] = services.team_sweep(team=team, today=TODAY + datetime.timedelta(days=1), claim=False)
+    assert result.requested == 0
+    assert not ClinicInvitation.objects.exists() and not Message.objects.filter(child=child).exists()
+    request.refresh_from_db()
+    assert request.outcome == ClinicInvitationRequest.Outcome.NOT_NEEDED

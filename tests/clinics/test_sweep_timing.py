@@ -6,13 +6,23 @@ import pytest
 import time_machine
 
 from clinics.models import ClinicInvitation, ClinicSweepRun
-from clinics.tasks import invitation_sweep
+from clinics.tasks import invitation_sweep, team_invitation_sweep
 from tests.clinics.factories import child as make_child
 from tests.clinics.factories import clinic_session
 
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
+
+
+@pytest.fixture(autouse=True)
+def _per_team_tasks_run_inline():
+    """The beat task queues one task per team; here they run at once, in this process."""
+    from mavis.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
 
 
 def at(*args):
@@ -73,3 +83,19 @@ def test_each_team_at_its_own_send_time_and_once_a_day(team, other_team):
     with at(2026, 11, 24, 9, 0):
         invitation_sweep()
     assert ClinicInvitation.objects.filter(child=later).count() == 1
+
+
+def test_beat_queues_one_task_per_team_due(team, other_team, monkeypatch):
+    from mavis.celery import app
+
+    app.conf.task_always_eager = False
+    queued = []
+    monkeypatch.setattr(team_invitation_sweep, "delay", lambda *args: queued.append(args))
+    with at(2026, 11, 23, 10, 0):
+        assert invitation_sweep() == {"queued": sorted([team.pk, other_team.pk])}
+    assert sorted(queued) == sorted([(team.pk, "2026-11-23"), (other_team.pk, "2026-11-23")])
+    assert runs(team) == runs(other_team) == []  # the per-team tasks do the work
+    # Queued twice (beat ran again before the workers did): the marker row lets one act.
+    assert team_invitation_sweep(team.pk, "2026-11-23") == 0
+    assert team_invitation_sweep(team.pk, "2026-11-23") is None
+    assert runs(team) == [datetime.date(2026, 11, 23)]

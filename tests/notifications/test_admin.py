@@ -71,3 +71,42 @@ def test_resume_action(admin_client, team):
     )
     assert control.paused_reason() is None
     assert AuditEvent.objects.filter(action="notify.resumed").exists()
+
+
+def test_notify_service_admin_never_shows_a_key_and_resumes_one_service(admin_client, monkeypatch):
+    from notifications.models import NotifyService
+
+    monkeypatch.setenv("NOTIFY_KEY_SOUTH", "south-secret-key-value")
+    url = reverse("admin:notifications_notifyservice_add")
+    response = admin_client.post(
+        url,
+        {
+            "name": "South",
+            "api_key_env": "NOTIFY_KEY_SOUTH",
+            "rate_per_minute": 3000,
+            "daily_email_budget": 250000,
+            "daily_sms_budget": 250000,
+            "template_overrides": '{"clinic_invitation.email": "not a uuid"}',
+        },
+    )
+    assert "is not a UUID" in response.content.decode()  # a bad override is refused, in words
+    response = admin_client.post(
+        url, {**dict(response.context["adminform"].form.data.items()), "template_overrides": "{}"}
+    )
+    assert response.status_code == 302
+    south = NotifyService.objects.get(name="South")
+    service = control.service_of(south)
+    assert service.api_key() == "south-secret-key-value"
+    for page in (
+        admin_client.get(reverse("admin:notifications_notifyservice_change", args=[south.pk])),
+        admin_client.get(reverse("admin:notifications_notifyservice_changelist")),
+    ):
+        assert page.status_code == 200 and "south-secret-key-value" not in page.content.decode()
+    control.pause("403 AuthError: Invalid token", service)
+    control.pause("403 AuthError: Invalid token")
+    admin_client.post(
+        reverse("admin:notifications_notifyservice_changelist"),
+        {"action": "resume_sending", "_selected_action": [south.pk]},
+    )
+    assert control.paused_reason(service) is None
+    assert control.paused_reason() is not None  # the default service stays paused

@@ -14,8 +14,10 @@ from notifications.services import FamilyMessage, family_messages_enqueue
 from tests.notifications import processes
 from tests.notifications.conftest import family, outbox_rows
 
-# serial: these measure rates and deadlines, so they run alone after the parallel part (scripts/test.sh).
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow, pytest.mark.serial]
+# scripts/test.sh: the tests that measure rates run alone after the others (serial); the others
+# start their own workers and servers and assert counts, so they run in their own pytest process
+# alongside the parallel part (docs/decisions/0005-one-command-setup.md).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow]
 
 
 def beat():
@@ -35,6 +37,7 @@ def statuses():
     return dict(Message.objects.values_list("status").annotate(n=Count("id")).order_by())
 
 
+@pytest.mark.alongside
 def test_ten_thousand_messages_with_faults_are_delivered_exactly_once(team, notify_settings):
     app_server = processes.AppServer(wait=False)  # receives the delivery receipts, as in production
     notify_settings.NOTIFY_CALLBACK_URL = app_server.url + "/notifications/callback"
@@ -73,6 +76,7 @@ def test_ten_thousand_messages_with_faults_are_delivered_exactly_once(team, noti
         app_server.stop()
 
 
+@pytest.mark.alongside
 def test_worker_killed_mid_dispatch_neither_loses_nor_duplicates(team, notify, notify_settings):
     """SIGKILL while requests are in flight; after a restart every message is in Notify exactly once."""
     notify_settings.NOTIFY_CLAIM_SECONDS = 2  # a dead worker's lease runs out quickly
@@ -105,6 +109,7 @@ def test_worker_killed_mid_dispatch_neither_loses_nor_duplicates(team, notify, n
         assert str(message.notify_id) == by_reference[str(message.pk)][0]["id"]
 
 
+@pytest.mark.alongside
 def test_with_redis_stopped_messages_wait_in_the_outbox(team, notify, notify_settings):
     """Enqueue commits with the broker down (no error for the user); the messages go when it is back."""
     redis = processes.RedisServer().start()
@@ -149,6 +154,7 @@ def most_in_any_second(times):
     return most
 
 
+@pytest.mark.serial
 def test_pacer_never_grants_more_than_the_rate_in_any_second(notify_settings):
     """Many threads (as many workers would) share one pacer; grants are timed by Redis."""
     from concurrent.futures import ThreadPoolExecutor
@@ -164,6 +170,7 @@ def test_pacer_never_grants_more_than_the_rate_in_any_second(notify_settings):
     assert 16 <= rate <= 20
 
 
+@pytest.mark.serial
 def test_paced_dispatch_stays_under_the_rate(team, notify, notify_settings):
     notify_settings.NOTIFY_RATE_PER_SECOND = 20
     outbox_rows(team, 50)

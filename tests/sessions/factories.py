@@ -56,3 +56,15 @@ def ensure_programmes():
     from django.apps import apps as django_apps
 
     import_module("patients.migrations.0002_programmes").create_programmes(django_apps, None)
+
+
+def ready_to_vaccinate(child, *codes, academic_year=2026, **inputs):
+    """Consent given and no triage needed, as the consent services store it (patients.ProgrammeStatus
+    inputs; the generated columns say the rest). `inputs` overrides, e.g. triage="needed"."""
+    from patients.models import ProgrammeStatus
+
+    for code in codes or ("flu",):
+        defaults = {"responses": "given_nasal" if code == "flu" else "given", **inputs}
+        ProgrammeStatus.objects.update_or_create(
+            child=child, programme=Programme.objects.get(code=code), academic_year=academic_year, defaults=defaults
+        )

@@ -78,7 +78,7 @@ def test_counts_labels_and_register_rule_agree(team):
     assert register == {("flu_first_minute", "flu"), ("hpv_years_ago", "hpv")}
 
 
-def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, team):
+def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, nurse, team):
     # The Children tab, its filter, the Overview count and the child's page read one status: a
     # triage "do not vaccinate" is Could not vaccinate, and a child vaccinated anyway stays Vaccinated.
     from consent import services as consent_services
@@ -93,7 +93,7 @@ def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, t
         ParentRelationshipFactory(child=child)
         record(session, child, "flu", "given", health_yes=True)
         consent_services.triage_record(
-            team=team, child=child, programme=flu, session=session, status="do_not_vaccinate"
+            team=team, child=child, programme=flu, session=session, status="do_not_vaccinate", performed_by=nurse
         )
     VaccinationRecordFactory(child=vaccinated, session_id=session.pk, programme=flu)
 
@@ -107,3 +107,36 @@ def test_a_do_not_vaccinate_triage_counts_as_could_not_vaccinate(nurse_client, t
     assert counts == {"vaccinated": 1, "could_not_vaccinate": 1, "none_yet": 1}
     assert [c.pk for c in page] == [triaged.pk]
     assert 'nhsuk-tag--red">Could not vaccinate' in child_page
+
+
+def test_each_overview_outcome_count_links_to_exactly_those_children(nurse_client, team):
+    import re
+
+    from tests.text import visible_text
+
+    session = SessionFactory(team=team, academic_year=2026, programmes=["flu", "hpv"])
+    flu = Programme.objects.get(code="flu")
+    hpv_age = datetime.date(2013, 1, 1)  # Year 8 in 2026/27: both programmes apply
+    vaccinated = member(session, date_of_birth=hpv_age, given_name="Given")
+    VaccinationRecordFactory(child=vaccinated, session_id=session.pk, programme=flu)
+    unwell = member(session, date_of_birth=hpv_age, given_name="Unwell")
+    VaccinationRecordFactory(
+        child=unwell, session_id=session.pk, programme=flu, outcome="unwell", vaccine="", batch="", method="", site=""
+    )
+    member(session, date_of_birth=hpv_age, given_name="Nothing")
+    overview = nurse_client.get(reverse("sessions:session", args=[session.pk])).content.decode()
+    links = re.findall(r'href="([^"]*/children\?programme=(\w+)&amp;outcome=(\w+))">([\d,]+) child', overview)
+    assert len(links) == 6  # 3 outcomes for each of 2 programmes
+    expected = {
+        ("flu", "vaccinated"): {"Given"},
+        ("flu", "could_not_vaccinate"): {"Unwell"},
+        ("flu", "none_yet"): {"Nothing"},
+        ("hpv", "vaccinated"): set(),
+        ("hpv", "could_not_vaccinate"): set(),
+        ("hpv", "none_yet"): {"Given", "Unwell", "Nothing"},
+    }
+    for href, code, outcome, shown in links:
+        listed = visible_text(nurse_client.get(href.replace("&amp;", "&")).content.decode())
+        names = {name for name in ("Given", "Unwell", "Nothing") if f", {name}" in listed}
+        assert names == expected[code, outcome] and int(shown) == len(names), (code, outcome)
+    assert "1 child (Flu: vaccinated)" in visible_text(overview)

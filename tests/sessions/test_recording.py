@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from patients.models import VaccinationRecord
+from patients.models import Batch, Programme, VaccinationRecord, Vaccine
 from sessions.models import ActivityEvent, Attendance
 from tests.factories import ParentRelationshipFactory, VaccinationRecordFactory
 from tests.sessions.factories import SessionFactory, member
@@ -52,23 +52,33 @@ def test_register_then_record_a_vaccination(nurse_client, team, nurse):
     record = nurse_client.get(reverse("sessions:record", args=[session.pk])).content.decode()
     assert "Hereby" in record and "Awayson" not in record
 
-    url = reverse("sessions:vaccinate", args=[session.pk, here.pk, "flu"])
-    missing = nurse_client.post(url, {"outcome": "vaccinated"}).content.decode()
-    assert "Enter the batch number" in missing and VaccinationRecord.objects.count() == 0
-    response = nurse_client.post(
-        url, {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"}
+    # The flow itself is tested in test_record_flow.py; here: who, where and the activity.
+    fluenz = Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="flu"), brand="Fluenz", method="nasal"
     )
-    assert response.status_code == 302
+    batch = Batch.objects.create(team=team, vaccine=fluenz, number="AB12", expiry=datetime.date(2027, 6, 1))
+    checks = ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction"]
+
+    def walk(child, answers):
+        nurse_client.get(reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]))
+        for step, data in answers:
+            url = reverse("sessions:vaccinate_step", args=[session.pk, child.pk, "flu", step])
+            response = nurse_client.post(url, data)
+        return response
+
+    given = [("identity", {"confirmed": "yes"}), ("pre-screening", {"checks": checks})]
+    given += [("outcome", {"outcome": "yes"}), ("batch", {"batch": batch.pk}), ("check", {})]
+    assert walk(here, given).status_code == 302
     saved = VaccinationRecord.objects.get()
     assert saved.session_id == session.pk and saved.performed_by == nurse and saved.outcome == "vaccinated"
     assert ActivityEvent.objects.get(kind=ActivityEvent.Kind.VACCINATION).user == nurse
 
     # Absent: nothing can be recorded; once attending, "not well enough" is.
-    unwell = {"outcome": "not", "reason": "unwell"}
-    refused = nurse_client.post(reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), unwell)
-    assert "Register the child as attending" in refused.content.decode()
+    unwell = [("identity", {"confirmed": "yes"}), ("pre-screening", {"checks": []})]
+    unwell += [("outcome", {"outcome": "no"}), ("reason", {"reason": "unwell"}), ("check", {})]
+    assert "Register the child as attending" in walk(away, unwell).content.decode()
     nurse_client.post(register, {"child_id": away.pk, "status": "attending"})
-    nurse_client.post(reverse("sessions:vaccinate", args=[session.pk, away.pk, "flu"]), unwell)
+    walk(away, unwell)
     children = nurse_client.get(reverse("sessions:children", args=[session.pk])).content.decode()
     assert "Flu: Vaccinated" in children and "Flu: Could not vaccinate" in children
 
@@ -174,20 +184,3 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
         child = member(session)
         VaccinationRecordFactory(child=child, session_id=session.pk)
     assert counts() == small
-
-
-@time_machine.travel(NOW, tick=False)
-def test_a_dose_needs_the_child_ready_to_vaccinate(nurse_client, team):
-    # The gate is closed with no consent, and with consent that still needs triage.
-    session = SessionFactory(team=team, dates=[TODAY])
-    unconsented = member(session)
-    untriaged = member(session)
-    consent_given(session, untriaged, health_yes=True)
-    for child in (unconsented, untriaged):
-        Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
-        response = nurse_client.post(
-            reverse("sessions:vaccinate", args=[session.pk, child.pk, "flu"]),
-            {"outcome": "vaccinated", "vaccine": "Fluenz", "batch": "AB12", "method": "nasal", "site": "nose"},
-        )
-        assert "not ready to vaccinate" in response.content.decode()
-    assert not VaccinationRecord.objects.exists()

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.sessions.factories import SessionFactory, member
+from tests.sessions.factories import SessionFactory, member, ready_to_vaccinate
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def urls(session, child):
         reverse("sessions:edit_message_date", args=[s, "consent-request-date"]),
         reverse("sessions:child", args=[s, c]),
         reverse("sessions:child_activity", args=[s, c]),
-        reverse("sessions:vaccinate", args=[s, c, "flu"]),
+        reverse("sessions:vaccinate_step", args=[s, c, "flu", "identity"]),
     ]
 
 
@@ -34,6 +34,7 @@ def urls(session, child):
 def test_every_url_is_404_for_another_team(client, nurse, other_nurse, team, other_team):
     session = SessionFactory(team=team, dates=[TODAY])
     child = member(session)
+    ready_to_vaccinate(child)
     client.force_login(nurse)
     for url in urls(session, child):
         assert client.get(url).status_code == 200, url

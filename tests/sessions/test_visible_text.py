@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from notifications.models import Message
 from patients.models import CohortImport
 from sessions.models import ActivityEvent
 from tests.consent.factories import add_child, make_session
@@ -50,6 +51,31 @@ def test_message_not_delivered_warning_reads_as_a_sentence(nurse_client, team):
     text = visible_text(html)
     assert_no_markup_in_text(text)
     assert f"Message not delivered The last email to {relationship.parent.email}" in text.replace("Important: ", "")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_message_not_yet_with_notify_reads_sending_everywhere(nurse_client, team):
+    session = make_session(team, codes=("flu",))
+    child = add_child(session)
+    relationship = ParentRelationshipFactory(child=child)
+    ActivityEvent.objects.create(
+        team=team,
+        child=child,
+        session=session,
+        kind="clinic_invitation_sent",
+        actor="automatic",
+        channel="email",
+        recipient=relationship.parent.email,
+        delivery_status="pending",
+        created_at=NOW - datetime.timedelta(minutes=5),
+    )
+    text = visible_text(nurse_client.get(reverse("sessions:child", args=[session.pk, child.pk])).content.decode())
+    assert "Waiting to send" not in text
+    assert "Clinic invitation sent by email on 23 November 2026: Sending" in text  # Latest message
+    activity = reverse("sessions:child_activity", args=[session.pk, child.pk])
+    text = visible_text(nurse_client.get(activity).content.decode())
+    assert "Sending" in text and "Waiting to send" not in text
+    assert Message(status="pending").get_status_display() == "Sending"  # the admin's Messages
 
 
 def test_a_queued_import_says_waiting_to_start_once(nurse_client, team):

@@ -15,8 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--children", type=int, default=3000, help="How many children to create.")
+        parser.add_argument(
+            "--clinic-day", action="store_true", help="Put today's date on the Community clinic (try the clinic day)."
+        )
 
-    def handle(self, *args, children, **options):
+    def handle(self, *args, children, clinic_day=False, **options):
         # The demo sign-ins have a password written here, one of them a superuser.
         if settings.PRODUCTION:
             raise CommandError("seed_demo creates sign-ins with a known password: it does not run in production.")
@@ -48,7 +51,7 @@ class Command(BaseCommand):
                 user.teams.add(team)
             for _order, name, step in demo.steps():
                 self.stdout.write(f"demo data: {name}")
-                step(team=team, stdout=self.stdout, children=children)
+                step(team=team, stdout=self.stdout, children=children, clinic_day=clinic_day)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
             f"Sign in at {settings.MAVIS_BASE_URL} as nurse / {DEMO_PASSWORD} or admin / {DEMO_PASSWORD} "

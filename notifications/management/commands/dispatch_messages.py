@@ -18,9 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, max_batches=1000, **options):
         due = dispatch.due_messages().count()
-        paused = control.paused_reason()
+        paused = control.readiness_check()
         if paused:
-            self.stdout.write(self.style.WARNING(f"Sending is paused: {paused}"))
+            self.stdout.write(self.style.WARNING(f"Sending is {paused}"))
         if dry_run:
             self.stdout.write(f"{due} messages are due now; nothing sent (dry run).")
             return
