@@ -178,10 +178,11 @@ def family_messages_enqueue_sql(
         family_messages_queued AS (
             INSERT INTO {Message._meta.db_table}
                 (id, team_id, kind, channel, recipient, template_id, personalisation, child_id, parent_id, session_id,
-                 sent_by_id, activity_event_id, status, status_reason, attempts, next_attempt_at, ambiguous, created_at)
+                 sent_by_id, activity_event_id, status, status_reason, attempts, next_attempt_at, ambiguous, created_at,
+                 key)
             SELECT message_id, %s, %s, channel, recipient,
                    CASE channel WHEN 'email' THEN %s::uuid ELSE %s::uuid END, personalisation, child_id, parent_id,
-                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s
+                   %s, sent_by_id, event_id, 'pending', '', 0, %s, false, %s, ''
             FROM family_messages_recipients
             RETURNING id
         ),

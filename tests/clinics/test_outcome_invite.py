@@ -69,8 +69,9 @@ def _page(client, session, child):
 
 
 def _offered_below_the_outcome(html, child) -> bool:
-    """The invite form sits between the Outcome heading and the Consent section, and only once."""
-    action = f'action="{reverse("clinics:invite_child", args=[child.pk])}"'
+    """The invite button (a link to its confirmation page) sits between the Outcome heading and the
+    Consent section, and only once."""
+    action = f'href="{reverse("clinics:invite_child", args=[child.pk])}?'
     if action not in html:
         return False
     assert html.count(action) == 1

@@ -434,6 +434,10 @@ def test_a_walk_in_vaccinated_through_record_vaccinations_gets_no_invitation_the
 
     [result] = services.team_sweep(team=team, today=TODAY + datetime.timedelta(days=1), claim=False)
     assert result.requested == 0
-    assert not ClinicInvitation.objects.exists() and not Message.objects.filter(child=child).exists()
+    assert not ClinicInvitation.objects.exists()
+    # The parents hear only that the child was vaccinated: no clinic invitation.
+    assert set(Message.objects.filter(child=child).values_list("kind", flat=True)) == {
+        Message.Kind.VACCINATION_CONFIRMATION
+    }
     request.refresh_from_db()
     assert request.outcome == ClinicInvitationRequest.Outcome.NOT_NEEDED

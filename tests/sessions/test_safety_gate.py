@@ -12,7 +12,7 @@ from django.urls import reverse
 from patients.models import Programme, VaccinationRecord
 from sessions import services
 from sessions.models import ActivityEvent, Attendance
-from tests.factories import VaccinationRecordFactory
+from tests.factories import UserFactory, VaccinationRecordFactory
 from tests.sessions.factories import SessionFactory, member, ready_to_vaccinate
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ def test_the_service_refuses_too(team, code, case, message):
             session=session,
             child=child,
             programme=Programme.objects.get(code=code),
+            user=UserFactory(team=team),
             today=TODAY,
             **GIVEN,
         )

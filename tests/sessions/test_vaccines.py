@@ -92,6 +92,7 @@ def _ready_session(team):
 def _give(session, child, code, given_from, **details):
     return services.vaccination_record_add(
         session=session,
+        user=UserFactory(team=session.team),
         child=child,
         programme=Programme.objects.get(code=code),
         outcome="vaccinated",
