@@ -9,7 +9,6 @@ Target: median under 150 ms, and the same number of queries for every filter.
 """
 
 import datetime
-import os
 import random
 import statistics
 
@@ -142,7 +141,7 @@ def seed():
 
 
 def main():
-    setup_django("bench_consent_tab" + os.environ.get("BENCH_DATABASE_SUFFIX", ""))
+    setup_django("bench_consent_tab")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
