@@ -190,7 +190,8 @@ def admin_is_refused(browser, live_server, session, team, amara, width, before):
     text = admin_page.inner_text("main")
     assert "You cannot do that" in text and "Only nurses can record vaccinations." in text, text
     assert "with the admin role" in text
-    assert_accessible(admin_page)
+    if width == 1280:  # (375 px runs axe on the batch page)
+        assert_accessible(admin_page)
     shot(admin_page, f"{width}-admin-403")
     context.close()
     assert written() == before
