@@ -11,7 +11,6 @@ Other apps add their session pages to PAGES (label, URL name, takes the session 
 """
 
 import datetime
-import os
 import random
 import statistics
 import time
@@ -19,8 +18,7 @@ import time
 from common import report, setup_django
 
 BENCH = "session pages"
-# BENCH_DATABASE_SUFFIX keeps parallel checkouts on one server apart.
-DATABASE = "bench_session_pages" + os.environ.get("BENCH_DATABASE_SUFFIX", "")
+DATABASE = "bench_session_pages"
 SIZES = (200, 20_000)
 REQUESTS = 20
 TARGET_MS = 150

@@ -14,6 +14,7 @@ Sending threads never touch the database: they get plain dicts and return outcom
 """
 
 import datetime
+import itertools
 import logging
 import math
 import os
@@ -104,9 +105,14 @@ def _pool() -> ThreadPoolExecutor:
         return pool
 
 
-def backoff(attempts: int, now=None) -> datetime.datetime:
+# A rate limit is Notify saying "slower", not a fault: start retrying after a second, not NOTIFY_RETRY_BASE_SECONDS.
+RATE_LIMIT_BASE_SECONDS = 1.0
+
+
+def backoff(attempts: int, now=None, base: float | None = None) -> datetime.datetime:
     """Exponential, capped, with jitter (half fixed, half random) so retries spread out."""
-    delay = min(settings.NOTIFY_RETRY_MAX_SECONDS, settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    base = settings.NOTIFY_RETRY_BASE_SECONDS if base is None else min(base, settings.NOTIFY_RETRY_BASE_SECONDS)
+    delay = min(settings.NOTIFY_RETRY_MAX_SECONDS, base * 2 ** max(0, attempts - 1))
     return (now or timezone.now()) + datetime.timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
 
 
@@ -117,24 +123,43 @@ def due_messages(now=None):
     )
 
 
-def _claim_service(service: control.Service, now, share: int) -> list[Message]:
-    """Lock up to `share` due rows of the service's teams, within what its daily budget allows:
-    per channel, never more than the budget left, and bulk kinds only below the bulk share."""
+def _claim_service(service: control.Service, now, share: int) -> list[tuple[Message, str]]:
+    """Lock up to `share` due rows of the service's teams, within what its daily budget allows.
+    Each row comes with the budget counter it counts in.
+
+    Far from the budget, one query takes the oldest due rows and counts them. Within a batch of
+    the bulk share (95%), each channel reserves before it claims, so no worker passes a limit:
+    one-off messages may use the whole budget and go first, bulk kinds stop at the bulk share.
+    """
     query = due_messages(now).select_related("team").order_by("next_attempt_at")
     if service.pk is None:
         query = query.filter(team__notify_service__isnull=True)
     else:
         query = query.filter(team__notify_service_id=service.pk)
-    rows: list[Message] = []
-    for channel in (Message.Channel.EMAIL, Message.Channel.SMS):
-        budget, sent = service.budget(channel), control.sent_today(service, channel, now)
-        room = min(share - len(rows), budget - sent)
-        if room <= 0:
-            continue
+    keys = {channel: control.sent_key(service, channel, now) for channel in Message.Channel.values}
+    sent = control.sent_counts(list(keys.values()))
+    near = [
+        channel
+        for channel in Message.Channel.values
+        if sent[keys[channel]] + share > service.budget(channel) * settings.NOTIFY_BULK_BUDGET_SHARE
+    ]
+    locked = query.exclude(channel__in=near).select_for_update(skip_locked=True, of=("self",))
+    rows = [(row, keys[row.channel]) for row in locked[:share]]
+    for channel, number in Counter(row.channel for row, _ in rows).items():
+        control.budget_count(keys[channel], number)
+    for channel in near:
+        budget = service.budget(channel)
         of_channel = query.filter(channel=channel)
-        if sent >= budget * settings.NOTIFY_BULK_BUDGET_SHARE:
-            of_channel = of_channel.exclude(kind__in=control.BULK_KINDS)
-        rows += list(of_channel.select_for_update(skip_locked=True, of=("self",))[:room])
+        for part, limit in (
+            (of_channel.exclude(kind__in=control.BULK_KINDS), budget),
+            (of_channel.filter(kind__in=control.BULK_KINDS), budget * settings.NOTIFY_BULK_BUDGET_SHARE),
+        ):
+            reserved = control.budget_reserve(keys[channel], share - len(rows), limit)
+            if not reserved:
+                continue
+            claimed = list(part.select_for_update(skip_locked=True, of=("self",))[:reserved])
+            control.budget_give_back(keys[channel], reserved - len(claimed))
+            rows += [(row, keys[channel]) for row in claimed]
     return rows
 
 
@@ -149,17 +174,19 @@ def messages_claim(*, limit: int, now=None, services=None) -> list[dict]:
     if not services:
         return []
     share = math.ceil(limit / len(services))
-    claimed, full = [], set()
+    per_service, full = [], set()
     with transaction.atomic():
         for service in services:
             rows = _claim_service(service, now, share)
-            claimed += [(service, row) for row in rows]
+            per_service.append([(service, row, key) for row, key in rows])
             if len(rows) == share:
                 full.add(service.prefix)
+        # Round robin, so the sending threads work for every service at once, each at its pace.
+        claimed = [item for items in itertools.zip_longest(*per_service) for item in items if item]
         if not claimed:
             return []
         lease = now + datetime.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS)
-        Message.objects.filter(pk__in=[row.pk for _, row in claimed]).update(claimed_until=lease, ambiguous=True)
+        Message.objects.filter(pk__in=[row.pk for _, row, _ in claimed]).update(claimed_until=lease, ambiguous=True)
     return [
         {
             "id": str(row.pk),
@@ -175,8 +202,9 @@ def messages_claim(*, limit: int, now=None, services=None) -> list[dict]:
             "was_ambiguous": row.ambiguous,
             "claimed_until": lease,
             "full_share": service.prefix in full,  # more of this service may be waiting
+            "budget_key": key,
         }
-        for service, row in claimed
+        for service, row, key in claimed
     ]
 
 
@@ -253,7 +281,8 @@ def _failed(message: dict, error: HTTPError, state: _BatchState, *, unknown_befo
         outcome.status = Message.Status.TECHNICAL_FAILURE
         outcome.reason = f"Not sent after {message['attempts']} attempts: {failure.reason}"[:500]
         return outcome
-    outcome.next_attempt_at = backoff(message["attempts"])
+    rate_limited = failure.kind == "rate_limited" and not outcome.ambiguous
+    outcome.next_attempt_at = backoff(message["attempts"], base=RATE_LIMIT_BASE_SECONDS if rate_limited else None)
     return outcome
 
 
@@ -389,14 +418,10 @@ def messages_dispatch(*, limit: int | None = None, on_full_batch=None, services=
             result.released += 1
         else:
             result.retried += 1
-    # Each service's daily budget counts what it sent (per UTC day, per channel).
-    sent = Counter(
-        (message["service"], message["channel"])
-        for message, o in zip(batch, outcomes, strict=True)
-        if o.sent and not o.found
-    )
-    for (service, channel), number in sent.items():
-        control.count_sent(service, channel, number)
+    # The claim reserved every row in its service's daily budget: give back what was not sent.
+    unsent = Counter(message["budget_key"] for message, o in zip(batch, outcomes, strict=True) if not o.sent)
+    for key, number in unsent.items():
+        control.budget_give_back(key, number)
     result.paused = "; ".join(state.stopped.values()) or None
     result.outcomes = outcomes
     if result.rejected:

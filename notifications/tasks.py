@@ -1,6 +1,7 @@
 """Thin Celery tasks over notifications.dispatch (idempotent: state lives in the outbox rows)."""
 
 import logging
+import time
 
 from celery import shared_task
 
@@ -45,6 +46,11 @@ def _schedule_next(already_queued: bool):
         if not already_queued:
             dispatch_due.delay()
         return
-    # One delayed dispatch at a time, however many batches ask for it.
-    if control.connection().set(SCHEDULED_KEY, "1", nx=True, px=max(1, int(wait * 1000))):
+    # One delayed dispatch at a time, however many batches ask for it, unless one is wanted
+    # sooner than the one scheduled (a retry due in a second, while a lease ends in 30).
+    due_at = time.time() + wait
+    client = control.connection()
+    scheduled = client.get(SCHEDULED_KEY)
+    if scheduled is None or float(scheduled) > due_at + 0.5:
+        client.set(SCHEDULED_KEY, f"{due_at:.3f}", px=max(1, int(wait * 1000)))
         dispatch_due.apply_async(countdown=wait)

@@ -246,6 +246,7 @@ def vaccination_statuses_carry_forward(*, team, academic_year: int) -> int:
     pairs = (
         VaccinationRecord.objects.filter(child__team=team, programme__seasonal=False)
         .counts_as_vaccinated(academic_year)
+        .order_by()  # the default ordering (performed_at) would make DISTINCT keep one pair per dose
         .values_list("child_id", "programme_id")
         .distinct()
     )

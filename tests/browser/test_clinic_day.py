@@ -1,7 +1,7 @@
 """The clinic day (issue 12), as a nurse works it: register attendance, record a nasal flu
-vaccination from her default batch (1280 px), an HPV injection with its site and a refusal on
-the day (375 px); the child's status and the Overview counts change. Read on inner_text, axe on
-every new page."""
+vaccination from her default batch (1280 px), whose confirmation reaches the parent through the
+local Notify, an HPV injection with its site and a refusal on the day (375 px); the child's
+status and the Overview counts change. Read on inner_text, axe on every new page."""
 
 import datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from patients.models import Batch, Programme, VaccinationRecord, Vaccine
 from sessions.models import DefaultBatch, Venue
+from tests.browser.test_guide_journey import dispatch, notify  # noqa: F401 - notify is a fixture
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.factories import ParentRelationshipFactory
 from tests.sessions.factories import clinic, ensure_programmes, member
@@ -44,7 +45,7 @@ def counts(page, programme):
     """The Overview's outcome table of one programme, as {outcome: children}."""
     table = page.locator("table", has=page.locator("caption", has_text=programme))
     rows = [line.split("\t") for line in table.inner_text().splitlines()[2:] if "\t" in line]
-    return {label.strip(): int(value) for label, value in rows}
+    return {label.strip(): int(value.split()[0].replace(",", "")) for label, value in rows}  # "1 child"
 
 
 def shot(page, name):
@@ -69,7 +70,7 @@ def pre_screening(page, extra=()):
 
 
 @time_machine.travel(START, tick=True)
-def test_the_clinic_day(page, live_server, nurse, team):
+def test_the_clinic_day(page, live_server, nurse, team, notify):  # noqa: F811 - the fixture
     ensure_programmes()
     session = clinic(team, dates=[TODAY], programmes=["flu", "hpv"])
     year8 = datetime.date(2014, 3, 1)
@@ -123,6 +124,10 @@ def test_the_clinic_day(page, live_server, nurse, team):
     shot(page, "1280-check-and-confirm")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Vaccination outcome recorded for Amara Okafor")).to_be_visible()
+    dispatch()  # the parent's confirmation, through the outbox to the local Notify
+    email = amara.relationships.get().parent.email
+    [confirmation] = [n for n in notify.notifications.values() if n["email_address"] == email]
+    assert "Fluenz" in confirmation["body"] and "nasal spray" in confirmation["body"].lower()
     listed = page.get_by_role("row", name="OKAFOR, Amara").inner_text()
     assert "Vaccinated" in listed and "Nothing more to record" in listed and "Record outcome" not in listed
 

@@ -114,8 +114,14 @@ def test_invite_one_child_from_their_record(page, live_server, nurse, team):
     # The next day, at the team's send time, the invitation goes out.
     with time_machine.travel(datetime.datetime(2026, 11, 24, 9, 5, tzinfo=datetime.UTC), tick=False):
         from clinics.tasks import invitation_sweep
+        from mavis.celery import app
 
-        invitation_sweep()
+        # Beat's task queues one task per team due: run them inline, as a worker would.
+        app.conf.task_always_eager = True
+        try:
+            assert invitation_sweep() == {"queued": [team.pk]}
+        finally:
+            app.conf.task_always_eager = False
     invitation = ClinicInvitation.objects.get(child=child)
     assert invitation.sent_on == datetime.date(2026, 11, 24)
     page.reload()

@@ -60,6 +60,7 @@ def test_admin_is_refused_clinical_work_and_invites_a_child_missed_at_school(pag
     page.screenshot(path=SHOTS / f"outcome-invite-{width}.png", full_page=True)
 
     section.get_by_role("button", name="Invite to community clinic").click()
+    page.get_by_role("button", name="Yes, invite to community clinic").click()
     expect(page.get_by_text("Added to the community clinic.")).to_be_visible()
     assert page.url.endswith(f"/sessions/{session.pk}/children/{child.pk}")
     assert "An invitation will be sent on" in page.get_by_test_id("clinic-invitation").inner_text()

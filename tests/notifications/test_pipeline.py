@@ -14,9 +14,10 @@ from notifications.services import FamilyMessage, family_messages_enqueue
 from tests.notifications import processes
 from tests.notifications.conftest import family, outbox_rows
 
-# scripts/test.sh: the tests that measure rates run alone after the others (serial); the others
-# start their own workers and servers and assert counts, so they run in their own pytest process
-# alongside the parallel part (docs/decisions/0005-one-command-setup.md).
+# scripts/test.sh: the tests that measure rates, and the 10,000-message test (CPU-bound, with a
+# 150 s deadline that the parallel part's load can break), run alone after the others (serial);
+# the others start their own workers and servers, mostly wait on them and assert counts, so they
+# run in their own pytest process alongside the parallel part (docs/decisions/0005).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow]
 
 
@@ -37,7 +38,7 @@ def statuses():
     return dict(Message.objects.values_list("status").annotate(n=Count("id")).order_by())
 
 
-@pytest.mark.alongside
+@pytest.mark.serial
 def test_ten_thousand_messages_with_faults_are_delivered_exactly_once(team, notify_settings):
     app_server = processes.AppServer(wait=False)  # receives the delivery receipts, as in production
     notify_settings.NOTIFY_CALLBACK_URL = app_server.url + "/notifications/callback"

@@ -77,3 +77,24 @@ def test_the_yearly_rollover_carries_a_dose_that_counts_every_year_into_the_new_
     assert row(other_team_child, hpv) is None  # another team's rollover is its own
     sessions_create_for_year(team=team, academic_year=2027)  # idempotent
     assert ProgrammeStatus.objects.filter(academic_year=2027).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_rollover_writes_one_row_for_a_child_with_two_doses(team):
+    """Two HPV doses (different days) once made the carry-forward insert the same row twice."""
+    from patients.statuses import vaccination_statuses_carry_forward
+    from tests.factories import VaccinationRecordFactory
+
+    child = ChildFactory(team=team, date_of_birth=datetime.date(2013, 3, 1))
+    hpv = Programme.objects.get(code="hpv")
+    for day in (1, 20):
+        VaccinationRecordFactory(
+            child=child,
+            programme=hpv,
+            performed_at=datetime.datetime(2025, 10, day, 10, tzinfo=datetime.UTC),
+            vaccine="Gardasil 9",
+            method="intramuscular",
+            site="left_arm_upper",
+        )
+    assert vaccination_statuses_carry_forward(team=team, academic_year=2027) == 1
+    assert ProgrammeStatus.objects.get(child=child, programme=hpv, academic_year=2027).vaccination == "vaccinated"
