@@ -273,8 +273,11 @@ def step(request, session_id, child_id, programme_code, step):
     form = _form(flow, step, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if step == "check":
-            if _confirm(flow, form):
+            if record := _confirm(flow, form):
                 messages.success(request, f"Vaccination outcome recorded for {flow.child.full_name}")
+                if not record.administered:
+                    # The child's page shows what can follow (the clinic's Invite to community clinic).
+                    return redirect("sessions:child", flow.session.pk, flow.child.pk)
                 return redirect(reverse("sessions:record", args=[flow.session.pk]) + f"?programme={programme_code}")
         else:
             _save_step(flow, step, form.cleaned_data)

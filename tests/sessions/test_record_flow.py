@@ -254,3 +254,44 @@ def test_the_community_clinic_asks_for_the_venue(nurse_client, team):
     walk.answer("venue", {"venue": venue.pk}, "check")
     nurse_client.post(walk.url("check"), {})
     assert VaccinationRecord.objects.get().location_name == "Riverside Health Centre"
+
+
+def not_vaccinated(walk, reason):
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer("pre-screening", {"checks": []})
+    walk.answer("outcome", {"outcome": "no"})
+    walk.answer("reason", {"reason": reason}, "check")
+    return walk.client.post(walk.url("check"), {})
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_child_absent_goes_to_their_page_with_the_clinic_offer(nurse_client, team):
+    from tests.clinics.factories import clinic_session
+
+    clinic_session(team, [datetime.date(2026, 12, 10)])
+    session, child = setup(team, codes=("hpv",))
+    response = not_vaccinated(Walk(nurse_client, session, child, "hpv"), "absent")
+    # Not the Record vaccinations list: the child's page, where the nurse sees the offer.
+    assert response["Location"] == reverse("sessions:child", args=[session.pk, child.pk])
+    page = nurse_client.get(response["Location"]).content.decode()
+    assert "Invite to community clinic" in page
+    assert f"Vaccination outcome recorded for {child.full_name}" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_vaccinated_child_goes_back_to_the_record_list(nurse_client, team):
+    session, child = setup(team, codes=("hpv",))
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
+    response = nurse_client.post(walk.url("check"), {})
+    assert response["Location"] == reverse("sessions:record", args=[session.pk]) + "?programme=hpv"
