@@ -4,7 +4,7 @@ import os
 import uuid
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -86,6 +86,10 @@ class Message(models.Model):
         return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"
 
 
+# The name of an environment variable (a pasted API key never matches: lower case and hyphens).
+ENV_NAME_RE = r"^[A-Z][A-Z0-9_]*$"
+
+
 class NotifyService(models.Model):
     """One GOV.UK Notify service: its own API key, rate and daily limits. A team uses one; a team
     without one uses the default service from settings (NOTIFY_API_KEY, NOTIFY_RATE_PER_SECOND).
@@ -98,13 +102,16 @@ class NotifyService(models.Model):
     api_key_env = models.CharField(
         "API key environment variable",
         max_length=100,
-        validators=[
-            RegexValidator(r"^[A-Z][A-Z0-9_]*$", "Capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH.")
-        ],
+        validators=[RegexValidator(ENV_NAME_RE, "Capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH.")],
         help_text="The name of the environment variable that holds this service's API key (the key is never stored).",
     )
     base_url = models.URLField("API base URL", blank=True, help_text="Blank: the default (NOTIFY_BASE_URL).")
-    rate_per_minute = models.PositiveIntegerField(default=3000, help_text="GOV.UK Notify allows 3,000 a minute.")
+    # 0 would leave the service unpaced (control.Pacer), so Notify would refuse with 429s.
+    rate_per_minute = models.PositiveIntegerField(
+        default=3000,
+        validators=[MinValueValidator(1), MaxValueValidator(3000)],
+        help_text="GOV.UK Notify allows 3,000 a minute.",
+    )
     daily_email_budget = models.PositiveIntegerField(default=250_000)
     daily_sms_budget = models.PositiveIntegerField("daily text message budget", default=250_000)
     template_overrides = models.JSONField(

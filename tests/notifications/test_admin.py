@@ -110,3 +110,25 @@ def test_notify_service_admin_never_shows_a_key_and_resumes_one_service(admin_cl
     )
     assert control.paused_reason(service) is None
     assert control.paused_reason() is not None  # the default service stays paused
+
+
+def test_notify_service_admin_refuses_a_zero_rate_and_never_echoes_a_pasted_key(admin_client):
+    from notifications.models import NotifyService
+
+    pasted = "mavis_live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+    response = admin_client.post(
+        reverse("admin:notifications_notifyservice_add"),
+        {
+            "name": "North",
+            "api_key_env": pasted,
+            "rate_per_minute": 0,  # would leave the service unpaced
+            "daily_email_budget": 250000,
+            "daily_sms_budget": 250000,
+            "template_overrides": "{}",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not NotifyService.objects.exists()
+    assert "Capital letters, digits and underscores" in html
+    assert "Ensure this value is greater than or equal to 1" in html
+    assert pasted not in html and "26785a09" not in html
