@@ -295,3 +295,25 @@ def test_a_vaccinated_child_goes_back_to_the_record_list(nurse_client, team):
     walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
     response = nurse_client.post(walk.url("check"), {})
     assert response["Location"] == reverse("sessions:record", args=[session.pk]) + "?programme=hpv"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_venue_archived_in_another_tab_is_refused_and_the_answers_kept(nurse_client, team):
+    session, child = setup(team, codes=("hpv",), session=clinic(team, dates=[TODAY], programmes=["hpv"]))
+    batches = stock(team)
+    venue = Venue.objects.create(team=team, name="Riverside Health Centre")
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"})
+    walk.answer("venue", {"venue": venue.pk}, "check")
+    Venue.objects.filter(pk=venue.pk).update(archived_at=NOW)  # archived by an admin meanwhile
+    html = nurse_client.post(walk.url("check"), {"notes": "Keep me"}).content.decode()
+    assert "Riverside Health Centre is archived: choose another venue" in html and "Keep me" in html
+    assert not VaccinationRecord.objects.exists()
