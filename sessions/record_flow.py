@@ -7,7 +7,10 @@ sessions.services.vaccination_record_add, which checks everything again in its t
 (an answer gone stale since, such as a batch archived meanwhile, is shown as an error on the
 Check and confirm page, and the answers are kept)."""
 
+import uuid
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -137,6 +140,7 @@ class Flow:
         return reverse("sessions:vaccinate_step", args=[self.session.pk, self.child.pk, self.programme.code, step])
 
     def save(self, **answers):
+        self.answers.setdefault("attempt", uuid.uuid4().hex)  # one Confirm per set of answers (see _claim)
         self.answers.update(answers)
         self.request.session[self.key] = self.answers
 
@@ -230,6 +234,17 @@ def _save_step(flow, step, data):
         flow.save(reason=data["reason"])
 
 
+def _claim_key(flow) -> str:
+    return f"{flow.key}:{flow.answers.get('attempt')}"
+
+
+def _claim(flow) -> bool:
+    """The first Confirm of these answers. A double click or a second tab sends them again
+    before the first request cleared them from the session (the status lock does not stop a
+    second not-vaccinated outcome, nor a second message to the parents)."""
+    return cache.add(_claim_key(flow), 1, 60 * 60)
+
+
 def _confirm(flow, form):
     a = flow.answers
     given = a.get("outcome") == YES
@@ -250,6 +265,7 @@ def _confirm(flow, form):
             today=flow.today,
         )
     except ValidationError as error:
+        cache.delete(_claim_key(flow))  # not recorded: the nurse may confirm again once it is put right
         flow.save(notes=form.cleaned_data["notes"])
         for message in error.messages:
             form.add_error(None, message)
@@ -273,6 +289,10 @@ def step(request, session_id, child_id, programme_code, step):
     form = _form(flow, step, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if step == "check":
+            if not _claim(flow):
+                flow.clear()
+                messages.info(request, f"This outcome for {flow.child.full_name} was already submitted")
+                return redirect("sessions:child", flow.session.pk, flow.child.pk)
             if record := _confirm(flow, form):
                 messages.success(request, f"Vaccination outcome recorded for {flow.child.full_name}")
                 if not record.administered:

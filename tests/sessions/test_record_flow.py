@@ -317,3 +317,29 @@ def test_a_venue_archived_in_another_tab_is_refused_and_the_answers_kept(nurse_c
     html = nurse_client.post(walk.url("check"), {"notes": "Keep me"}).content.decode()
     assert "Riverside Health Centre is archived: choose another venue" in html and "Keep me" in html
     assert not VaccinationRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_confirm_twice_with_the_same_answers_records_once_and_tells_the_parents_once(nurse_client, team):
+    """A double click (or a second tab) sends Confirm again before the first request cleared
+    the answers: the second finds the same answers in the session."""
+    from notifications.models import Message
+
+    session, child = setup(team, codes=("hpv",))
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer("pre-screening", {"checks": []})
+    walk.answer("outcome", {"outcome": "no"})
+    walk.answer("reason", {"reason": "absent"}, "check")
+    key = f"record-vaccination:{session.pk}:{child.pk}:hpv"
+    answers = nurse_client.session[key]
+    nurse_client.post(walk.url("check"), {})
+    stale = nurse_client.session
+    stale[key] = answers  # what the second request read, before the first one finished
+    stale.save()
+    response = nurse_client.post(walk.url("check"), {}, follow=True)
+    assert VaccinationRecord.objects.filter(child=child).count() == 1
+    sent = Message.objects.filter(child=child, kind="vaccination_not_given").values_list("channel", flat=True)
+    assert sorted(sent) == ["email", "sms"]  # one a channel, once
+    assert "already submitted" in response.content.decode()
