@@ -343,3 +343,29 @@ def test_confirm_twice_with_the_same_answers_records_once_and_tells_the_parents_
     sent = Message.objects.filter(child=child, kind="vaccination_not_given").values_list("channel", flat=True)
     assert sorted(sent) == ["email", "sms"]  # one a channel, once
     assert "already submitted" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_parents_without_contact_details_get_nothing_and_the_record_is_whole(nurse_client, team):
+    from notifications.models import Message
+    from patients.models import Parent
+
+    session, child = setup(team, codes=("hpv",))
+    Parent.objects.filter(relationships__child=child).update(email="", phone="")
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
+    assert nurse_client.post(walk.url("check"), {}).status_code == 302
+    record = VaccinationRecord.objects.get(child=child)
+    assert (record.outcome, record.batch) == ("vaccinated", "GD1")
+    assert ProgrammeStatus.objects.get(child=child, programme__code="hpv").vaccination == "vaccinated"
+    assert not Message.objects.filter(child=child, kind="vaccination_confirmation").exists()
+    assert ActivityEvent.objects.filter(kind="vaccination", child=child).count() == 1
