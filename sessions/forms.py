@@ -6,6 +6,7 @@ from mavis.dates import date_short
 from mavis.fields import DateField
 from patients.academic import current_academic_year
 from patients.models import Programme, VaccinationRecord, Vaccine
+from patients.services import BATCH_NUMBER_TOO_LONG
 from sessions.models import Attendance, Session
 from sessions.selectors import OUTCOME_LABELS
 
@@ -262,7 +263,11 @@ class VaccineForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    number = forms.CharField(label="Batch number", max_length=50, error_messages={"required": "Enter the batch number"})
+    number = forms.CharField(
+        label="Batch number",
+        max_length=50,
+        error_messages={"required": "Enter the batch number", "max_length": BATCH_NUMBER_TOO_LONG},
+    )
     expiry = DateField(label="Expiry date", required_message="Enter the expiry date")
 
 

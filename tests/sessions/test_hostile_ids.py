@@ -76,3 +76,19 @@ def test_posted_batch_and_venue_choices_that_are_not_in_the_list(nurse_client, t
     for step in ("nope", "Check", "check%00"):
         assert nurse_client.get(walk.url("identity").replace("identity", step)).status_code == 404
     assert not VaccinationRecord.objects.exists()
+
+
+def test_a_batch_number_longer_once_in_capitals_is_an_error_not_a_crash(nurse_client, team):
+    from patients.models import Programme, Vaccine
+
+    vaccine = Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="hpv"), brand="Gardasil 9", method="injection"
+    )
+    url = reverse("setup:batch_add", args=[vaccine.pk])
+    data = {"number": "ß" * 50, "expiry_day": "30", "expiry_month": "6", "expiry_year": "2030"}  # "SS" in capitals
+    response = nurse_client.post(url, data)
+    assert response.status_code == 200
+    assert "Batch number must be 50 characters or fewer" in response.content.decode()
+    assert not Batch.objects.exists()
+    too_long = nurse_client.post(url, {**data, "number": "A" * 51}).content.decode()
+    assert "Batch number must be 50 characters or fewer" in too_long
