@@ -251,14 +251,14 @@ class VaccineForm(forms.Form):
         to_field_name="code",
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": "Choose the programme"},
+        error_messages={"required": "Choose the programme", "invalid_choice": "Choose a programme from the list"},
     )
     brand = forms.CharField(label="Brand", max_length=100, error_messages={"required": "Enter the brand"})
     method = forms.ChoiceField(
         label="How is it given?",
         choices=Vaccine.Method.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how it is given"},
+        error_messages={"required": "Choose how it is given", "invalid_choice": "Choose how it is given from the list"},
     )
 
 

@@ -92,3 +92,16 @@ def test_a_batch_number_longer_once_in_capitals_is_an_error_not_a_crash(nurse_cl
     assert not Batch.objects.exists()
     too_long = nurse_client.post(url, {**data, "number": "A" * 51}).content.decode()
     assert "Batch number must be 50 characters or fewer" in too_long
+
+
+def test_a_vaccine_with_a_programme_or_method_not_in_the_list_gets_words(nurse_client):
+    from patients.models import Vaccine
+
+    for data in (
+        {"programme": "nope", "brand": "X", "method": "injection"},
+        {"programme": "hpv", "brand": "X", "method": "smoke"},
+    ):
+        html = nurse_client.post(reverse("setup:vaccine_add"), data).content.decode()
+        assert "Choose a programme from the list" in html or "Choose how it is given from the list" in html
+        assert "Select a valid choice" not in html
+    assert not Vaccine.objects.exists()
