@@ -7,6 +7,7 @@ from mavis.fields import DateField
 from patients.academic import current_academic_year
 from patients.models import Programme, VaccinationRecord, Vaccine
 from patients.services import BATCH_NUMBER_TOO_LONG
+from sessions.services import SCREENING_NOT_PASSED
 from sessions.models import Attendance, Session
 from sessions.selectors import OUTCOME_LABELS
 
@@ -140,9 +141,7 @@ class OutcomeForm(forms.Form):
     def clean_outcome(self):
         value = self.cleaned_data["outcome"]
         if value == YES and not self.screening_passed:
-            raise forms.ValidationError(
-                "Not every pre-screening check is true: do not vaccinate, choose No and say why"
-            )
+            raise forms.ValidationError(SCREENING_NOT_PASSED)
         return value
 
 

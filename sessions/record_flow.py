@@ -214,6 +214,9 @@ def _save_step(flow, step, data):
         flow.save(confirmed=data["confirmed"], confirmed_by=data["confirmed_by"].strip())
     elif step == "pre-screening":
         flow.save(checks=list(data["checks"]))
+        if not flow.screening_passed and flow.answers.get("outcome") == YES:
+            flow.answers.pop("outcome")  # "Yes" no longer stands: ask again
+            flow.save()
     elif step == "outcome":
         flow.save(outcome=data["outcome"])
     elif step == "batch":

@@ -381,6 +381,9 @@ def attendance_record(*, session, child, status: str, user=None, today=None) -> 
     return attendance
 
 
+SCREENING_NOT_PASSED = "Not every pre-screening check is true: do not vaccinate, choose No and say why"
+
+
 def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, today, consented) -> list[str]:
     """What is wrong with the details of a dose: the batch (this team's, this programme's, not
     archived or expired), a vaccine given the way the consent allows, the method and site the
@@ -436,6 +439,8 @@ def vaccination_record_add(
     if outcome != VaccinationRecord.Outcome.VACCINATED:
         vaccine = batch = method = site = ""
         vaccine_batch = None
+    elif pre_screening and not all(pre_screening.values()):
+        raise ValidationError(SCREENING_NOT_PASSED)
     errors = _dose_errors(
         session=session,
         programme=programme,

@@ -369,3 +369,45 @@ def test_parents_without_contact_details_get_nothing_and_the_record_is_whole(nur
     assert ProgrammeStatus.objects.get(child=child, programme__code="hpv").vaccination == "vaccinated"
     assert not Message.objects.filter(child=child, kind="vaccination_confirmation").exists()
     assert ActivityEvent.objects.filter(kind="vaccination", child=child).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_check_changed_to_not_true_after_yes_asks_the_outcome_again(nurse_client, team):
+    session, child = setup(team, codes=("hpv",))
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    all_true = ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]
+    walk.answer("pre-screening", {"checks": all_true})
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
+    # Change on Check and confirm: they are not feeling well after all.
+    walk.answer("pre-screening", {"checks": all_true[1:]}, "outcome")
+    assert nurse_client.post(walk.url("check"), {})["Location"] == walk.url("outcome")
+    assert not VaccinationRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_write_path_refuses_a_dose_after_a_check_not_true(team, nurse):
+    from django.core.exceptions import ValidationError
+
+    from sessions import services
+
+    session, child = setup(team, codes=("hpv",))
+    batch = stock(team)["GD1"]
+    with pytest.raises(ValidationError, match="Not every pre-screening check is true"):
+        services.vaccination_record_add(
+            session=session,
+            child=child,
+            programme=Programme.objects.get(code="hpv"),
+            outcome="vaccinated",
+            user=nurse,
+            vaccine_batch=batch,
+            method="intramuscular",
+            site="left_arm_upper",
+            pre_screening={"feeling_well": False, "no_allergies": True},
+            today=TODAY,
+        )
+    assert not VaccinationRecord.objects.exists()
