@@ -1,6 +1,7 @@
 """The outbox: one row per email or text message to a parent; the GOV.UK Notify services."""
 
 import os
+import re
 import uuid
 
 from django.core.exceptions import ImproperlyConfigured
@@ -86,8 +87,11 @@ class Message(models.Model):
         return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"
 
 
-# The name of an environment variable (a pasted API key never matches: lower case and hyphens).
-ENV_NAME_RE = r"^[A-Z][A-Z0-9_]*$"
+# The name of the variable holding a key (a pasted API key never matches: lower case and hyphens).
+# NOTIFY_ only, so a service cannot be pointed at DJANGO_SECRET_KEY or DATABASE_URL and send part
+# of it (the service id of a key goes in clear) to a base URL of the admin's choosing.
+ENV_NAME_RE = r"NOTIFY_[A-Z0-9_]+"
+ENV_NAME_HELP = "NOTIFY_ then capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH."
 
 
 class NotifyService(models.Model):
@@ -102,7 +106,7 @@ class NotifyService(models.Model):
     api_key_env = models.CharField(
         "API key environment variable",
         max_length=100,
-        validators=[RegexValidator(ENV_NAME_RE, "Capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH.")],
+        validators=[RegexValidator(rf"\A{ENV_NAME_RE}\Z", ENV_NAME_HELP)],
         help_text="The name of the environment variable that holds this service's API key (the key is never stored).",
     )
     base_url = models.URLField("API base URL", blank=True, help_text="Blank: the default (NOTIFY_BASE_URL).")
@@ -129,7 +133,7 @@ class NotifyService(models.Model):
         return self.name
 
     def api_key(self) -> str:
-        key = os.environ.get(self.api_key_env, "")
+        key = os.environ.get(self.api_key_env, "") if re.fullmatch(ENV_NAME_RE, self.api_key_env) else ""
         if not key:
             raise ImproperlyConfigured(
                 f"Notify service {self.name}: the environment variable {self.api_key_env} is not set."

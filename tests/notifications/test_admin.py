@@ -129,6 +129,22 @@ def test_notify_service_admin_refuses_a_zero_rate_and_never_echoes_a_pasted_key(
     )
     html = response.content.decode()
     assert response.status_code == 200 and not NotifyService.objects.exists()
-    assert "Capital letters, digits and underscores" in html
+    assert "NOTIFY_ then capital letters, digits and underscores" in html
     assert "Ensure this value is greater than or equal to 1" in html
     assert pasted not in html and "26785a09" not in html
+
+
+def test_a_notify_service_reads_only_a_notify_variable(admin_client, monkeypatch):
+    """Pointed at another secret, a service would send part of it to a base URL of the admin's choosing."""
+    from notifications.models import NotifyService
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 80)
+    data = {"name": "Leak", "base_url": "https://evil.example", "rate_per_minute": 60}
+    data |= {"daily_email_budget": 1, "daily_sms_budget": 1, "template_overrides": "{}"}
+    for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "NOTIFY_", "NOTIFY KEY", "notify_key"):
+        html = admin_client.post(reverse("admin:notifications_notifyservice_add"), {**data, "api_key_env": name})
+        assert "NOTIFY_ then capital letters" in html.content.decode(), name
+    assert not NotifyService.objects.exists()
+    row = NotifyService.objects.create(name="Shell", api_key_env="DJANGO_SECRET_KEY")  # past the validation
+    with pytest.raises(ValueError, match="not set"):
+        control.service_of(row).api_key()
