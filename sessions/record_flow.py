@@ -7,6 +7,7 @@ sessions.services.vaccination_record_add, which checks everything again in its t
 (an answer gone stale since, such as a batch archived meanwhile, is shown as an error on the
 Check and confirm page, and the answers are kept)."""
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import RedisError
 
 from mavis import roles
 from mavis.middleware import require_team
@@ -41,6 +43,8 @@ from sessions.forms import (
 )
 from sessions.models import DefaultBatch, Venue
 from sessions.status import is_session_day
+
+logger = logging.getLogger(__name__)
 
 STEP_TITLES = {
     "identity": "Identity",
@@ -245,7 +249,11 @@ def _claim(flow) -> bool:
     """The first Confirm of these answers. A double click or a second tab sends them again
     before the first request cleared them from the session (the status lock does not stop a
     second not-vaccinated outcome, nor a second message to the parents)."""
-    return cache.add(_claim_key(flow), 1, 60 * 60)
+    try:
+        return cache.add(_claim_key(flow), 1, 60 * 60)
+    except RedisError:
+        logger.warning("Record vaccinations: Redis unavailable, Confirm not guarded against a repeat", exc_info=True)
+        return True  # a nurse in a clinic must still be able to record
 
 
 def _confirm(flow, form):

@@ -411,3 +411,18 @@ def test_the_write_path_refuses_a_dose_after_a_check_not_true(team, nurse):
             today=TODAY,
         )
     assert not VaccinationRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_confirm_still_records_when_redis_is_down(nurse_client, team, monkeypatch):
+    import redis
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    session, child = setup(team, codes=("hpv",))
+    monkeypatch.setattr(cache, "add", down)
+    response = not_vaccinated(Walk(nurse_client, session, child, "hpv"), "absent")
+    assert response.status_code == 302
+    assert VaccinationRecord.objects.get(child=child).outcome == "absent"
