@@ -1,10 +1,19 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 
 from mavis import audit
 from mavis.admin import AuditedAdmin, ReadOnlyAdmin
 from notifications import control, services, templates
-from notifications.models import Message, NotifyService
+from notifications.models import ENV_NAME_RE, Message, NotifyService
+
+
+class EnvNameInput(forms.TextInput):
+    """Never echoes back a value that is not a variable's name: that is an API key pasted by mistake."""
+
+    def format_value(self, value):
+        return value if value and re.fullmatch(ENV_NAME_RE, str(value)) else ""
 
 
 class NotifyServiceForm(forms.ModelForm):
@@ -21,6 +30,7 @@ class NotifyServiceForm(forms.ModelForm):
             "email_reply_to_id",
             "sms_sender_id",
         ]
+        widgets = {"api_key_env": EnvNameInput}
 
     def clean_template_overrides(self):
         overrides = self.cleaned_data["template_overrides"]

@@ -8,6 +8,7 @@ row. The default keeps the Redis keys it always had.
 import datetime
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 
@@ -47,7 +48,12 @@ class Service:
         return legacy if self.pk is None else self.prefix + legacy.removeprefix("notify:")
 
     def api_key(self) -> str:
-        key = os.environ.get(self.api_key_env, "") if self.api_key_env else settings.NOTIFY_API_KEY
+        from notifications.models import ENV_NAME_RE
+
+        if not self.api_key_env:
+            key = settings.NOTIFY_API_KEY
+        else:  # a row written past the admin's validation still reads only a NOTIFY_ variable
+            key = os.environ.get(self.api_key_env, "") if re.fullmatch(ENV_NAME_RE, self.api_key_env) else ""
         if not key:
             raise ValueError(f"the API key is not set (environment variable {self.api_key_env or 'NOTIFY_API_KEY'})")
         return key

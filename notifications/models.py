@@ -1,10 +1,11 @@
 """The outbox: one row per email or text message to a parent; the GOV.UK Notify services."""
 
 import os
+import re
 import uuid
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -86,6 +87,13 @@ class Message(models.Model):
         return f"{self.get_kind_display()} by {self.get_channel_display().lower()} ({self.status})"
 
 
+# The name of the variable holding a key (a pasted API key never matches: lower case and hyphens).
+# NOTIFY_ only, so a service cannot be pointed at DJANGO_SECRET_KEY or DATABASE_URL and send part
+# of it (the service id of a key goes in clear) to a base URL of the admin's choosing.
+ENV_NAME_RE = r"NOTIFY_[A-Z0-9_]+"
+ENV_NAME_HELP = "NOTIFY_ then capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH."
+
+
 class NotifyService(models.Model):
     """One GOV.UK Notify service: its own API key, rate and daily limits. A team uses one; a team
     without one uses the default service from settings (NOTIFY_API_KEY, NOTIFY_RATE_PER_SECOND).
@@ -98,13 +106,16 @@ class NotifyService(models.Model):
     api_key_env = models.CharField(
         "API key environment variable",
         max_length=100,
-        validators=[
-            RegexValidator(r"^[A-Z][A-Z0-9_]*$", "Capital letters, digits and underscores, e.g. NOTIFY_KEY_NORTH.")
-        ],
+        validators=[RegexValidator(rf"\A{ENV_NAME_RE}\Z", ENV_NAME_HELP)],
         help_text="The name of the environment variable that holds this service's API key (the key is never stored).",
     )
     base_url = models.URLField("API base URL", blank=True, help_text="Blank: the default (NOTIFY_BASE_URL).")
-    rate_per_minute = models.PositiveIntegerField(default=3000, help_text="GOV.UK Notify allows 3,000 a minute.")
+    # 0 would leave the service unpaced (control.Pacer), so Notify would refuse with 429s.
+    rate_per_minute = models.PositiveIntegerField(
+        default=3000,
+        validators=[MinValueValidator(1), MaxValueValidator(3000)],
+        help_text="GOV.UK Notify allows 3,000 a minute.",
+    )
     daily_email_budget = models.PositiveIntegerField(default=250_000)
     daily_sms_budget = models.PositiveIntegerField("daily text message budget", default=250_000)
     template_overrides = models.JSONField(
@@ -122,7 +133,7 @@ class NotifyService(models.Model):
         return self.name
 
     def api_key(self) -> str:
-        key = os.environ.get(self.api_key_env, "")
+        key = os.environ.get(self.api_key_env, "") if re.fullmatch(ENV_NAME_RE, self.api_key_env) else ""
         if not key:
             raise ImproperlyConfigured(
                 f"Notify service {self.name}: the environment variable {self.api_key_env} is not set."

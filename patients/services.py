@@ -355,9 +355,15 @@ def vaccine_add(*, team, programme, brand: str, method: str) -> Vaccine:
     return vaccine
 
 
+BATCH_NUMBER_TOO_LONG = "Batch number must be 50 characters or fewer"
+
+
 @transaction.atomic
 def batch_add(*, vaccine, number: str, expiry: datetime.date, today: datetime.date | None = None) -> Batch:
     number = number.strip().upper()
+    # Capitals can be longer ("ß" is "SS"): measured after, or the database refuses it.
+    if len(number) > Batch._meta.get_field("number").max_length:
+        raise ValidationError(BATCH_NUMBER_TOO_LONG)
     today = today or timezone.localdate()
     if expiry < today:
         raise ValidationError("Enter an expiry date that is today or in the future")

@@ -6,8 +6,10 @@ from mavis.dates import date_short
 from mavis.fields import DateField
 from patients.academic import current_academic_year
 from patients.models import Programme, VaccinationRecord, Vaccine
+from patients.services import BATCH_NUMBER_TOO_LONG
 from sessions.models import Attendance, Session
 from sessions.selectors import OUTCOME_LABELS
+from sessions.services import SCREENING_NOT_PASSED
 
 STATUS_CHOICES = [("", "Any")] + [(s.value, s.label) for s in Session.Status]
 
@@ -139,9 +141,7 @@ class OutcomeForm(forms.Form):
     def clean_outcome(self):
         value = self.cleaned_data["outcome"]
         if value == YES and not self.screening_passed:
-            raise forms.ValidationError(
-                "Not every pre-screening check is true: do not vaccinate, choose No and say why"
-            )
+            raise forms.ValidationError(SCREENING_NOT_PASSED)
         return value
 
 
@@ -250,19 +250,23 @@ class VaccineForm(forms.Form):
         to_field_name="code",
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": "Choose the programme"},
+        error_messages={"required": "Choose the programme", "invalid_choice": "Choose a programme from the list"},
     )
     brand = forms.CharField(label="Brand", max_length=100, error_messages={"required": "Enter the brand"})
     method = forms.ChoiceField(
         label="How is it given?",
         choices=Vaccine.Method.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how it is given"},
+        error_messages={"required": "Choose how it is given", "invalid_choice": "Choose how it is given from the list"},
     )
 
 
 class BatchForm(forms.Form):
-    number = forms.CharField(label="Batch number", max_length=50, error_messages={"required": "Enter the batch number"})
+    number = forms.CharField(
+        label="Batch number",
+        max_length=50,
+        error_messages={"required": "Enter the batch number", "max_length": BATCH_NUMBER_TOO_LONG},
+    )
     expiry = DateField(label="Expiry date", required_message="Enter the expiry date")
 
 

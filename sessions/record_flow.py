@@ -7,13 +7,18 @@ sessions.services.vaccination_record_add, which checks everything again in its t
 (an answer gone stale since, such as a batch archived meanwhile, is shown as an error on the
 Check and confirm page, and the answers are kept)."""
 
+import logging
+import uuid
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import RedisError
 
 from mavis import roles
 from mavis.middleware import require_team
@@ -38,6 +43,8 @@ from sessions.forms import (
 )
 from sessions.models import DefaultBatch, Venue
 from sessions.status import is_session_day
+
+logger = logging.getLogger(__name__)
 
 STEP_TITLES = {
     "identity": "Identity",
@@ -137,6 +144,7 @@ class Flow:
         return reverse("sessions:vaccinate_step", args=[self.session.pk, self.child.pk, self.programme.code, step])
 
     def save(self, **answers):
+        self.answers.setdefault("attempt", uuid.uuid4().hex)  # one Confirm per set of answers (see _claim)
         self.answers.update(answers)
         self.request.session[self.key] = self.answers
 
@@ -210,6 +218,9 @@ def _save_step(flow, step, data):
         flow.save(confirmed=data["confirmed"], confirmed_by=data["confirmed_by"].strip())
     elif step == "pre-screening":
         flow.save(checks=list(data["checks"]))
+        if not flow.screening_passed and flow.answers.get("outcome") == YES:
+            flow.answers.pop("outcome")  # "Yes" no longer stands: ask again
+            flow.save()
     elif step == "outcome":
         flow.save(outcome=data["outcome"])
     elif step == "batch":
@@ -228,6 +239,21 @@ def _save_step(flow, step, data):
         flow.save(venue=int(data["venue"]))
     elif step == "reason":
         flow.save(reason=data["reason"])
+
+
+def _claim_key(flow) -> str:
+    return f"{flow.key}:{flow.answers.get('attempt')}"
+
+
+def _claim(flow) -> bool:
+    """The first Confirm of these answers. A double click or a second tab sends them again
+    before the first request cleared them from the session (the status lock does not stop a
+    second not-vaccinated outcome, nor a second message to the parents)."""
+    try:
+        return cache.add(_claim_key(flow), 1, 60 * 60)
+    except RedisError:
+        logger.warning("Record vaccinations: Redis unavailable, Confirm not guarded against a repeat", exc_info=True)
+        return True  # a nurse in a clinic must still be able to record
 
 
 def _confirm(flow, form):
@@ -250,6 +276,7 @@ def _confirm(flow, form):
             today=flow.today,
         )
     except ValidationError as error:
+        cache.delete(_claim_key(flow))  # not recorded: the nurse may confirm again once it is put right
         flow.save(notes=form.cleaned_data["notes"])
         for message in error.messages:
             form.add_error(None, message)
@@ -273,8 +300,15 @@ def step(request, session_id, child_id, programme_code, step):
     form = _form(flow, step, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if step == "check":
-            if _confirm(flow, form):
+            if not _claim(flow):
+                flow.clear()
+                messages.info(request, f"This outcome for {flow.child.full_name} was already submitted")
+                return redirect("sessions:child", flow.session.pk, flow.child.pk)
+            if record := _confirm(flow, form):
                 messages.success(request, f"Vaccination outcome recorded for {flow.child.full_name}")
+                if not record.administered:
+                    # The child's page shows what can follow (the clinic's Invite to community clinic).
+                    return redirect("sessions:child", flow.session.pk, flow.child.pk)
                 return redirect(reverse("sessions:record", args=[flow.session.pk]) + f"?programme={programme_code}")
         else:
             _save_step(flow, step, form.cleaned_data)

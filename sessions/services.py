@@ -381,10 +381,13 @@ def attendance_record(*, session, child, status: str, user=None, today=None) -> 
     return attendance
 
 
+SCREENING_NOT_PASSED = "Not every pre-screening check is true: do not vaccinate, choose No and say why"
+
+
 def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, today, consented) -> list[str]:
     """What is wrong with the details of a dose: the batch (this team's, this programme's, not
     archived or expired), a vaccine given the way the consent allows, the method and site the
-    vaccine allows, and the venue of a clinic."""
+    vaccine allows, and the venue of a clinic (not archived)."""
     errors = []
     if vaccine_batch is not None:
         if vaccine_batch.team_id != session.team_id:
@@ -402,6 +405,8 @@ def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, toda
                 errors.append(f"{vaccine.brand} cannot be given in the {VaccinationRecord.Site(site).label.lower()}")
     if venue is not None and (venue.team_id != session.team_id or not session.is_community_clinic):
         errors.append("Choose a venue of your team's Community clinic")
+    elif venue is not None and venue.archived_at is not None:
+        errors.append(f"{venue.name} is archived: choose another venue")
     return errors
 
 
@@ -434,6 +439,8 @@ def vaccination_record_add(
     if outcome != VaccinationRecord.Outcome.VACCINATED:
         vaccine = batch = method = site = ""
         vaccine_batch = None
+    elif pre_screening and not all(pre_screening.values()):
+        raise ValidationError(SCREENING_NOT_PASSED)
     errors = _dose_errors(
         session=session,
         programme=programme,

@@ -169,8 +169,13 @@ def test_the_clinic_day(page, live_server, nurse, team, notify):  # noqa: F811 -
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Vaccination outcome recorded for Cara Reid")).to_be_visible()
+    # Not vaccinated: the nurse lands on Cara's page (where a clinic's offer would show).
+    assert page.url.endswith(
+        f"/sessions/{session.pk}/children/{VaccinationRecord.objects.order_by('pk').last().child_id}"
+    )
 
     # The child's status and the Overview counts.
+    page.goto(f"{live_server.url}/sessions/{session.pk}/record")
     page.get_by_role("link", name="OKAFOR, Amara").click()
     main = page.inner_text("main")
     assert "Record Flu vaccination" not in main and "Record HPV vaccination" not in main

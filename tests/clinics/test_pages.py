@@ -176,6 +176,14 @@ def test_invite_child_sends_back_only_to_this_site(nurse_client, team, school, c
     assert "evil.example" not in page
     response = nurse_client.post(invite, {"next": "//evil.example/"})
     assert response["Location"] == reverse("patients:child", args=[child.pk])
+    hostile = ["https:/evil.example", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)", "///evil.example"]
+    hostile += ["http://testserver@evil.example/", " //evil.example", "/%2F%2Fevil.example"]
+    for target in hostile:
+        page = nurse_client.get(invite, {"next": target}).content.decode()
+        assert "evil.example" not in page.replace("%2F%2Fevil.example", "") and "javascript:" not in page, target
+        cancel = nurse_client.post(reverse("clinics:cancel_invitation", args=[child.pk]), {"next": target})
+        location = cancel["Location"]
+        assert location in (reverse("patients:child", args=[child.pk]), "/%2F%2Fevil.example"), target
 
 
 def test_the_confirmation_lists_the_clinic_dates_not_as_a_range(nurse_client, team, school):

@@ -123,3 +123,27 @@ def test_a_reminder_is_sent_by_the_nurse_who_pressed_the_button(team, clinic):
     events = ActivityEvent.objects.filter(kind=ActivityEvent.Kind.BOOKING_REMINDER_SENT, child=child)
     assert set(events.values_list("actor", "user_id")) == {("Nora Nurse", nurse.pk)}
     assert reminders.first().personalisation == expected_personalisation(team, child, ["flu", "hpv"], DATES[1:])
+
+
+@pytest.mark.django_db
+def test_hostile_names_reach_the_messages_exactly(team, clinic):
+    """Quotes, %, %%s, placeholders, non-Latin letters and long names are values, never SQL."""
+    team.name = "St Mary's %s %% %(x)s Team 😀"
+    team.phone = "0114 %% 496"
+    team.save()
+    long_name = "Ω" * 100  # the longest a name can be
+    odd = make_child(
+        team,
+        session=clinic,
+        given_name="%s'); DROP TABLE x;--",
+        family_name=long_name,
+        preferred_given_name="%%s \\ ‮",
+        parent={"full_name": "Ann %(name)s O'Neil", "email": "ann@example.com", "phone": ""},
+    )
+    services.team_sweep(team=team, today=TODAY, claim=False)
+    team.refresh_from_db()
+    message = Message.objects.get(child=odd)
+    assert message.personalisation == expected_personalisation(team, odd, ["flu", "hpv"])
+    assert message.personalisation["child_name"] == f"%s'); DROP TABLE x;-- {long_name}"
+    event = ActivityEvent.objects.get(message_id=message.pk)
+    assert event.details["parent"] == "Ann %(name)s O'Neil"

@@ -113,3 +113,41 @@ def test_notify_service_admin_never_shows_a_key_and_resumes_one_service(admin_cl
     )
     assert control.paused_reason(service) is None
     assert control.paused_reason() is not None  # the default service stays paused
+
+
+def test_notify_service_admin_refuses_a_zero_rate_and_never_echoes_a_pasted_key(admin_client):
+    from notifications.models import NotifyService
+
+    pasted = "mavis_live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+    response = admin_client.post(
+        reverse("admin:notifications_notifyservice_add"),
+        {
+            "name": "North",
+            "api_key_env": pasted,
+            "rate_per_minute": 0,  # would leave the service unpaced
+            "daily_email_budget": 250000,
+            "daily_sms_budget": 250000,
+            "template_overrides": "{}",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and not NotifyService.objects.exists()
+    assert "NOTIFY_ then capital letters, digits and underscores" in html
+    assert "Ensure this value is greater than or equal to 1" in html
+    assert pasted not in html and "26785a09" not in html
+
+
+def test_a_notify_service_reads_only_a_notify_variable(admin_client, monkeypatch):
+    """Pointed at another secret, a service would send part of it to a base URL of the admin's choosing."""
+    from notifications.models import NotifyService
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 80)
+    data = {"name": "Leak", "base_url": "https://evil.example", "rate_per_minute": 60}
+    data |= {"daily_email_budget": 1, "daily_sms_budget": 1, "template_overrides": "{}"}
+    for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "NOTIFY_", "NOTIFY KEY", "notify_key"):
+        html = admin_client.post(reverse("admin:notifications_notifyservice_add"), {**data, "api_key_env": name})
+        assert "NOTIFY_ then capital letters" in html.content.decode(), name
+    assert not NotifyService.objects.exists()
+    row = NotifyService.objects.create(name="Shell", api_key_env="DJANGO_SECRET_KEY")  # past the validation
+    with pytest.raises(ValueError, match="not set"):
+        control.service_of(row).api_key()

@@ -18,9 +18,9 @@ from tests.factories import TeamFactory
 from tests.notifications import processes
 from tests.notifications.conftest import free_port, outbox_rows
 
-# scripts/test.sh: the lease-renewal test times a heartbeat against a 0.6 s lease, so it runs alone
-# (serial); the others assert counts and a recovery bound with room, so they run in their own pytest
-# process alongside the parallel part (docs/decisions/0005-one-command-setup.md).
+# scripts/test.sh: the lease-renewal and killed-worker tests time a heartbeat and a recovery, so they
+# run alone (serial); the others assert counts, so they run in their own pytest process alongside
+# the parallel part (docs/decisions/0005-one-command-setup.md).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration, pytest.mark.slow]
 
 
@@ -123,7 +123,7 @@ def north(notify, notify_settings, monkeypatch):
     server.stop()
 
 
-@pytest.mark.alongside
+@pytest.mark.serial  # alongside the browser tests it missed its bound once: it measures recovery time
 def test_a_worker_killed_mid_send_has_its_messages_sent_by_another_within_a_minute(
     team, notify, notify_settings, north
 ):

@@ -254,3 +254,175 @@ def test_the_community_clinic_asks_for_the_venue(nurse_client, team):
     walk.answer("venue", {"venue": venue.pk}, "check")
     nurse_client.post(walk.url("check"), {})
     assert VaccinationRecord.objects.get().location_name == "Riverside Health Centre"
+
+
+def not_vaccinated(walk, reason):
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer("pre-screening", {"checks": []})
+    walk.answer("outcome", {"outcome": "no"})
+    walk.answer("reason", {"reason": reason}, "check")
+    return walk.client.post(walk.url("check"), {})
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_child_absent_goes_to_their_page_with_the_clinic_offer(nurse_client, team):
+    from tests.clinics.factories import clinic_session
+
+    clinic_session(team, [datetime.date(2026, 12, 10)])
+    session, child = setup(team, codes=("hpv",))
+    response = not_vaccinated(Walk(nurse_client, session, child, "hpv"), "absent")
+    # Not the Record vaccinations list: the child's page, where the nurse sees the offer.
+    assert response["Location"] == reverse("sessions:child", args=[session.pk, child.pk])
+    page = nurse_client.get(response["Location"]).content.decode()
+    assert "Invite to community clinic" in page
+    assert f"Vaccination outcome recorded for {child.full_name}" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_vaccinated_child_goes_back_to_the_record_list(nurse_client, team):
+    session, child = setup(team, codes=("hpv",))
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
+    response = nurse_client.post(walk.url("check"), {})
+    assert response["Location"] == reverse("sessions:record", args=[session.pk]) + "?programme=hpv"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_venue_archived_in_another_tab_is_refused_and_the_answers_kept(nurse_client, team):
+    session, child = setup(team, codes=("hpv",), session=clinic(team, dates=[TODAY], programmes=["hpv"]))
+    batches = stock(team)
+    venue = Venue.objects.create(team=team, name="Riverside Health Centre")
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"})
+    walk.answer("venue", {"venue": venue.pk}, "check")
+    Venue.objects.filter(pk=venue.pk).update(archived_at=NOW)  # archived by an admin meanwhile
+    html = nurse_client.post(walk.url("check"), {"notes": "Keep me"}).content.decode()
+    assert "Riverside Health Centre is archived: choose another venue" in html and "Keep me" in html
+    assert not VaccinationRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_confirm_twice_with_the_same_answers_records_once_and_tells_the_parents_once(nurse_client, team):
+    """A double click (or a second tab) sends Confirm again before the first request cleared
+    the answers: the second finds the same answers in the session."""
+    from notifications.models import Message
+
+    session, child = setup(team, codes=("hpv",))
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer("pre-screening", {"checks": []})
+    walk.answer("outcome", {"outcome": "no"})
+    walk.answer("reason", {"reason": "absent"}, "check")
+    key = f"record-vaccination:{session.pk}:{child.pk}:hpv"
+    answers = nurse_client.session[key]
+    nurse_client.post(walk.url("check"), {})
+    stale = nurse_client.session
+    stale[key] = answers  # what the second request read, before the first one finished
+    stale.save()
+    response = nurse_client.post(walk.url("check"), {}, follow=True)
+    assert VaccinationRecord.objects.filter(child=child).count() == 1
+    sent = Message.objects.filter(child=child, kind="vaccination_not_given").values_list("channel", flat=True)
+    assert sorted(sent) == ["email", "sms"]  # one a channel, once
+    assert "already submitted" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_parents_without_contact_details_get_nothing_and_the_record_is_whole(nurse_client, team):
+    from notifications.models import Message
+    from patients.models import Parent
+
+    session, child = setup(team, codes=("hpv",))
+    Parent.objects.filter(relationships__child=child).update(email="", phone="")
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
+    assert nurse_client.post(walk.url("check"), {}).status_code == 302
+    record = VaccinationRecord.objects.get(child=child)
+    assert (record.outcome, record.batch) == ("vaccinated", "GD1")
+    assert ProgrammeStatus.objects.get(child=child, programme__code="hpv").vaccination == "vaccinated"
+    assert not Message.objects.filter(child=child, kind="vaccination_confirmation").exists()
+    assert ActivityEvent.objects.filter(kind="vaccination", child=child).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_check_changed_to_not_true_after_yes_asks_the_outcome_again(nurse_client, team):
+    session, child = setup(team, codes=("hpv",))
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    all_true = ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]
+    walk.answer("pre-screening", {"checks": all_true})
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
+    # Change on Check and confirm: they are not feeling well after all.
+    walk.answer("pre-screening", {"checks": all_true[1:]}, "outcome")
+    assert nurse_client.post(walk.url("check"), {})["Location"] == walk.url("outcome")
+    assert not VaccinationRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_write_path_refuses_a_dose_after_a_check_not_true(team, nurse):
+    from django.core.exceptions import ValidationError
+
+    from sessions import services
+
+    session, child = setup(team, codes=("hpv",))
+    batch = stock(team)["GD1"]
+    with pytest.raises(ValidationError, match="Not every pre-screening check is true"):
+        services.vaccination_record_add(
+            session=session,
+            child=child,
+            programme=Programme.objects.get(code="hpv"),
+            outcome="vaccinated",
+            user=nurse,
+            vaccine_batch=batch,
+            method="intramuscular",
+            site="left_arm_upper",
+            pre_screening={"feeling_well": False, "no_allergies": True},
+            today=TODAY,
+        )
+    assert not VaccinationRecord.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_confirm_still_records_when_redis_is_down(nurse_client, team, monkeypatch):
+    import redis
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Redis is down")
+
+    session, child = setup(team, codes=("hpv",))
+    monkeypatch.setattr(cache, "add", down)
+    response = not_vaccinated(Walk(nurse_client, session, child, "hpv"), "absent")
+    assert response.status_code == 302
+    assert VaccinationRecord.objects.get(child=child).outcome == "absent"
