@@ -104,4 +104,6 @@ def test_parallel_attempts_cannot_pass_the_limit(settings):
     for thread in threads:
         thread.join()
     assert len(results) == 30
-    assert results.count(False) == 5  # exactly the limit reached the password check
+    # At most the limit reached the password check. Fewer is possible and safe: under load a thread
+    # can count its pair within the limit and the username past 20 (the slow lane) in between.
+    assert 1 <= results.count(False) <= 5
