@@ -35,3 +35,8 @@ class ChooseTeamForm(forms.Form):
     def __init__(self, teams, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = [(t.pk, t.name) for t in teams]
+
+
+def posted(request):
+    """The POST data on a POST (even when empty, so a blank submit shows its errors), else None."""
+    return request.POST if request.method == "POST" else None

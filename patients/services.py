@@ -363,12 +363,12 @@ def batch_add(*, vaccine, number: str, expiry: datetime.date, today: datetime.da
     number = number.strip().upper()
     # Capitals can be longer ("ß" is "SS"): measured after, or the database refuses it.
     if len(number) > Batch._meta.get_field("number").max_length:
-        raise ValidationError(BATCH_NUMBER_TOO_LONG)
+        raise ValidationError({"number": BATCH_NUMBER_TOO_LONG})
     today = today or timezone.localdate()
     if expiry < today:
-        raise ValidationError("Enter an expiry date that is today or in the future")
+        raise ValidationError({"expiry": "Enter an expiry date that is today or in the future"})
     if Batch.objects.filter(vaccine=vaccine, number=number).exists():
-        raise ValidationError(f"Batch {number} of {vaccine.brand} is already in the list")
+        raise ValidationError({"number": f"Batch {number} of {vaccine.brand} is already in the list"})
     batch = Batch.objects.create(team=vaccine.team, vaccine=vaccine, number=number, expiry=expiry)
     audit.record("batch.added", batch, vaccine=vaccine.brand, expiry=expiry.isoformat())
     return batch

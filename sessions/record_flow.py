@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from redis.exceptions import RedisError
 
 from mavis import roles
+from mavis.forms import posted
 from mavis.middleware import require_team
 from patients.models import Batch, ProgrammeStatus, VaccinationRecord
 from patients.presenters import ChildPresenter
@@ -297,7 +298,7 @@ def step(request, session_id, child_id, programme_code, step):
     needed = flow.next_step()
     if step not in steps or steps.index(step) > steps.index(needed):
         return redirect(flow.url(needed))
-    form = _form(flow, step, request.POST if request.method == "POST" else None)
+    form = _form(flow, step, posted(request))
     if request.method == "POST" and form.is_valid():
         if step == "check":
             if not _claim(flow):

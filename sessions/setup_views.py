@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mavis.forms import posted
 from mavis.middleware import require_team
 from mavis.scoping import get_for_team
 from patients import services as patient_services
@@ -14,10 +15,6 @@ from patients.models import Batch, Vaccine
 from sessions import services
 from sessions.forms import BatchForm, VaccineForm, VenueForm
 from sessions.models import Venue
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def vaccines(request):
@@ -29,7 +26,7 @@ def vaccines(request):
 @require_http_methods(["GET", "POST"])
 def vaccine_add(request):
     team = require_team(request)
-    form = VaccineForm(_posted(request))
+    form = VaccineForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             vaccine = patient_services.vaccine_add(team=team, **form.cleaned_data)
@@ -45,13 +42,12 @@ def vaccine_add(request):
 def batch_add(request, vaccine_id):
     team = require_team(request)
     vaccine = get_for_team(Vaccine.objects.all(), team, pk=vaccine_id)
-    form = BatchForm(_posted(request))
+    form = BatchForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             batch = patient_services.batch_add(vaccine=vaccine, **form.cleaned_data)
         except ValidationError as error:
-            field = "expiry" if "expiry" in " ".join(error.messages) else "number"
-            form.add_error(field, error)
+            form.add_error(None, error)  # the service names the field
         else:
             messages.success(request, f"Batch {batch.number} of {vaccine.brand} added")
             return redirect("setup:vaccines")
@@ -75,7 +71,7 @@ def venues(request):
 @require_http_methods(["GET", "POST"])
 def venue_add(request):
     team = require_team(request)
-    form = VenueForm(_posted(request))
+    form = VenueForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             venue = services.venue_add(team=team, **form.cleaned_data)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from mavis import downloads
+from mavis.forms import posted
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
@@ -298,7 +299,7 @@ def edit_programmes(request, session_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     initial = {"programmes": [p.code for p in session.programmes.all()]}
-    form = SessionProgrammesForm(_posted(request), initial=initial)
+    form = SessionProgrammesForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.session_programmes_set(session=session, programmes=form.cleaned_data["programmes"])
         messages.success(request, "Programmes updated")
@@ -391,7 +392,7 @@ def edit_message_date(request, session_id, which):
     field, heading, clinic_only = MESSAGE_DATE_FIELDS[which]
     if clinic_only != session.is_community_clinic:
         raise Http404
-    form = MessageDateForm(_posted(request), initial={"value": getattr(session, field)})
+    form = MessageDateForm(posted(request), initial={"value": getattr(session, field)})
     if request.method == "POST" and form.is_valid():
         try:
             services.session_message_date_set(session=session, field=field, value=form.cleaned_data["value"])
@@ -478,7 +479,7 @@ def child_activity(request, session_id, child_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     child = selectors.child_in_session(session, child_id)
-    form = NoteForm(_posted(request))
+    form = NoteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.note_add(session=session, child=child, text=form.cleaned_data["text"], user=request.user)
@@ -491,8 +492,3 @@ def child_activity(request, session_id, child_id):
     context["form"] = form
     context["days"] = events_by_day(selectors.child_session_events(session, child))
     return render(request, "sessions/child_activity.jinja", context)
-
-
-def _posted(request):
-    """The POST data on a POST (even when empty, so a blank submit shows its errors), else None."""
-    return request.POST if request.method == "POST" else None
