@@ -1,5 +1,11 @@
 """Session pages at scale: Overview, Children and the Sessions list with 200 and 20,000 children.
 
+The Community clinic has every child as a member, half of them invited (messages delivered,
+failed or pending) and a tenth with no parent who can be contacted, so its Overview's
+invitation totals read as many children as the school session's counts. The bench also runs
+EXPLAIN ANALYZE on the clinic's eligibility list (clinics.eligibility.Eligibility
+.child_ids_queryset) at both sizes, so a runaway plan shows up as a figure.
+
 Seeds its own database (bench_session_pages, plus BENCH_DATABASE_SUFFIX), one team per size,
 signs in with django.test.Client in process and times each request (server time: routing,
 queries, rendering), the two sizes alternately. Prints the median of REQUESTS requests per page
@@ -11,6 +17,7 @@ Other apps add their session pages to PAGES (label, URL name, takes the session 
 """
 
 import datetime
+import os
 import random
 import statistics
 import time
@@ -24,15 +31,17 @@ REQUESTS = 20
 TARGET_MS = 150
 MAX_RATIO = 2  # the time at 20,000 children within twice the time at 200
 
-# (label, URL name, whether the URL takes the session's id)
+# (label, URL name, which session's id the URL takes: "school", "clinic" or None)
 PAGES = [
-    ("Overview", "sessions:session", True),
-    ("Children", "sessions:children", True),
-    ("Children, filtered by outcome", "sessions:children", True, "?outcome=none_yet"),
-    ("Sessions list", "sessions:list", False),
-    ("Consent", "consent:tab", True),
-    ("Consent, filtered by No response", "consent:tab", True, "?status=no_response"),
+    ("Overview", "sessions:session", "school"),
+    ("Overview, Community clinic", "sessions:session", "clinic"),
+    ("Children", "sessions:children", "school"),
+    ("Children, filtered by outcome", "sessions:children", "school", "?outcome=none_yet"),
+    ("Sessions list", "sessions:list", None),
+    ("Consent", "consent:tab", "school"),
+    ("Consent, filtered by No response", "consent:tab", "school", "?status=no_response"),
 ]
+ELIGIBILITY_MAX_MS = 1000  # the clinic's eligibility list at 20,000 children, under EXPLAIN ANALYZE
 
 
 def seed(size: int, index: int):
@@ -82,7 +91,9 @@ def seed(size: int, index: int):
         session.programmes.set([flu, hpv])
         SessionDate.objects.create(session=session, value=today + datetime.timedelta(days=n - 5))
         sessions.append(session)
-    clinic = Session.objects.create(team=team, kind=Session.Kind.COMMUNITY_CLINIC, academic_year=year)
+    clinic = Session.objects.create(
+        team=team, kind=Session.Kind.COMMUNITY_CLINIC, academic_year=year, invitation_date=today
+    )
     clinic.programmes.set([flu, hpv])
     big = sessions[5]  # its date is today
     SessionMembership.objects.bulk_create(
@@ -119,7 +130,75 @@ def seed(size: int, index: int):
     Attendance.objects.bulk_create(
         [Attendance(session=big, child=c, date=today, status="attending") for c in children[::3]], batch_size=5000
     )
-    return user, big
+    seed_clinic(team, clinic, children, today + datetime.timedelta(days=7))
+    return user, big, clinic
+
+
+def seed_clinic(team, clinic, children, clinic_date):
+    """Every child a member of the clinic with one parent (a tenth with no email or phone);
+    half invited, with an email delivered, failed or still pending."""
+    import uuid
+
+    from django.utils import timezone
+
+    from clinics.models import ClinicInvitation
+    from notifications.models import Message
+    from patients.models import Parent, ParentRelationship
+    from sessions.models import SessionDate, SessionMembership
+
+    SessionDate.objects.create(session=clinic, value=clinic_date)
+    SessionMembership.objects.bulk_create(
+        [SessionMembership(session=clinic, child=child) for child in children], batch_size=5000
+    )
+    parents = Parent.objects.bulk_create(
+        [
+            Parent(team=team, full_name=f"Parent {n}", email="" if n % 10 == 9 else f"p{n}@example.com")
+            for n in range(len(children))
+        ],
+        batch_size=5000,
+    )
+    ParentRelationship.objects.bulk_create(
+        [ParentRelationship(child=c, parent=p, type="mother") for c, p in zip(children, parents, strict=True)],
+        batch_size=5000,
+    )
+    now = timezone.now()
+    invited = [(n, c, p) for n, (c, p) in enumerate(zip(children, parents, strict=True)) if n % 2 == 1 and p.email]
+    ClinicInvitation.objects.bulk_create(
+        [
+            ClinicInvitation(
+                team=team,
+                child=c,
+                session=clinic,
+                clinic_date=clinic_date,
+                kind=ClinicInvitation.Kind.INVITATION,
+                programmes=["flu"],
+                source=ClinicInvitation.Source.AUTOMATIC,
+                created_at=now,
+                sent_at=now,
+                sent_on=now.date(),
+            )
+            for _, c, _ in invited
+        ],
+        batch_size=5000,
+    )
+    statuses = [Message.Status.DELIVERED, Message.Status.DELIVERED, Message.Status.PERMANENT_FAILURE]
+    Message.objects.bulk_create(
+        [
+            Message(
+                team=team,
+                kind=Message.Kind.CLINIC_INVITATION,
+                channel=Message.Channel.EMAIL,
+                recipient=p.email,
+                template_id=uuid.UUID(int=1),
+                child=c,
+                parent=p,
+                session=clinic,
+                status=statuses[n % 3],
+            )
+            for n, c, p in invited
+        ],
+        batch_size=5000,
+    )
 
 
 def measure(clients: dict, url_for) -> dict:
@@ -146,6 +225,33 @@ def measure(clients: dict, url_for) -> dict:
     return results
 
 
+def explain_eligibility(school, clinic) -> tuple[float, float]:
+    """EXPLAIN ANALYZE of the first page of the children Send clinic invitations would invite from
+    the school session (clinics.selectors' summary list): (execution ms, planner's total cost)."""
+    import json
+
+    from django.db import connection
+
+    from clinics.eligibility import Eligibility, next_clinic_date
+    from clinics.selectors import school_candidates, school_programmes
+    from sessions.selectors import session_for_team
+
+    school, clinic = session_for_team(school.team, school.pk), session_for_team(clinic.team, clinic.pk)
+    eligibility = Eligibility(
+        clinic,
+        next_clinic_date(clinic, datetime.date.today()),
+        children=school_candidates(school, clinic),
+        programmes=school_programmes(school, clinic),
+    )
+    listed = eligibility.child_ids_queryset().order_by("family_name", "given_name", "pk")[:100]
+    sql, params = listed.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    return plan[0]["Execution Time"], plan[0]["Plan"]["Total Cost"]
+
+
 def main():
     setup_django(DATABASE)
     from django.db import connection
@@ -156,20 +262,28 @@ def main():
     setup_test_environment()
     clients, sessions = {}, {}
     for index, size in enumerate(SIZES):
-        user, sessions[size] = seed(size, index)
+        user, school, clinic = seed(size, index)
+        sessions[size] = {"school": school, "clinic": clinic}
         clients[size] = Client()
         clients[size].force_login(user)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     results = {}
-    for label, name, takes_session, *query in PAGES:
+    for label, name, which, *query in PAGES:
 
-        def url_for(size, name=name, takes_session=takes_session, query=query):
-            return reverse(name, args=[sessions[size].pk] if takes_session else None) + (query[0] if query else "")
+        def url_for(size, name=name, which=which, query=query):
+            return reverse(name, args=[sessions[size][which].pk] if which else None) + (query[0] if query else "")
 
         for size, figures in measure(clients, url_for).items():
             results[(label, size)] = figures
+    report(BENCH, "load average (1 min) after the pages", round(os.getloadavg()[0], 1))
     small, large = SIZES
+    explained = {size: explain_eligibility(sessions[size]["school"], sessions[size]["clinic"]) for size in SIZES}
+    for size, (ms, cost) in explained.items():
+        target = f"< {ELIGIBILITY_MAX_MS} ms" if size == large else ""
+        ok = ms < ELIGIBILITY_MAX_MS if size == large else None
+        report(BENCH, f"Eligibility list, EXPLAIN ANALYZE at {size:,}", round(ms, 1), "ms", target, ok)
+        report(BENCH, f"Eligibility list, planned cost at {size:,}", round(cost))
     for label, *_ in PAGES:
         (small_ms, small_queries), (large_ms, large_queries) = results[(label, small)], results[(label, large)]
         report(BENCH, f"{label}: median at {small:,}", round(small_ms, 1), "ms")
