@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
+from mavis.memo import memoised
 from notifications.models import Message
 from patients.models import Child, Programme
 from sessions.models import Session, SessionDate, SessionMembership
@@ -231,7 +232,9 @@ def invitation_filter_q(clinic, key: str) -> Q:
     if key == "failed":
         return invited & Q(Exists(messages.filter(status__in=Message.FAILED_STATUSES)))
     if key == "cannot_be_contacted":
-        return members_q(clinic) & Q(pk__in=Child.objects.cannot_be_contacted().values("pk"))
+        # Scoped to the team: unscoped, PostgreSQL hashed every child of every team to answer it.
+        unreachable = Child.objects.filter(team_id=clinic.team_id).cannot_be_contacted()
+        return members_q(clinic) & Q(pk__in=unreachable.values("pk"))
     raise ValueError(key)
 
 
@@ -244,7 +247,13 @@ def invitation_children(clinic, key: str):
     )
 
 
-def clinic_totals(clinic) -> dict:
+def clinic_totals_counted(clinic) -> dict:
     """{filter: number of children} for INVITATION_FILTERS, in one query (the same filters as the lists)."""
     aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key)) for key in INVITATION_FILTERS}
     return Child.objects.filter(team_id=clinic.team_id).aggregate(**aggregates)
+
+
+def clinic_totals(clinic) -> dict:
+    """clinic_totals_counted, kept until the team's data changes (mavis.memo): the Overview does not
+    read every member again on each view."""
+    return memoised(clinic.team_id, f"clinic_totals:{clinic.pk}", lambda: clinic_totals_counted(clinic))

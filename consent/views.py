@@ -73,7 +73,9 @@ def tab(request, session_id):
     listed = selectors.consent_tab_children(children, programmes, year, status_filter)
     if downloads.wants_csv(request):
         return _tab_csv(session, listed, programmes, status_filter)
-    counts = selectors.consent_status_counts(children, programmes, year)
+    # Without a search the page counts the session's children: the Overview's groups (memoised) serve.
+    groups = None if search else session_selectors.session_status_groups(session)
+    counts = selectors.consent_status_counts(children, programmes, year, groups=groups)
     paginator = Paginator(listed, PAGE_SIZE)
     paginator.count = counts[status_filter or "all"]  # already counted, by the same filters
     page = paginator.get_page(request.GET.get("page"))

@@ -231,6 +231,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-notify-outbox": {"task": "notifications.dispatch_due", "schedule": 60.0},
     "resume-cohort-imports": {"task": "patients.cohort_imports_resume", "schedule": 60.0},
     "clinic-invitation-sweep": {"task": "clinics.invitation_sweep", "schedule": crontab(minute="*/15")},
+    "prune-team-writes": {"task": "mavis.team_writes_prune", "schedule": crontab(minute=7)},
 }
 # Beat's record of last runs (every task is idempotent, so losing it costs one early run). In the
 # temporary folder, which always exists and is writable, one file per checkout.

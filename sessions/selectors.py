@@ -6,6 +6,7 @@ import datetime
 from django.db.models import Count, F, Max, Min, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 
+from mavis.memo import memoised
 from mavis.scoping import get_for_team
 from patients.models import Child, Programme, ProgrammeStatus, VaccinationRecord
 from patients.statuses import (
@@ -84,6 +85,16 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
     return children.order_by("family_name", "given_name", "pk")
 
 
+def children_page_count(session, *, programme: str = "", outcome: str = "") -> int:
+    """How many children session_children_page_queryset lists without a search: its filter (any
+    of the programmes with that vaccination status) applied to the session's status groups."""
+    groups = session_status_groups(session)
+    if outcome not in OUTCOME_LABELS:
+        return sum(row["n"] for row in groups)
+    codes = [p.code for p in session.programmes.all() if not programme or p.code == programme]
+    return sum(row["n"] for row in groups if any(row[f"vaccination_{code}"] == outcome for code in codes))
+
+
 def outcome_counts(session, groups=None) -> dict:
     """{"total": n, "programmes": {code: {outcome: count}}}: per programme, the children it
     applies to by vaccination status. `groups`: status_groups of the session's children with
@@ -102,8 +113,17 @@ def outcome_counts(session, groups=None) -> dict:
 
 def session_status_groups(session, fields=("consent", "vaccination")) -> list[dict]:
     """patients.statuses.status_groups of the session's children: one pass serves every count
-    of the Overview (outcomes here, consent in the consent app's panel)."""
-    return status_groups(session_children(session), session.programmes.all(), session.academic_year, fields=fields)
+    of the Overview (outcomes here, consent in the consent app's panel). Kept until the team's
+    data changes (mavis.memo), so a page view does not read every child again."""
+    programmes = list(session.programmes.all())
+    # Year groups are not tracked writes (programmes are the service's own data): they key the memo.
+    years = ";".join(f"{p.pk}={'.'.join(map(str, p.year_groups or []))}" for p in programmes)
+    key = f"status_groups:{session.pk}:{','.join(fields)}:{years}"
+    return memoised(
+        session.team_id,
+        key,
+        lambda: status_groups(session_children(session), programmes, session.academic_year, fields=fields),
+    )
 
 
 def academic_years_for_team(team):

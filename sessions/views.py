@@ -149,7 +149,12 @@ def children(request, session_id):
     queryset = selectors.session_children_page_queryset(
         session, search=filters.get("q", ""), programme=filters.get("programme", ""), outcome=filters.get("outcome", "")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if not filters.get("q"):  # counted from the session's status groups (memoised), by the same filter
+        paginator.count = selectors.children_page_count(
+            session, programme=filters.get("programme", ""), outcome=filters.get("outcome", "")
+        )
+    page = paginator.get_page(request.GET.get("page"))
     rows = [
         {
             "child": ChildPresenter(child, today),

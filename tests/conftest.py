@@ -52,8 +52,8 @@ def _flush_with_delete():
     """A transactional test ends by emptying every table (Django's flush). PostgreSQL's TRUNCATE
     makes new files for each of the ~36 tables, about 1 s here; DELETE of a test's few rows takes
     10-40 ms. The same tables end up empty: Django's foreign keys are DEFERRABLE INITIALLY
-    DEFERRED and flush runs in one transaction, so the order does not matter, and there are no
-    triggers for DELETE to fire. A flush that resets sequences keeps TRUNCATE ... RESTART IDENTITY."""
+    DEFERRED and flush runs in one transaction, so the order does not matter, and the only
+    triggers DELETE fires add rows to mavis_team_write (mavis.memo), which only make memos stale. A flush that resets sequences keeps TRUNCATE ... RESTART IDENTITY."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
