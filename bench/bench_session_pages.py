@@ -41,6 +41,9 @@ PAGES = [
     ("Consent", "consent:tab", "school"),
     ("Consent, filtered by No response", "consent:tab", "school", "?status=no_response"),
 ]
+# Counts are memoised until the team's data changes (mavis.memo): these are also timed right after
+# a write, when they are counted again.
+AFTER_A_WRITE = {"Overview", "Overview, Community clinic", "Consent"}
 ELIGIBILITY_MAX_MS = 1000  # the clinic's eligibility list at 20,000 children, under EXPLAIN ANALYZE
 
 
@@ -201,24 +204,35 @@ def seed_clinic(team, clinic, children, clinic_date):
     )
 
 
-def measure(clients: dict, url_for) -> dict:
+def a_write(session):
+    """A write in the session's team that changes no count: a parent's name."""
+    from patients.models import Parent
+
+    parent = Parent.objects.filter(team_id=session.team_id).order_by("pk").first()
+    Parent.objects.filter(pk=parent.pk).update(full_name=f"Parent {time.perf_counter_ns()}")
+
+
+def measure(clients: dict, url_for, before=None) -> dict:
     """Times the page at every size in turn, REQUESTS rounds, so each size sees the same machine
-    load (the machine is shared: sequential runs of 200 and 20,000 did not). Returns
-    {size: (median ms, query count)}."""
+    load (the machine is shared: sequential runs of 200 and 20,000 did not). `before(size)`, if
+    given, runs before each request, untimed. Returns {size: (median ms, query count)}."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    before = before or (lambda size: None)
     timings = {size: [] for size in clients}
     for size, client in clients.items():
         client.get(url_for(size))  # warm up
     for _ in range(REQUESTS):
         for size, client in clients.items():
+            before(size)
             start = time.perf_counter()
             response = client.get(url_for(size))
             timings[size].append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (url_for(size), response.status_code)
     results = {}
     for size, client in clients.items():
+        before(size)
         with CaptureQueriesContext(connection) as queries:
             client.get(url_for(size))
         results[size] = (statistics.median(timings[size]), len(queries))
@@ -252,6 +266,45 @@ def explain_eligibility(school, clinic) -> tuple[float, float]:
     return plan[0]["Execution Time"], plan[0]["Plan"]["Total Cost"]
 
 
+def write_overhead(clinic) -> dict:
+    """What the write-tracking triggers (mavis.memo) cost writers: 1,000 single-row updates of a
+    message's status (a delivery receipt each) and one 20,000-row-or-fewer UPDATE of the clinic's
+    memberships, with the triggers and then without (ALTER TABLE ... DISABLE TRIGGER USER), in
+    one transaction rolled back. Returns {label: (ms with, ms without)}."""
+    from django.db import connection, transaction
+
+    from notifications.models import Message
+
+    ids = list(Message.objects.filter(session=clinic).values_list("pk", flat=True)[:1000])
+    results = {}
+
+    def timed(tables: list[str], run) -> tuple[float, float]:
+        figures = []
+        for enabled in (True, False):
+            with transaction.atomic(), connection.cursor() as cursor:
+                if not enabled:
+                    for table in tables:
+                        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+                start = time.perf_counter()
+                run(cursor)
+                figures.append((time.perf_counter() - start) * 1000)
+                transaction.set_rollback(True)
+        return figures[0], figures[1]
+
+    def receipts(cursor):
+        for pk in ids:
+            cursor.execute("UPDATE notifications_message SET status = 'delivered' WHERE id = %s", [pk])
+
+    def memberships(cursor):
+        cursor.execute(
+            "UPDATE vaccination_sessions_sessionmembership SET source = 'other' WHERE session_id = %s", [clinic.pk]
+        )
+
+    results[f"{len(ids):,} message status updates"] = timed(["notifications_message"], receipts)
+    results["one UPDATE of every clinic membership"] = timed(["vaccination_sessions_sessionmembership"], memberships)
+    return results
+
+
 def main():
     setup_django(DATABASE)
     from django.db import connection
@@ -276,6 +329,11 @@ def main():
 
         for size, figures in measure(clients, url_for).items():
             results[(label, size)] = figures
+        if label in AFTER_A_WRITE:
+            for size, figures in measure(
+                clients, url_for, before=lambda size: a_write(sessions[size]["school"])
+            ).items():
+                results[(f"{label}, first view after a write", size)] = figures
     report(BENCH, "load average (1 min) after the pages", round(os.getloadavg()[0], 1))
     small, large = SIZES
     explained = {size: explain_eligibility(sessions[size]["school"], sessions[size]["clinic"]) for size in SIZES}
@@ -284,7 +342,12 @@ def main():
         ok = ms < ELIGIBILITY_MAX_MS if size == large else None
         report(BENCH, f"Eligibility list, EXPLAIN ANALYZE at {size:,}", round(ms, 1), "ms", target, ok)
         report(BENCH, f"Eligibility list, planned cost at {size:,}", round(cost))
-    for label, *_ in PAGES:
+    for label, (with_ms, without_ms) in write_overhead(sessions[large]["clinic"]).items():
+        report(BENCH, f"Writes, {label}: with / without triggers", f"{with_ms:.1f} / {without_ms:.1f}", "ms")
+        report(BENCH, f"Writes, {label}: ratio", round(with_ms / without_ms, 2), "x")
+    labels = [label for label, *_ in PAGES]
+    labels += [f"{label}, first view after a write" for label in labels if label in AFTER_A_WRITE]
+    for label in labels:
         (small_ms, small_queries), (large_ms, large_queries) = results[(label, small)], results[(label, large)]
         report(BENCH, f"{label}: median at {small:,}", round(small_ms, 1), "ms")
         report(

@@ -211,30 +211,30 @@ INVITATION_FILTERS = {
 }
 
 
-def _invitation_messages(clinic):
-    return Message.objects.filter(
-        session=clinic,
-        child_id=OuterRef("pk"),
-        kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER],
-    )
+def _children_in(rows) -> Q:
+    """Children whose id is a `child_id` of `rows`. An uncorrelated IN: PostgreSQL hashes the ids
+    once, where a correlated EXISTS probed an index for every child of the team (8 µs a child)."""
+    return Q(pk__in=rows.filter(child_id__isnull=False).values("child_id"))
 
 
 def invitation_filter_q(clinic, key: str) -> Q:
     """invited: has an invitation to the clinic; delivered: invited and every message to the
     family delivered; failed: invited and any message failed; cannot_be_contacted: a member no
     parent of whom can receive email or texts (patients.statuses)."""
-    messages = _invitation_messages(clinic)
-    invited = invited_to_session_q(clinic)
+    messages = Message.objects.filter(
+        session=clinic, kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER]
+    )
+    invited = _children_in(ClinicInvitation.objects.filter(session=clinic))
     if key == "invited":
         return invited
     if key == "delivered":
-        return invited & Q(Exists(messages)) & ~Q(Exists(messages.exclude(status=Message.Status.DELIVERED)))
+        return invited & _children_in(messages) & ~_children_in(messages.exclude(status=Message.Status.DELIVERED))
     if key == "failed":
-        return invited & Q(Exists(messages.filter(status__in=Message.FAILED_STATUSES)))
+        return invited & _children_in(messages.filter(status__in=Message.FAILED_STATUSES))
     if key == "cannot_be_contacted":
         # Scoped to the team: unscoped, PostgreSQL hashed every child of every team to answer it.
         unreachable = Child.objects.filter(team_id=clinic.team_id).cannot_be_contacted()
-        return members_q(clinic) & Q(pk__in=unreachable.values("pk"))
+        return _children_in(SessionMembership.objects.filter(session=clinic)) & Q(pk__in=unreachable.values("pk"))
     raise ValueError(key)
 
 

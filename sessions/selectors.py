@@ -173,7 +173,8 @@ def children_counts(sessions) -> dict[int, int]:
     if not sessions:
         return {}
     rows = (
-        SessionMembership.objects.filter(child__archived_at__isnull=True)
+        # session_id__in as well: PostgreSQL does not pull it out of the OR, and scanned every team's members.
+        SessionMembership.objects.filter(session_id__in=[s.pk for s in sessions], child__archived_at__isnull=True)
         .filter(query)
         .values("session_id")
         .annotate(n=Count("pk"))
