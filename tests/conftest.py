@@ -53,7 +53,8 @@ def _flush_with_delete():
     makes new files for each of the ~36 tables, about 1 s here; DELETE of a test's few rows takes
     10-40 ms. The same tables end up empty: Django's foreign keys are DEFERRABLE INITIALLY
     DEFERRED and flush runs in one transaction, so the order does not matter, and the only
-    triggers DELETE fires add rows to mavis_team_write (mavis.memo), which only make memos stale. A flush that resets sequences keeps TRUNCATE ... RESTART IDENTITY."""
+    triggers DELETE fires add rows to mavis_team_write (mavis.memo), which only make memos stale.
+    A flush that resets sequences keeps TRUNCATE ... RESTART IDENTITY."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
