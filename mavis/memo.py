@@ -71,15 +71,16 @@ def prune() -> int:
         return cursor.rowcount
 
 
-def track_writes(table: str, teams_sql: str) -> migrations.RunSQL:
+def track_writes(table: str, via: str) -> migrations.RunSQL:
     """A migration operation: every INSERT, UPDATE and DELETE statement on `table` adds a write row
-    for each team it touched. `teams_sql` selects `team_id` from `changed`, the statement's rows."""
+    for each team it touched, found by `via`: "team" (the row's team_id), "child" or "session" (the
+    team of its child_id or session_id; mavis migration 0003)."""
     forward, backward = [], []
     for event, rows in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
         name = f"{table}_team_write_{event.lower()}"
         forward.append(
             f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {rows} TABLE AS changed "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION mavis_team_write_track('{teams_sql}')"
+            f"FOR EACH STATEMENT EXECUTE FUNCTION mavis_team_write_by_{via}()"
         )
         backward.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
     return migrations.RunSQL(forward, backward)

@@ -8,4 +8,4 @@ from mavis.memo import track_writes
 class Migration(migrations.Migration):
     dependencies = [("clinics", "0001_initial"), ("mavis", "0003_team_write")]
 
-    operations = [track_writes("clinics_clinicinvitation", "SELECT team_id FROM changed")]
+    operations = [track_writes("clinics_clinicinvitation", "team")]

@@ -8,4 +8,4 @@ from mavis.memo import track_writes
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0007_notify_service_key_env_notify_only"), ("mavis", "0003_team_write")]
 
-    operations = [track_writes("notifications_message", "SELECT team_id FROM changed")]
+    operations = [track_writes("notifications_message", "team")]
