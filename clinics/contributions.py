@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinics import eligibility, presenters, selectors
+from sessions.presenters import booking_words
 from sessions.status import session_status
 
 
@@ -60,6 +61,9 @@ def _invite_child(request, child, session, reasons=()):
         "child": child,
         "state": state,
         "text": presenters.child_invitation_text(state),
+        "booking": booking_words(state.booking_state, state.booking_date, state.booking_time)
+        if state.booking_state
+        else "",
         "reason": presenters.REASON_IN_SENTENCE,
         "missed": reasons,
         "next": request.get_full_path(),

@@ -43,6 +43,12 @@ class SummaryPresenter:
         )
 
     @property
+    def skipped_booked_text(self) -> str:
+        """Follows the count link: "3 children" + this."""
+        count = self.summary.skipped_booked
+        return f"{'was' if count == 1 else 'were'} skipped because they booked an appointment"
+
+    @property
     def more_cannot_contact(self) -> int:
         return self.summary.cannot_contact_count - len(self.summary.cannot_contact)
 
@@ -58,6 +64,8 @@ def reminded_message(count: int) -> str:
         return "No booking reminders were sent: every child has already been sent one for the next clinic date"
     return f"Booking reminders sent to the parents of {children_words(count)}"
 
+
+SKIPPED_BOOKED = "Skipped because they booked"
 
 NO_CLINIC = "There is no community clinic with a date today or later. Schedule a clinic date first."
 

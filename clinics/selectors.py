@@ -11,6 +11,7 @@ from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from notifications.models import Message
 from patients.models import Child, Programme
 from sessions.models import Session, SessionDate, SessionMembership
+from sessions.selectors import booked_q, with_booking
 
 CANNOT_CONTACT_LIST_LIMIT = 100
 
@@ -74,9 +75,16 @@ def school_programmes(school_session, clinic) -> list[Programme]:
     return [p for p in clinic.programmes.all() if p.pk in offered]
 
 
-def reminder_candidates(clinic):
-    """Path 4: children invited at least once to this clinic session."""
-    return Child.objects.filter(invited_to_session_q(clinic))
+def reminder_candidates(clinic, today):
+    """Path 4: children invited at least once to this clinic session who have not booked."""
+    return Child.objects.filter(invited_to_session_q(clinic)).exclude(booked_q(clinic, today))
+
+
+def reminders_skipped_booked(clinic, today, clinic_date) -> Eligibility:
+    """The children a reminder would go to but for their booking (the summary's "skipped because
+    they booked", and the list behind that count)."""
+    booked = Child.objects.filter(invited_to_session_q(clinic)).filter(booked_q(clinic, today))
+    return Eligibility(clinic, clinic_date, children=booked)
 
 
 @dataclass
@@ -88,6 +96,7 @@ class Summary:
     cannot_contact_count: int
     children: list = field(default_factory=list)  # who will be sent one, by name (the first 100)
     invited_before: int | None = None  # reminders only: children invited to this clinic at all
+    skipped_booked: int = 0  # reminders only: children who would be reminded but have booked
 
 
 def _first(eligibility: Eligibility) -> list:
@@ -117,13 +126,14 @@ def school_invitations_summary(team, school_session, today) -> Summary:
 
 def reminders_summary(clinic, today) -> Summary:
     clinic_date = reminder_clinic_date(clinic, today)
-    children = reminder_candidates(clinic)
-    invited_before = children.count()
+    invited_before = Child.objects.filter(invited_to_session_q(clinic)).count()
     if clinic_date is None:
         return Summary(clinic, None, 0, [], 0, invited_before=invited_before)
+    children = reminder_candidates(clinic, today)
     eligible = Eligibility(clinic, clinic_date, children=children)
     unreachable = Eligibility(clinic, clinic_date, children=children, contactable=False)
-    return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before)
+    skipped = reminders_skipped_booked(clinic, today, clinic_date).count()
+    return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before, skipped_booked=skipped)
 
 
 # --- One child ----------------------------------------------------------------------------------
@@ -136,6 +146,9 @@ class ChildInvitationState:
     invited_on: datetime.date | None = None
     scheduled_for: datetime.date | None = None
     can_be_contacted: bool = True
+    booking_state: str | None = None  # sessions.selectors.BOOKING_STATES
+    booking_date: datetime.date | None = None
+    booking_time: datetime.time | None = None
 
 
 def child_invitation_state(team, child, today, session=None) -> ChildInvitationState:
@@ -154,13 +167,13 @@ def child_invitation_state(team, child, today, session=None) -> ChildInvitationS
         .values("scheduled_for")[:1]
     )
     row = (
-        Child.objects.filter(pk=child.pk)
+        with_booking(Child.objects.filter(pk=child.pk), clinic, today)
         .annotate(
             invited_on=Subquery(latest_invitation),
             scheduled_for=Subquery(pending_request),
             can_be_contacted=Exists(Child.objects.filter(pk=OuterRef("pk")).can_be_messaged()),
         )
-        .values("invited_on", "scheduled_for", "can_be_contacted")
+        .values("invited_on", "scheduled_for", "can_be_contacted", "booking_state", "booking_date", "booking_time")
         .get()
     )
     return ChildInvitationState(clinic, next_clinic_date(clinic, today), **row)

@@ -385,7 +385,7 @@ def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> Se
     if clinic_date is None:
         return SendResult(0, clinic, None)
     rows, messages = _send(
-        eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic)),
+        eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic, today)),
         kind=ClinicInvitation.Kind.BOOKING_REMINDER,
         source=ClinicInvitation.Source.REMINDERS,
         today=today,

@@ -1,6 +1,7 @@
 """HTTP only: GET = selector -> presenter -> render; POST = service -> message -> redirect."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -9,9 +10,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics import presenters, selectors, services
+from clinics.forms import BookingForm
+from mavis.dates import clock_time
+from mavis.forms import posted
 from mavis.middleware import require_team
 from mavis.redirects import safe_next
 from patients.selectors import child_for_team
+from sessions import selectors as sessions_selectors
+from sessions.models import Booking
+from sessions.presenters import booking_words
+from sessions.services import BookingChange, bookings_record
 
 PAGE_SIZE = 50
 
@@ -38,6 +46,7 @@ def invitation_children(request, session_id, key):
             "label": selectors.INVITATION_FILTERS[key],
             "page": page,
             "back": reverse("sessions:session", args=[clinic.pk]),
+            "back_text": clinic.location_name,
         },
     )
 
@@ -79,6 +88,67 @@ def send_reminders(request, session_id):
         request,
         "clinics/send_reminders.jinja",
         {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back},
+    )
+
+
+def reminders_skipped(request, session_id):
+    """The children behind **Send booking reminders**' "skipped because they booked"."""
+    team = require_team(request)
+    today = timezone.localdate()
+    clinic = selectors.session_for_team(team, session_id)
+    clinic_date = selectors.reminder_clinic_date(clinic, today) if clinic.is_community_clinic else None
+    if clinic_date is None:
+        raise Http404
+    skipped = selectors.reminders_skipped_booked(clinic, today, clinic_date).child_ids_queryset()
+    page = Paginator(skipped.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinics/invitation_children.jinja",
+        {
+            "session": clinic,
+            "label": presenters.SKIPPED_BOOKED,
+            "page": page,
+            "back": reverse("clinics:send_reminders", args=[clinic.pk]),
+            "back_text": "Send booking reminders",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def booking(request, child_id):
+    """A nurse records the child's clinic appointment: booked by phone (date and time), moved,
+    cancelled, or declined."""
+    team = require_team(request)
+    child = child_for_team(team, child_id)
+    today = timezone.localdate()
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), _child_url(child))
+    state = selectors.child_invitation_state(team, child, today)
+    if state.clinic is None:
+        return render(request, "clinics/booking.jinja", {"child": child, "clinic": None, "next": back})
+    dates = [d.value for d in state.clinic.dates.all() if d.value >= today]
+    initial = {}
+    if state.booking_state and state.booking_state != sessions_selectors.NOT_BOOKED:
+        initial = {
+            "status": state.booking_state,
+            "date": state.booking_date.isoformat() if state.booking_date else "",
+            "time": clock_time(state.booking_time),
+        }
+    form = BookingForm(posted(request), dates=dates, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        change = BookingChange(
+            child.pk, form.cleaned_data["status"], form.cleaned_data["date"], form.cleaned_data["time"]
+        )
+        try:
+            bookings_record(
+                session=state.clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{child.full_name}: {booking_words(change.status, change.date, change.time)}")
+            return redirect(back)
+    return render(
+        request, "clinics/booking.jinja", {"child": child, "clinic": state.clinic, "form": form, "next": back}
     )
 
 

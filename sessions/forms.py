@@ -8,7 +8,7 @@ from patients.academic import current_academic_year
 from patients.models import Programme, VaccinationRecord, Vaccine
 from patients.services import BATCH_NUMBER_TOO_LONG
 from sessions.models import Attendance, Session
-from sessions.selectors import OUTCOME_LABELS
+from sessions.selectors import BOOKING_STATES, OUTCOME_LABELS
 from sessions.services import SCREENING_NOT_PASSED
 
 STATUS_CHOICES = [("", "Any")] + [(s.value, s.label) for s in Session.Status]
@@ -35,9 +35,13 @@ class ChildrenFilterForm(forms.Form):
     programme = forms.ChoiceField(label="Programme", required=False)
     outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any")] + list(OUTCOME_LABELS.items()))
 
-    def __init__(self, *args, programmes=(), **kwargs):
+    booked = forms.ChoiceField(label="Booked", required=False, choices=[("", "Any")] + list(BOOKING_STATES.items()))
+
+    def __init__(self, *args, programmes=(), clinic=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = [("", "Any")] + [(p.code, p.name) for p in programmes]
+        if not clinic:  # only a Community clinic takes bookings
+            del self.fields["booked"]
 
 
 class SessionProgrammesForm(forms.Form):

@@ -1,13 +1,14 @@
 """Every write about sessions: keyword-only `<noun>_<verb>` functions, atomic and audited."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit, roles
-from mavis.dates import date_short
+from mavis.dates import date_long, date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
@@ -23,12 +24,15 @@ from sessions.extensions import vaccination_recorded
 from sessions.models import (
     ActivityEvent,
     Attendance,
+    Booking,
     DefaultBatch,
     Session,
     SessionDate,
     SessionMembership,
     Venue,
 )
+from sessions.presenters import booking_words
+from sessions.status import date_values
 
 AUTOMATIC = "automatic"
 
@@ -541,3 +545,95 @@ def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
     )
     audit.record("note.added", event, team=session.team)
     return event
+
+
+# --- Clinic bookings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    """One child's booking as it should now be (date and time None unless booked)."""
+
+    child_id: int
+    status: str
+    date: datetime.date | None = None
+    time: datetime.time | None = None
+
+
+def booking_change_error(*, session, change: BookingChange) -> str | None:
+    """Why a booking cannot be stored as given (the forms and the import show it)."""
+    if change.status not in Booking.Status.values:
+        return "Choose booked, cancelled or declined"
+    if change.status == Booking.Status.BOOKED:
+        if change.date is None:
+            return "Enter the clinic date booked"
+        if change.date not in set(date_values(session)):
+            return f"{date_long(change.date)} is not one of the clinic’s dates"
+    return None
+
+
+@transaction.atomic
+def bookings_record(*, session, changes: list[BookingChange], source: str, user=None) -> int:
+    """Stores each child's booking at a Community clinic, adds them to the clinic if they are not
+    on its list, and records one activity event per changed booking ("Booked for Tuesday 5 January
+    at 10:20"). A booking already as given is left alone, so the same import twice changes
+    nothing. Returns the number of bookings changed."""
+    if not session.is_community_clinic:
+        raise ValidationError("Only a community clinic takes bookings")
+    errors = [error for change in changes if (error := booking_change_error(session=session, change=change))]
+    if errors:
+        raise ValidationError(errors[0])
+    team_children = set(
+        Child.objects.filter(team_id=session.team_id, pk__in=[c.child_id for c in changes]).values_list("pk", flat=True)
+    )
+    if len(team_children) != len({c.child_id for c in changes}):
+        raise ValidationError("A child is not one of your team’s")
+    current = {
+        b.child_id: (b.status, b.date, b.time)
+        for b in Booking.objects.select_for_update().filter(session=session, child_id__in=team_children)
+    }
+    changed = [c for c in changes if current.get(c.child_id) != (c.status, c.date, c.time)]
+    if not changed:
+        return 0
+    now = timezone.now()
+    Booking.objects.bulk_create(
+        [
+            Booking(
+                team_id=session.team_id,
+                session=session,
+                child_id=c.child_id,
+                status=c.status,
+                date=c.date,
+                time=c.time,
+                source=source,
+                updated_by=user,
+                updated_at=now,
+            )
+            for c in changed
+        ],
+        update_conflicts=True,
+        unique_fields=["session", "child"],
+        update_fields=["status", "date", "time", "source", "updated_by", "updated_at"],
+        batch_size=2000,
+    )
+    session_membership_add(
+        session=session, child_ids=[c.child_id for c in changed], source=SessionMembership.Source.OTHER, added_by=user
+    )
+    by_text: dict[str, list[int]] = {}
+    for c in changed:
+        by_text.setdefault(booking_words(c.status, c.date, c.time), []).append(c.child_id)
+    for text, child_ids in by_text.items():
+        activity_record(
+            team=session.team,
+            child_ids=child_ids,
+            kind=ActivityEvent.Kind.BOOKING,
+            session=session,
+            user=user,
+            text=text,
+            details={"source": source},
+            created_at=now,
+        )
+    audit.record_bulk(
+        "booking.recorded", Child, [c.child_id for c in changed], team=session.team, session=session.pk, source=source
+    )
+    return len(changed)

@@ -170,6 +170,8 @@ object_url("clinics:send_invitations")(_completed_school_session_with_clinic_ahe
 object_url("clinics:send_reminders")(_clinic_with_date_ahead)
 object_url("clinics:invite_child")(_clinic_child)
 object_url("clinics:cancel_invitation")(_clinic_child)
+object_url("clinics:booking")(_clinic_child)
+object_url("clinics:reminders_skipped")(_clinic_with_date_ahead)
 
 
 # Notifications ----------------------------------------------------------------------------
