@@ -24,6 +24,13 @@ def session_actions(request, *, session, today, **_):
     return {"text": label, "href": href}
 
 
+def import_bookings_action(request, *, session, today, **_):
+    """**Import bookings** on a Community clinic with a date today or later."""
+    if not session.is_community_clinic or session_status(session, today) not in ("scheduled", "in_progress"):
+        return None
+    return {"text": "Import bookings", "href": reverse("clinics:import_bookings", args=[session.pk])}
+
+
 def overview_totals(request, *, session, **_):
     if not session.is_community_clinic:
         return None

@@ -116,3 +116,8 @@ def child_invitation_text(state) -> str | None:
     if state.scheduled_for:
         return f"An invitation will be sent on {date_words(state.scheduled_for)}"
     return None
+
+
+def bookings_imported_message(result) -> str:
+    unchanged = f" ({result.unchanged:,} already booked as in the file)" if result.unchanged else ""
+    return f"Bookings imported: {children_words(result.booked)} booked or moved{unchanged}"

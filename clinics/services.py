@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from clinics import selectors
+from clinics import booking_import, selectors
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date, upcoming_clinic_dates
 from clinics.models import ClinicInvitation, ClinicInvitationRequest, ClinicSweepRun
 from mavis import audit
@@ -449,3 +449,33 @@ def clinic_invitation_request_cancel(*, child: Child, user, today: datetime.date
     )
     pending.delete()
     return True
+
+
+# --- Bookings from the team's own booking system ----------------------------------------------------
+
+
+@dataclass
+class BookingImportResult:
+    total_rows: int
+    errors: list
+    booked: int = 0  # bookings added or changed
+    unchanged: int = 0
+    written: bool = False
+
+
+@transaction.atomic
+def bookings_import(*, clinic: Session, content: str, user) -> BookingImportResult:
+    """A booking system's export: all rows are booked, or (any bad row) none. Raises
+    patients.cohort.FileError for a file that cannot be read."""
+    from sessions.models import Booking
+    from sessions.services import bookings_record
+
+    checked = booking_import.check_bookings(team=clinic.team, clinic=clinic, content=content)
+    result = BookingImportResult(checked.total_rows, checked.errors)
+    if checked.errors:
+        return result
+    result.booked = bookings_record(session=clinic, changes=checked.changes, source=Booking.Source.IMPORT, user=user)
+    result.unchanged = len(checked.changes) - result.booked
+    result.written = True
+    audit.record("bookings.imported", clinic, team=clinic.team, rows=checked.total_rows, booked=result.booked)
+    return result

@@ -9,12 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinics import presenters, selectors, services
+from clinics import booking_import, presenters, selectors, services
 from clinics.forms import BookingForm
 from mavis.dates import clock_time
 from mavis.forms import posted
 from mavis.middleware import require_team
 from mavis.redirects import safe_next
+from patients.cohort import FileError
+from patients.forms import CohortUploadForm
 from patients.selectors import child_for_team
 from sessions import selectors as sessions_selectors
 from sessions.models import Booking
@@ -110,6 +112,37 @@ def reminders_skipped(request, session_id):
             "page": page,
             "back": reverse("clinics:send_reminders", args=[clinic.pk]),
             "back_text": "Send booking reminders",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_bookings(request, session_id):
+    """**Import bookings**: the team's booking system's export, all rows or none."""
+    team = require_team(request)
+    clinic = selectors.session_for_team(team, session_id)
+    if not clinic.is_community_clinic:
+        raise Http404
+    form = CohortUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.bookings_import(clinic=clinic, content=form.cleaned_data["content"], user=request.user)
+        except FileError as error:
+            form.add_error("file", f"The selected file cannot be read. {error}")
+        else:
+            if result.written:
+                messages.success(request, presenters.bookings_imported_message(result))
+                return redirect(reverse("sessions:children", args=[clinic.pk]) + "?booked=booked")
+    return render(
+        request,
+        "clinics/import_bookings.jinja",
+        {
+            "session": clinic,
+            "form": form,
+            "result": result,
+            "headers": booking_import.HEADERS,
+            "back": reverse("sessions:session", args=[clinic.pk]),
         },
     )
 

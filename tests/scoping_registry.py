@@ -172,6 +172,7 @@ object_url("clinics:invite_child")(_clinic_child)
 object_url("clinics:cancel_invitation")(_clinic_child)
 object_url("clinics:booking")(_clinic_child)
 object_url("clinics:reminders_skipped")(_clinic_with_date_ahead)
+object_url("clinics:import_bookings")(_clinic_with_date_ahead)
 
 
 # Notifications ----------------------------------------------------------------------------

@@ -186,3 +186,83 @@ def test_booking_reminders_skip_booked_children_and_say_how_many(nurse_client, t
 
 def test_reminders_skipped_list_is_team_scoped(other_client, team, clinic):
     assert other_client.get(reverse("clinics:reminders_skipped", args=[clinic.pk])).status_code == 404
+
+
+# --- Import bookings (the team's own booking system) ---------------------------------------------
+
+
+def upload(client, clinic, text, name="bookings.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("clinics:import_bookings", args=[clinic.pk]),
+        {"file": SimpleUploadedFile(name, text.encode(), content_type="text/csv")},
+        follow=True,
+    )
+
+
+def test_import_bookings_by_nhs_number_or_name_and_birth_date(nurse_client, team, clinic):
+    by_nhs = make_child(team, session=clinic, given_name="Ada", family_name="Lovelace", nhs_number="9434765919")
+    by_name = make_child(
+        team, session=clinic, given_name="Ben", family_name="Okafor", date_of_birth=datetime.date(2014, 2, 3)
+    )
+    invite(team, clinic, by_nhs)
+    invite(team, clinic, by_name)
+    overview = nurse_client.get(reverse("sessions:session", args=[clinic.pk])).content.decode()
+    assert reverse("clinics:import_bookings", args=[clinic.pk]) in overview
+    csv_text = (
+        "NHS number,First name,Last name,Date of birth,Date,Time\n"
+        "943 476 5919,,,,05/01/2027,10:20\n"
+        ",ben,OKAFOR,03/02/2014,2026-12-10,\n"
+    )
+    response = upload(nurse_client, clinic, csv_text)
+    text = visible_text(response.content.decode())
+    assert "Bookings imported: 2 children booked or moved" in text
+    assert "LOVELACE, Ada" in text and "Booked for Tuesday 5 January at 10:20" in text
+    assert "Booked for Thursday 10 December" in text
+    assert set(Booking.objects.values_list("child_id", "source")) == {(by_nhs.pk, "import"), (by_name.pk, "import")}
+
+    again = visible_text(upload(nurse_client, clinic, csv_text).content.decode())
+    assert "Bookings imported: 0 children booked or moved (2 already booked as in the file)" in again
+    assert ActivityEvent.objects.filter(kind="booking").count() == 2
+
+    # Both booked: reminders go to nobody, and the summary says why.
+    reminders = visible_text(nurse_client.get(reverse("clinics:send_reminders", args=[clinic.pk])).content.decode())
+    assert "2 children skipped because they booked were skipped because they booked an appointment" in reminders
+
+
+def test_a_file_with_any_bad_row_books_nobody_and_lists_each_line(nurse_client, team, clinic):
+    make_child(team, session=clinic, given_name="Ada", family_name="Lovelace", nhs_number="9434765919")
+    csv_text = (
+        "NHS number,First name,Last name,Date of birth,Date,Time\n"
+        "9434765919,,,,2026-12-10,10:20\n"
+        "1234567890,,,,2026-12-10,10:30\n"
+        "9434765919,,,,2026-12-10,10:40\n"
+        ",Nobody,Known,01/01/2014,2026-12-11,\n"
+        ",,,,,25:00\n"
+    )
+    text = visible_text(upload(nurse_client, clinic, csv_text).content.decode())
+    assert "There is a problem" in text and "4 rows have errors: nothing was imported" in text
+    assert "3 NHS number ‘1234567890’ is not a valid 10-digit NHS number" in text
+    assert "4 The same child as on line 2" in text
+    assert "5 Friday 11 December 2026 is not one of the clinic’s dates" in text
+    assert "6 Enter the child’s NHS number, or their first name, last name and date of birth" in text
+    assert "Enter the appointment date" in text and "Time ‘25:00’ is not a time" in text
+    assert not Booking.objects.exists()
+
+
+def test_unreadable_files_are_explained(nurse_client, team, clinic):
+    text = visible_text(upload(nurse_client, clinic, "Name,Time\nAda,10:00\n").content.decode())
+    assert "The file is missing the columns: Date" in text
+    text = visible_text(upload(nurse_client, clinic, "Date,Time\n2026-12-10,10:00\n").content.decode())
+    assert "needs an NHS number column, or First name, Last name and Date of birth columns" in text
+    text = visible_text(upload(nurse_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n").content.decode())
+    assert "1 row has errors" in text and "No child in your team has NHS number 943 476 5919" in text
+    assert not Booking.objects.exists()
+
+
+def test_import_bookings_is_team_scoped(other_client, team, clinic):
+    make_child(team, session=clinic, nhs_number="9434765919")
+    response = upload(other_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n")
+    assert response.status_code == 404
+    assert not Booking.objects.exists()
