@@ -31,23 +31,38 @@ def import_bookings_action(request, *, session, today, **_):
     return {"text": "Import bookings", "href": reverse("clinics:import_bookings", args=[session.pk])}
 
 
-def overview_totals(request, *, session, **_):
-    if not session.is_community_clinic:
-        return None
-    totals = selectors.clinic_totals(session)
-    rows = [
+def _count_rows(session, totals, filters) -> list[dict]:
+    return [
         {
             "label": label,
             "count": totals[key],
             "hidden": label.lower(),
             "href": reverse("clinics:invitation_children", args=[session.pk, key]),
         }
-        for key, label in selectors.INVITATION_FILTERS.items()
+        for key, label in filters.items()
     ]
+
+
+def overview_totals(request, *, session, today, **_):
+    if not session.is_community_clinic:
+        return None
+    totals = selectors.clinic_totals(session, today)
     return {
         "heading": "Clinic invitations",
         "intro": "Each number lists the children behind it.",
-        "rows": rows,
+        "rows": _count_rows(session, totals, selectors.INVITATION_FILTERS),
+    }
+
+
+def overview_funnel(request, *, session, today, **_):
+    """Invited → booked → consent given → vaccinated, of the children invited to the clinic."""
+    if not session.is_community_clinic:
+        return None
+    totals = selectors.clinic_totals(session, today, selectors.FUNNEL_FILTERS)
+    return {
+        "heading": "From invitation to vaccination",
+        "intro": "Of the children invited to this clinic: how many have booked, have consent given and are vaccinated.",
+        "rows": _count_rows(session, totals, selectors.FUNNEL_FILTERS),
     }
 
 

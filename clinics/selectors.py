@@ -5,15 +5,19 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from notifications.models import Message
-from patients.models import Child, Programme
+from patients.models import Child, Programme, ProgrammeStatus
+from patients.statuses import status_q
 from sessions.models import Session, SessionDate, SessionMembership
 from sessions.selectors import booked_q, with_booking
 
 CANNOT_CONTACT_LIST_LIMIT = 100
+GIVEN = ProgrammeStatus.GIVEN
+VACCINATED = ProgrammeStatus.Vaccination.VACCINATED
 
 
 def _sessions():
@@ -223,6 +227,18 @@ INVITATION_FILTERS = {
 }
 
 
+# The Overview's funnel: of the children invited, how many have booked, have consent given and are
+# vaccinated now (each its one definition: sessions' "booked", patients.statuses' consent and
+# vaccination statuses, for any programme of the clinic).
+FUNNEL_FILTERS = {
+    "invited": "Invited",
+    "booked": "Booked",
+    "consent_given": "Consent given",
+    "vaccinated": "Vaccinated",
+}
+LIST_LABELS = {**INVITATION_FILTERS, **FUNNEL_FILTERS}
+
+
 def _invitation_messages(clinic):
     return Message.objects.filter(
         session=clinic,
@@ -231,14 +247,20 @@ def _invitation_messages(clinic):
     )
 
 
-def invitation_filter_q(clinic, key: str) -> Q:
+def invitation_filter_q(clinic, key: str, today: datetime.date | None = None) -> Q:
     """invited: has an invitation to the clinic; delivered: invited and every message to the
     family delivered; failed: invited and any message failed; cannot_be_contacted: a member no
-    parent of whom can receive email or texts (patients.statuses)."""
+    parent of whom can receive email or texts (patients.statuses); booked, consent_given,
+    vaccinated: invited and so (FUNNEL_FILTERS)."""
     messages = _invitation_messages(clinic)
     invited = invited_to_session_q(clinic)
     if key == "invited":
         return invited
+    if key == "booked":
+        return invited & booked_q(clinic, today or timezone.localdate())
+    if key in ("consent_given", "vaccinated"):
+        field, values = ("consent", GIVEN) if key == "consent_given" else ("vaccination", [VACCINATED])
+        return invited & status_q(clinic.programmes.all(), clinic.academic_year, field, values)
     if key == "delivered":
         return invited & Q(Exists(messages)) & ~Q(Exists(messages.exclude(status=Message.Status.DELIVERED)))
     if key == "failed":
@@ -248,16 +270,17 @@ def invitation_filter_q(clinic, key: str) -> Q:
     raise ValueError(key)
 
 
-def invitation_children(clinic, key: str):
+def invitation_children(clinic, key: str, today: datetime.date | None = None):
     """The children behind one of the totals, by name."""
     return (
         Child.objects.filter(team_id=clinic.team_id)
-        .filter(invitation_filter_q(clinic, key))
+        .filter(invitation_filter_q(clinic, key, today))
         .order_by("family_name", "given_name", "pk")
     )
 
 
-def clinic_totals(clinic) -> dict:
-    """{filter: number of children} for INVITATION_FILTERS, in one query (the same filters as the lists)."""
-    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key)) for key in INVITATION_FILTERS}
+def clinic_totals(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
+    """{filter: number of children} for `filters` (INVITATION_FILTERS or FUNNEL_FILTERS), in one
+    query (the same filters as the lists)."""
+    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key, today)) for key in filters}
     return Child.objects.filter(team_id=clinic.team_id).aggregate(**aggregates)

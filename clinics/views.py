@@ -37,15 +37,16 @@ def invitation_children(request, session_id, key):
     """The children behind one of the clinic Overview's invitation totals."""
     team = require_team(request)
     clinic = selectors.session_for_team(team, session_id)
-    if not clinic.is_community_clinic or key not in selectors.INVITATION_FILTERS:
+    if not clinic.is_community_clinic or key not in selectors.LIST_LABELS:
         raise Http404
-    page = Paginator(selectors.invitation_children(clinic, key), PAGE_SIZE).get_page(request.GET.get("page"))
+    children = selectors.invitation_children(clinic, key, timezone.localdate())
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "clinics/invitation_children.jinja",
         {
             "session": clinic,
-            "label": selectors.INVITATION_FILTERS[key],
+            "label": selectors.LIST_LABELS[key],
             "page": page,
             "back": reverse("sessions:session", args=[clinic.pk]),
             "back_text": clinic.location_name,

@@ -266,3 +266,30 @@ def test_import_bookings_is_team_scoped(other_client, team, clinic):
     response = upload(other_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n")
     assert response.status_code == 404
     assert not Booking.objects.exists()
+
+
+def test_overview_funnel_counts_link_to_exactly_those_children(nurse_client, team, clinic):
+    from patients.models import Programme
+    from tests.factories import VaccinationRecordFactory
+
+    invited = [make_child(team, session=clinic, given_name=f"Child{i}", family_name="Funnel") for i in range(4)]
+    not_invited = make_child(team, session=clinic, given_name="Uninvited", family_name="Funnel")
+    for child in invited:
+        invite(team, clinic, child)
+    for child in invited[:3] + [not_invited]:
+        book(nurse_client, child, status="booked", date=CLINIC_DAY.isoformat(), time="10:00")
+    ready_to_vaccinate(invited[0], "flu")
+    ready_to_vaccinate(invited[1], "hpv")
+    VaccinationRecordFactory(child=invited[2], programme=Programme.objects.get(code="flu"))
+
+    page = nurse_client.get(reverse("sessions:session", args=[clinic.pk])).content.decode()
+    text = visible_text(page)
+    assert "From invitation to vaccination" in text
+    expected = {"invited": 4, "booked": 3, "consent_given": 2, "vaccinated": 1}
+    for key, count in expected.items():
+        url = reverse("clinics:invitation_children", args=[clinic.pk, key])
+        assert url in page
+        listed = visible_text(nurse_client.get(url).content.decode())
+        assert f"{count} {'child' if count == 1 else 'children'}" in listed
+        assert listed.count("FUNNEL, ") == count
+        assert "Uninvited" not in listed
