@@ -44,9 +44,9 @@ class SummaryPresenter:
 
     @property
     def skipped_booked_text(self) -> str:
-        """Follows the count link: "3 children" + this."""
+        """A link to exactly those children."""
         count = self.summary.skipped_booked
-        return f"{'was' if count == 1 else 'were'} skipped because they booked an appointment"
+        return f"{children_words(count)} {'was' if count == 1 else 'were'} skipped because they booked an appointment"
 
     @property
     def more_cannot_contact(self) -> int:
