@@ -2,7 +2,7 @@
 
 from django import forms
 
-from mavis.dates import date_long
+from mavis.dates import clock_time, date_long
 from patients.dates import parse_time
 from sessions.models import Booking
 
@@ -48,3 +48,23 @@ class BookingForm(forms.Form):
         if not booked:
             data["time"] = None
         return data
+
+
+class AppointmentTimeForm(forms.Form):
+    """A parent's (or a nurse's) choice among the free appointment times of one clinic date."""
+
+    time = forms.ChoiceField(
+        label="Choose a time", widget=forms.RadioSelect, error_messages={"required": "Choose a time"}
+    )
+
+    def __init__(self, *args, times=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.times = {clock_time(time): time for time, _ in times}
+        self.fields["time"].choices = [
+            (clock_time(time), f"{clock_time(time)} ({free} {'place' if free == 1 else 'places'} left)")
+            for time, free in times
+        ]
+        self.fields["time"].error_messages["invalid_choice"] = "That time is no longer free. Choose another time"
+
+    def clean_time(self):
+        return self.times[self.cleaned_data["time"]]

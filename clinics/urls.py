@@ -1,10 +1,15 @@
 from django.urls import path
 
-from clinics import views
+from clinics import public_views, views
 
 app_name = "clinics"
 
 urlpatterns = [
+    # The parents' booking pages (no login): the token is the only key.
+    path("book/<str:token>", public_views.booking, name="parent_booking"),
+    path("book/<str:token>/booked", public_views.booking_done, name="parent_booking_done"),
+    path("book/<str:token>/cancel", public_views.cancel, name="parent_booking_cancel"),
+    path("book/<str:token>/<str:date>", public_views.choose_time, name="parent_booking_time"),
     path("sessions/<int:session_id>/send-invitations", views.send_invitations, name="send_invitations"),
     path("sessions/<int:session_id>/send-reminders", views.send_reminders, name="send_reminders"),
     path("sessions/<int:session_id>/invitations/<str:key>", views.invitation_children, name="invitation_children"),

@@ -21,7 +21,7 @@ from patients.selectors import child_for_team
 from sessions import selectors as sessions_selectors
 from sessions.models import Booking
 from sessions.presenters import booking_words
-from sessions.services import BookingChange, bookings_record
+from sessions.services import AppointmentFull, BookingChange, bookings_record
 
 PAGE_SIZE = 50
 
@@ -173,11 +173,19 @@ def booking(request, child_id):
             child.pk, form.cleaned_data["status"], form.cleaned_data["date"], form.cleaned_data["time"]
         )
         try:
-            bookings_record(
-                session=state.clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=request.user
-            )
+            if team.books_in_service and change.status == Booking.Status.BOOKED:
+                # The clinic's own appointment times: never beyond their places; the family is told.
+                services.clinic_appointment_book(
+                    clinic=state.clinic, child=child, date=change.date, time=change.time, user=request.user
+                )
+            else:
+                bookings_record(
+                    session=state.clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=request.user
+                )
+        except AppointmentFull:
+            form.add_error("time", f"{clock_time(change.time)} is full. Choose another time")
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error("time" if team.books_in_service else None, error)
         else:
             messages.success(request, f"{child.full_name}: {booking_words(change.status, change.date, change.time)}")
             return redirect(back)

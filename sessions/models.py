@@ -102,6 +102,11 @@ class Session(models.Model):
 class SessionDate(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="dates")
     value = models.DateField()
+    # A Community clinic of a team that books in this service: its appointment times.
+    appointments_start = models.TimeField(null=True, blank=True)
+    appointments_end = models.TimeField(null=True, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    places_per_slot = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["value"]
@@ -109,6 +114,22 @@ class SessionDate(models.Model):
 
     def __str__(self):
         return self.value.isoformat()
+
+    def slot_times(self) -> list[datetime.time]:
+        """The appointment start times: every slot from the start that ends by the end."""
+        if not (self.appointments_start and self.appointments_end and self.slot_minutes and self.places_per_slot):
+            return []
+        length = datetime.timedelta(minutes=self.slot_minutes)
+        day = datetime.date(2000, 1, 1)
+        at, end = (
+            datetime.datetime.combine(day, self.appointments_start),
+            datetime.datetime.combine(day, self.appointments_end),
+        )
+        times = []
+        while at + length <= end:
+            times.append(at.time())
+            at += length
+        return times
 
 
 class SessionMembership(models.Model):

@@ -107,6 +107,34 @@ def booked_q(session, today: datetime.date, prefix: str = "") -> Q:
     return Q(Exists(booked))
 
 
+def booked_counts(session, dates) -> dict[tuple, int]:
+    """{(date, time): number booked} for the clinic's appointment times on `dates`."""
+    rows = (
+        Booking.objects.filter(session=session, status=Booking.Status.BOOKED, date__in=list(dates))
+        .values("date", "time")
+        .annotate(n=Count("pk"))
+    )
+    return {(row["date"], row["time"]): row["n"] for row in rows}
+
+
+def free_appointments(session, today: datetime.date, now: datetime.time | None = None) -> list[tuple]:
+    """[(session date, [(time, free places)])] for the clinic's dates from today with appointment
+    times and at least one free place (today: times after `now` only). Two queries."""
+    dates = [d for d in session.dates.order_by("value") if d.value >= today and d.slot_times()]
+    counts = booked_counts(session, [d.value for d in dates])
+    result = []
+    for day in dates:
+        times = [
+            (time, free)
+            for time in day.slot_times()
+            if (day.value > today or now is None or time > now)
+            and (free := day.places_per_slot - counts.get((day.value, time), 0)) > 0
+        ]
+        if times:
+            result.append((day, times))
+    return result
+
+
 def in_day_order(children, session, today: datetime.date):
     """A clinic day's list (Register, Record vaccinations): children booked for today first, by
     appointment time (booked without a time after them), then everyone else by name."""

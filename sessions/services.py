@@ -637,3 +637,61 @@ def bookings_record(*, session, changes: list[BookingChange], source: str, user=
         "booking.recorded", Child, [c.child_id for c in changed], team=session.team, session=session.pk, source=source
     )
     return len(changed)
+
+
+class AppointmentFull(Exception):
+    """The chosen appointment time has no free place left (someone booked it first)."""
+
+
+@transaction.atomic
+def booking_book_appointment(*, session, child, date, time, source: str, user=None) -> bool:
+    """Books (or moves) the child into one of the clinic's appointment times, never beyond its
+    places: the clinic date's row is locked while the places are counted and the booking written,
+    so bookings for one date queue behind each other however many arrive at once. Raises
+    AppointmentFull when the time has no free place, ValidationError when it is not an
+    appointment time of the clinic. Returns whether the booking changed."""
+    day = SessionDate.objects.select_for_update().filter(session=session, value=date).first()
+    if day is None or time not in day.slot_times():
+        raise ValidationError("Choose one of the clinic’s appointment times")
+    taken = (
+        Booking.objects.filter(session=session, date=date, time=time, status=Booking.Status.BOOKED)
+        .exclude(child=child)
+        .count()
+    )
+    if taken >= day.places_per_slot:
+        raise AppointmentFull(date, time)
+    change = BookingChange(child.pk, Booking.Status.BOOKED, date, time)
+    return bool(bookings_record(session=session, changes=[change], source=source, user=user))
+
+
+def session_date_times_error(*, start, end, slot_minutes, places) -> str | None:
+    if start is None or end is None or not slot_minutes or not places:
+        return None  # all blank: no appointment times (checked field by field by the form)
+    if end <= start:
+        return "The end time must be after the start time"
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    if slot_minutes > minutes:
+        return "The appointment length must fit between the start and end times"
+    return None
+
+
+@transaction.atomic
+def session_date_times_set(*, session_date, start, end, slot_minutes, places) -> SessionDate:
+    """A clinic date's appointment times. Booked appointments stay as they are (a nurse moves
+    them); the places count only against times that still exist."""
+    error = session_date_times_error(start=start, end=end, slot_minutes=slot_minutes, places=places)
+    if error:
+        raise ValidationError(error)
+    session_date.appointments_start, session_date.appointments_end = start, end
+    session_date.slot_minutes, session_date.places_per_slot = slot_minutes, places
+    session_date.save(update_fields=["appointments_start", "appointments_end", "slot_minutes", "places_per_slot"])
+    audit.record(
+        "session_date.appointment_times_set",
+        session_date,
+        team=session_date.session.team,
+        start=str(start),
+        end=str(end),
+        slot_minutes=slot_minutes,
+        places=places,
+    )
+    return session_date

@@ -33,6 +33,7 @@ from sessions.extensions import (
     session_tabs,
 )
 from sessions.forms import (
+    AppointmentTimesForm,
     AttendanceForm,
     ChildrenFilterForm,
     MessageDateForm,
@@ -397,7 +398,51 @@ def edit_dates(request, session_id):
             "rows": len(rows),
             "locked": [date_long(value) for value in sorted(locked)],
             "locked_rows": [i for i, row in enumerate(rows) if _row_date(row) in locked],
+            # A clinic of a team that books in this service: each saved date's appointment times.
+            "appointment_dates": list(session.dates.all())
+            if session.is_community_clinic and team.books_in_service
+            else [],
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_date_times(request, session_id, date_id):
+    """A clinic date's appointment times and places (teams that book in this service)."""
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    if not (session.is_community_clinic and team.books_in_service):
+        raise Http404
+    session_date = next((d for d in session.dates.all() if d.pk == date_id), None)
+    if session_date is None:
+        raise Http404
+    initial = {
+        "start": clock_time(session_date.appointments_start),
+        "end": clock_time(session_date.appointments_end),
+        "slot_minutes": session_date.slot_minutes,
+        "places": session_date.places_per_slot,
+    }
+    form = AppointmentTimesForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.session_date_times_set(
+                session_date=session_date,
+                start=data["start"],
+                end=data["end"],
+                slot_minutes=data["slot_minutes"],
+                places=data["places"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Appointment times saved for {date_long(session_date.value)}")
+            return redirect("sessions:edit_dates", session.pk)
+    return render(
+        request,
+        "sessions/edit_date_times.jinja",
+        {"form": form, "session": SessionPresenter(session, today), "date": session_date},
     )
 
 
