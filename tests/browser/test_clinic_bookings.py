@@ -3,6 +3,8 @@ booked children are skipped by booking reminders and listed with their times (12
 clinic day's Register at 375 px)."""
 
 import datetime
+import io
+import re
 
 import pytest
 import time_machine
@@ -17,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 START = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 CLINIC_DAY = datetime.date(2026, 12, 10)
+FIRST_DAY = datetime.date(2026, 11, 26)
 
 
 def invited(team, clinic, **kwargs):
@@ -91,3 +94,132 @@ def test_import_a_booking_export_then_reminders_skip_the_booked(page, live_serve
         assert "Not booked today" in page.get_by_role("row", name="CHOPRA, Priya").inner_text()
         assert_accessible(page)
         assert early.pk != late.pk
+
+
+@pytest.fixture
+def local_notify(settings, live_server):
+    """The local Notify on a free port; links in messages point at the live server."""
+    from notifications import local_notify as local
+    from tests.notifications.conftest import free_port
+
+    server = local.from_settings(port=free_port(), callback_url=None, seed=7)
+    server.start()
+    settings.NOTIFY_BASE_URL = server.url
+    settings.NOTIFY_RATE_PER_SECOND = 0
+    settings.MAVIS_BASE_URL = live_server.url
+    yield server
+    server.stop()
+
+
+def test_parent_books_a_time_and_gives_consent_from_one_link(page, browser, live_server, nurse, team, local_notify):
+    from django.core.management import call_command
+
+    from notifications.dispatch import messages_dispatch
+    from patients.models import Parent
+    from sessions.models import SessionDate, Venue
+
+    with time_machine.travel(START, tick=True):
+        team.books_in_service = True
+        team.save()
+        # Invited for the first date; the parent books the second (so reminders for it would go, but for the booking).
+        clinic = clinic_session(team, [FIRST_DAY, CLINIC_DAY], invitation_date=START.date(), codes=("hpv",))
+        SessionDate.objects.filter(session=clinic).update(
+            appointments_start=datetime.time(9, 0),
+            appointments_end=datetime.time(10, 0),
+            slot_minutes=20,
+            places_per_slot=3,
+        )
+        Venue.objects.create(team=team, name="Riverside Health Centre", address="1 River Road")
+        maya = make_child(team, session=clinic, given_name="Maya", family_name="Patel")
+        Parent.objects.filter(relationships__child=maya).update(full_name="Priya Patel", email="priya@example.com")
+        maya.relationships.update(type="mum")
+
+        # The sweep sends the invitation; the outbox hands it to (the local) Notify.
+        call_command("invitation_sweep", date=START.date().isoformat(), team=team.ods_code, stdout=io.StringIO())
+        messages_dispatch()
+
+        # The parent, in their own browser at 375 px and without JavaScript, opens the link from the email.
+        parent_context = browser.new_context(locale="en-GB", java_script_enabled=False)
+        parent = parent_context.new_page()
+        parent.set_viewport_size({"width": 375, "height": 800})
+        # axe runs in the page, so each page the parent sees is checked again in a browser with JavaScript.
+        checker = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 800}).new_page()
+
+        def assert_parent_page_accessible(post_empty=False):
+            checker.goto(parent.url)
+            if post_empty:
+                checker.get_by_role("button", name="Book this time").click()
+                expect(checker.get_by_text("There is a problem")).to_be_visible()
+            assert_accessible(checker)
+
+        parent.goto(local_notify.url)
+        parent.locator('a[href*="/clinics/book/"]').first.click()
+        expect(parent.get_by_role("heading", name="Book a clinic appointment")).to_be_visible()
+        main = parent.inner_text("main")
+        assert "Maya Patel" in main and "Riverside Health Centre, 1 River Road" in main
+        assert_parent_page_accessible()
+        parent.get_by_role("link", name="Thursday 10 December 2026").click()
+        expect(parent.get_by_role("heading", name="Choose a time")).to_be_visible()
+        assert "09:20 (3 places left)" in parent.inner_text("main")
+        parent.get_by_role("button", name="Book this time").click()
+        expect(parent.get_by_text("There is a problem")).to_be_visible()
+        assert "Choose a time" in parent.inner_text("main")
+        assert_parent_page_accessible(post_empty=True)
+        parent.get_by_label("09:20 (3 places left)").check()
+        parent.get_by_role("button", name="Book this time").click()
+        expect(parent.get_by_role("heading", name="Appointment booked")).to_be_visible()
+        assert "Booked for Thursday 10 December at 09:20" in parent.inner_text("main")
+        assert_parent_page_accessible()
+
+        # Straight on into the online consent form: HPV has no answer yet.
+        parent.get_by_role("button", name="Continue to consent").click()
+        expect(parent.get_by_role("heading", name="Give or refuse consent for vaccinations")).to_be_visible()
+        parent.get_by_label("Yes").check()
+        parent.get_by_role("button", name="Continue").click()
+        expect(parent.get_by_role("heading", name="About you")).to_be_visible()
+        parent.get_by_label("Full name").fill("Priya Patel")
+        parent.get_by_label("Mum").check()
+        parent.get_by_label("Email address").fill("priya@example.com")
+        parent.get_by_role("group", name="Get updates by text message").get_by_label("No").check()
+        parent.get_by_role("button", name="Continue").click()
+        expect(
+            parent.get_by_role("heading", name="Do you agree to your child having the vaccinations?")
+        ).to_be_visible()
+        parent.get_by_role("group", name="HPV").get_by_label("Yes, I agree").check()
+        parent.get_by_role("button", name="Continue").click()
+        expect(parent.get_by_role("heading", name="Health questions")).to_be_visible()
+        for question in ("allergies", "medical conditions", "severe reaction", "extra support"):
+            parent.get_by_role("group", name=re.compile(question)).get_by_label("No", exact=True).check()
+        parent.get_by_role("button", name="Continue").click()
+        expect(parent.get_by_role("heading", name="Check your answers")).to_be_visible()
+        parent.get_by_role("button", name="Confirm").click()
+        expect(parent.get_by_role("heading", name="Your answers have been sent")).to_be_visible()
+
+        # The booking confirmation reaches the local Notify: date, time, venue and the change link.
+        messages_dispatch()
+        parent.goto(local_notify.url)
+        main = parent.inner_text("main")
+        assert "clinic appointment: Thursday 10 December at 09:20" in main
+        assert "Where: Riverside Health Centre, 1 River Road" in main and "To change or cancel" in main
+        parent_context.close()
+        checker.context.close()
+
+    # The nurse, once the first date has passed: Consent given on the Consent tab; booking
+    # reminders for 10 December do not count Maya, who booked.
+    with time_machine.travel(datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC), tick=True):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        sign_in(page, live_server, nurse)
+        page.goto(f"{live_server.url}/sessions/{clinic.pk}/consent")
+        page.get_by_role("link", name="Consent given", exact=True).click()
+        expect(page.get_by_role("link", name="PATEL, Maya")).to_be_visible()
+        page.goto(f"{live_server.url}/sessions/{clinic.pk}")
+        page.get_by_role("link", name="Send booking reminders").click()
+        main = page.inner_text("main")
+        assert "No booking reminders to send" in main
+        assert "1 child was skipped because they booked an appointment" in main
+
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 8, 30, tzinfo=datetime.UTC), tick=True):
+        sign_in(page, live_server, nurse)
+        page.goto(f"{live_server.url}/sessions/{clinic.pk}/register")
+        assert "09:20" in page.get_by_role("row", name="PATEL, Maya").inner_text()
+        assert_accessible(page)
