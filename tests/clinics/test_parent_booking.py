@@ -16,7 +16,7 @@ from django.urls import reverse
 from clinics import services
 from clinics.tokens import make_token
 from notifications.models import Message
-from sessions.models import Booking, SessionDate, Venue
+from sessions.models import Booking, Session, SessionDate, Venue
 from tests.clinics.factories import child as make_child
 from tests.clinics.factories import clinic_session
 from tests.factories import ParentFactory, ParentRelationshipFactory
@@ -215,3 +215,25 @@ def test_twenty_parents_booking_the_last_ten_places_at_once(team):
         text = visible_text(response.content.decode())
         assert "09:00 is now full. Choose another time: the next free times are 09:20" in text
         assert "09:20 (12 places left)" in text and "09:00 (" not in text
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_a_team_that_books_in_this_service(team, nurse):
+    import io
+
+    from clinics.demo import seed_booking_team
+    from mavis.models import Team
+    from tests.clinics.factories import ensure_programmes
+
+    ensure_programmes()
+    seed_booking_team(team=team, stdout=io.StringIO())
+    seed_booking_team(team=team, stdout=io.StringIO())  # idempotent
+    booking_team = Team.objects.get(books_in_service=True)
+    assert booking_team in nurse.teams.all() and not Team.objects.get(pk=team.pk).books_in_service
+    clinic = Session.objects.get(team=booking_team)
+    assert all(len(day.slot_times()) == 12 for day in clinic.dates.all())
+    services.team_sweep(team=booking_team, today=TODAY, claim=False)
+    links = Message.objects.filter(team=booking_team, kind="clinic_invitation").values_list(
+        "personalisation__booking_link", flat=True
+    )
+    assert len(links) == 10 and all("/clinics/book/" in link for link in links)
