@@ -46,7 +46,7 @@ def seed_clinics(*, team, stdout, **_):
 @demo.register(70, "a team that books in this service")
 def seed_booking_team(*, team, stdout, **_):
     """Ten home-schooled Year 8 children, a clinic in 2 and 3 weeks (09:00 to 12:00, 15-minute
-    appointments, 2 places each) at one venue. The demo sign-ins can switch to the team."""
+    appointments, 2 places each) at one venue. The demo sign-ins can change to the team."""
     booking_team, created = Team.objects.get_or_create(
         ods_code=BOOKING_TEAM["ods_code"], defaults={k: v for k, v in BOOKING_TEAM.items() if k != "ods_code"}
     )
@@ -85,7 +85,7 @@ def seed_booking_team(*, team, stdout, **_):
         )
     stdout.write(
         f"  {booking_team.name}: 10 home-schooled children, a Community clinic on "
-        f"{dates[0].isoformat()} and {dates[1].isoformat()} with appointment times. Switch team, then run "
+        f"{dates[0].isoformat()} and {dates[1].isoformat()} with appointment times. Change team, then run "
         f"manage.py invitation_sweep --team {booking_team.ods_code} --date {today.isoformat()} and open a booking "
         "link from the local Notify page"
     )
