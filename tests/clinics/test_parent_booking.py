@@ -4,12 +4,10 @@ overbooking however many parents book at once."""
 
 import datetime
 import re
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +17,7 @@ from notifications.models import Message
 from sessions.models import Booking, Session, SessionDate, Venue
 from tests.clinics.factories import child as make_child
 from tests.clinics.factories import clinic_session
+from tests.clinics.test_concurrency import run_together
 from tests.factories import ParentFactory, ParentRelationshipFactory
 from tests.text import visible_text
 
@@ -187,25 +186,8 @@ def test_twenty_parents_booking_the_last_ten_places_at_once(team):
         reverse("clinics:parent_booking_time", args=[link(child, clinic).rsplit("/", 1)[1], CLINIC_DAY.isoformat()])
         for child in parents
     ]
-    barrier = threading.Barrier(len(urls))
-    responses, errors = [], []
-
-    def book(url):
-        try:
-            client = Client()
-            barrier.wait(timeout=20)
-            responses.append(client.post(url, {"time": "09:00"}))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book, args=(url,)) for url in urls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    responses = []
+    run_together([lambda url=url: responses.append(Client().post(url, {"time": "09:00"})) for url in urls])
     assert len(responses) == 20
     booked = [r for r in responses if r.status_code == 302]
     full = [r for r in responses if r.status_code == 409]
