@@ -20,7 +20,7 @@ class BookingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose booked, cancelled or declined"},
     )
-    date = forms.TypedChoiceField(label="Clinic date", required=False, coerce=str)
+    date = forms.ChoiceField(label="Clinic date", required=False)
     time = forms.CharField(label="Appointment time", required=False, max_length=10)
 
     def __init__(self, *args, dates=(), **kwargs):

@@ -584,6 +584,19 @@ def clinic_appointment_book(*, clinic: Session, child: Child, date, time, parent
 
 
 @transaction.atomic
+def clinic_booking_record(*, clinic: Session, child: Child, change, user) -> bool:
+    """A nurse's **Record a clinic appointment**: a team that books in this service books within
+    the clinic's appointment times and places (and the family is sent the confirmation); a team
+    with its own system records what that system says."""
+    from sessions.models import Booking
+    from sessions.services import bookings_record
+
+    if clinic.team.books_in_service and change.status == Booking.Status.BOOKED:
+        return clinic_appointment_book(clinic=clinic, child=child, date=change.date, time=change.time, user=user)
+    return bool(bookings_record(session=clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=user))
+
+
+@transaction.atomic
 def clinic_appointment_cancel(*, clinic: Session, child: Child, parent=None, user=None) -> bool:
     """Cancels the child's appointment: its place is free again at once."""
     from sessions.models import Booking

@@ -19,9 +19,8 @@ from patients.cohort import FileError
 from patients.forms import CohortUploadForm
 from patients.selectors import child_for_team
 from sessions import selectors as sessions_selectors
-from sessions.models import Booking
 from sessions.presenters import booking_words
-from sessions.services import AppointmentFull, BookingChange, bookings_record
+from sessions.services import AppointmentFull, BookingChange
 
 PAGE_SIZE = 50
 
@@ -173,15 +172,7 @@ def booking(request, child_id):
             child.pk, form.cleaned_data["status"], form.cleaned_data["date"], form.cleaned_data["time"]
         )
         try:
-            if team.books_in_service and change.status == Booking.Status.BOOKED:
-                # The clinic's own appointment times: never beyond their places; the family is told.
-                services.clinic_appointment_book(
-                    clinic=state.clinic, child=child, date=change.date, time=change.time, user=request.user
-                )
-            else:
-                bookings_record(
-                    session=state.clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=request.user
-                )
+            services.clinic_booking_record(clinic=state.clinic, child=child, change=change, user=request.user)
         except AppointmentFull:
             form.add_error("time", f"{clock_time(change.time)} is full. Choose another time")
         except ValidationError as error:
