@@ -35,6 +35,8 @@ ACTIVITY_KIND = {
     # Shown as "Message sent" with the kind's label as its text (no event kind of their own).
     Message.Kind.VACCINATION_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
     Message.Kind.VACCINATION_NOT_GIVEN: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.CLINIC_BOOKING_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.CLINIC_APPOINTMENT_REMINDER: ActivityEvent.Kind.MESSAGE_SENT,
 }
 
 
@@ -226,6 +228,32 @@ def family_messages_enqueue_sql(
             transaction.on_commit(_dispatch_soon)
     rows = json.loads(rows) if isinstance(rows, str) else rows
     return [tuple(row.values()) for row in rows], queued  # json keeps the columns' order
+
+
+def messages_personalisation_set(*, session, kind, child_ids, key: str, value) -> int:
+    """Sets `personalisation[key]` to value(child_id, parent_id) on the pending messages of `kind`
+    for these children: a per-parent value (a signed link) that a set-based sender could not
+    build in SQL. Call in the sending transaction, before it commits (dispatch starts after)."""
+    pending = list(
+        Message.objects.filter(
+            session=session, kind=kind, child_id__in=child_ids, status=Message.Status.PENDING
+        ).values_list("id", "child_id", "parent_id")
+    )
+    if not pending:
+        return 0
+    values = {}
+    for _, child_id, parent_id in pending:
+        if (child_id, parent_id) not in values:
+            values[child_id, parent_id] = value(child_id, parent_id)
+    ids = [str(pk) for pk, *_ in pending]
+    texts = [values[child_id, parent_id] for _, child_id, parent_id in pending]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Message._meta.db_table} AS m SET personalisation = m.personalisation || jsonb_build_object(%s::text, v.value)
+                FROM unnest(%s::uuid[], %s::text[]) AS v (id, value) WHERE m.id = v.id""",  # noqa: S608 - our table
+            [key, ids, texts],
+        )
+        return cursor.rowcount
 
 
 def _dispatch_soon():
