@@ -140,3 +140,10 @@ def test_each_overview_outcome_count_links_to_exactly_those_children(nurse_clien
         names = {name for name in ("Given", "Unwell", "Nothing") if f", {name}" in listed}
         assert names == expected[code, outcome] and int(shown) == len(names), (code, outcome)
     assert "1 child (Flu: vaccinated)" in visible_text(overview)
+    # The Children row is a link too: to the Children tab, which lists every one of them.
+    (href,) = re.findall(
+        r'href="([^"]*/children)">3 children<span class="nhsuk-u-visually-hidden"> in this session', overview
+    )
+    listed = visible_text(nurse_client.get(href).content.decode())
+    assert {name for name in ("Given", "Unwell", "Nothing") if f", {name}" in listed} == {"Given", "Unwell", "Nothing"}
+    assert "3 children" in listed
