@@ -80,6 +80,25 @@ def test_one_batch_paces_each_service_at_its_own_rate(team, notify, north, notif
     assert our_times[-1] < their_times[-1] - 0.5  # ours went at twice that, not waiting for North's
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_paced_backlog_does_not_hold_the_sending_threads_of_another_service(team, notify, north, notify_settings):
+    """A batch of 15 of ours at 10 a second holds every sending thread of its process waiting for
+    our pacer; North's batch, claimed a moment later in the same process, still goes at once."""
+    _, north_team, server = north
+    notify_settings.NOTIFY_RATE_PER_SECOND = 10
+    notify_settings.NOTIFY_THREADS = 4
+    outbox_rows(team, 15)
+    ours = threading.Thread(target=lambda: (dispatch.messages_dispatch(limit=30), connection.close()))
+    ours.start()
+    assert dispatch.wait_for(lambda: notify.requests >= 2, 10, 0.01)
+    outbox_rows(north_team, 5)
+    assert dispatch.messages_dispatch(limit=30).sent == 5
+    ours.join()
+    our_times, their_times = sorted(notify.stats()["received_at"]), sorted(server.stats()["received_at"])
+    assert len(our_times) == 15
+    assert their_times[-1] < our_times[-1] - 0.5  # North's went while most of ours waited for their slots
+
+
 def test_a_403_pauses_only_that_service_until_resumed(team, notify, north, client):
     service, north_team, server = north
     server.configure(forbidden=True)
