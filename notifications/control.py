@@ -136,16 +136,6 @@ redis.call('SET', KEYS[1], string.format('%.0f', slot + interval), 'PX', 60000)
 return string.format('%.0f', slot - t)
 """
 
-_GIVE_BACK_LUA = """
-local now = redis.call('TIME')
-local t = tonumber(now[1]) * 1000000 + tonumber(now[2])
-local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
-if nxt > t then
-  redis.call('SET', KEYS[1], string.format('%.0f', math.max(t, nxt - tonumber(ARGV[1]))), 'PX', 60000)
-end
-return 0
-"""
-
 _WINDOW_LUA = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) * 1000000 + tonumber(now[2])
@@ -188,12 +178,6 @@ class Pacer:
         while (answer := int(window(keys=[self.window_key], args=[limit, token]))) > 0:
             time.sleep(answer / 1_000_000)
         return -answer / 1_000_000
-
-    def give_back(self):
-        """A send Notify refused with a rate-limit 429 did not use the rate: free its slot, so the
-        service's pace counts what Notify took (the window still caps the grants per second)."""
-        if self.rate and self.rate > 0:
-            connection().register_script(_GIVE_BACK_LUA)(keys=[self.key], args=[1_000_000 / (self.rate * HEADROOM)])
 
 
 def pacer(service: Service | None = None) -> Pacer:

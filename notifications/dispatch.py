@@ -349,10 +349,7 @@ def _send_paced(message: dict, pacer: control.Pacer) -> dict:
         try:
             return gateway.send(message, message["service"])
         except HTTPError as error:
-            if gateway.classify(error).kind != "rate_limited":
-                raise
-            pacer.give_back()
-            if sends == RATE_LIMIT_SENDS:
+            if sends == RATE_LIMIT_SENDS or gateway.classify(error).kind != "rate_limited":
                 raise
 
 

@@ -63,20 +63,6 @@ def test_each_service_has_its_own_pacer():
     assert all(b - a >= 0.45 for a, b in zip(granted, granted[1:], strict=False))
 
 
-def test_a_send_refused_for_the_rate_gives_its_pacer_slot_back():
-    """A rate-limit 429 did not use the service's rate: the next slot moves back by one interval
-    (never into the past), so refused sends do not slow the service down."""
-    pacer = control.Pacer(1, key="notify:test:pacer", window_key="notify:test:window")
-    redis = control.connection()
-    redis.delete(pacer.key, pacer.window_key)
-    pacer.acquire()
-    reserved = int(redis.get(pacer.key))
-    pacer.give_back()
-    now_seconds, now_micro = redis.time()
-    assert int(redis.get(pacer.key)) <= reserved - 1_000_000  # one interval is 1 / (1 x HEADROOM) s
-    assert int(redis.get(pacer.key)) >= now_seconds * 1_000_000 + now_micro - 100_000
-
-
 def test_one_batch_paces_each_service_at_its_own_rate(team, notify, north, notify_settings):
     """Each local Notify enforces its service's limit per second (a 429 above it): one batch for two
     services at 10 and 5 a second is refused nothing, and the faster one is not held to the slower."""
