@@ -533,6 +533,9 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
     if child.team_id != team.pk or session.team_id != team.pk:
         raise ConsentError("Not in your team.")
     programmes = list(programmes)
+    if not tokens.window_open(session):
+        # The link would open on "This link has expired": the parent must be phoned instead.
+        raise ConsentError(window_closed_message(session))
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
         recent = (
@@ -585,6 +588,16 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
             raise ConsentError("There is no parent or guardian we can contact for this child.")
         audit.record("consent.request_sent", request, team=team, messages=messages)
     return request
+
+
+def window_closed_message(session) -> str:
+    closes = tokens.consent_window_closes(session)
+    if closes is None:
+        return "A consent request was not sent: the session has no dates yet."
+    return (
+        f"A consent request was not sent: the online consent form for this session closed on {date_short(closes)}. "
+        "Record a new consent response when you speak to the parent instead."
+    )
 
 
 def _closing_text(session) -> str:
