@@ -142,12 +142,23 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
 
 
 def family_messages_enqueue_sql(
-    *, team, kind: str, session, ctes: str, params: list, result: str, keys, sent_by_names: dict | None = None
+    *,
+    team,
+    kind: str,
+    session,
+    ctes: str,
+    params: list,
+    result: str,
+    keys,
+    sent_by_names: dict | None = None,
+    per_parent: bool = False,
 ) -> tuple[list[tuple], int]:
     """The set-based form of `family_messages_enqueue`, for bulk sends: one statement, no model
     instances. The caller's `ctes` (SQL text, `params`) end with a CTE named `family_messages_source`
     of (child_id, sent_by_id, personalisation jsonb), and `keys` names the personalisation keys its
-    builder writes (checked against REQUIRED before anything runs). One email per parent with an
+    builder writes (checked against REQUIRED before anything runs). With `per_parent`, the source
+    has a parent_id column too and each of its rows goes to that parent of the child only (a
+    personal link each). One email per parent with an
     email address and one text per parent who can receive texts (the rule of `Parent.with_channels`,
     compiled from the ORM), each with its activity event. Returns the rows of the caller's
     `result` SELECT and the number of messages queued.
@@ -170,7 +181,8 @@ def family_messages_enqueue_sql(
             SELECT s.child_id, s.sent_by_id, s.personalisation, p.id AS parent_id, p.full_name AS parent_name,
                    ch.channel, ch.recipient, gen_random_uuid() AS message_id, gen_random_uuid() AS event_id
             FROM family_messages_source AS s
-            JOIN {ParentRelationship._meta.db_table} AS r ON r.child_id = s.child_id
+            JOIN {ParentRelationship._meta.db_table} AS r
+                ON r.child_id = s.child_id {"AND r.parent_id = s.parent_id" if per_parent else ""}
             JOIN ({channels_sql}) AS p ON p.id = r.parent_id
             -- Phones are stored normalised (patients.phone), so a number that can receive texts is sent as stored.
             CROSS JOIN LATERAL (VALUES ('email', p.email, p.can_receive_email), ('sms', p.phone, p.can_receive_texts))

@@ -1,6 +1,7 @@
 """Every write about sessions: keyword-only `<noun>_<verb>` functions, atomic and audited."""
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -44,23 +45,35 @@ def _actor(user) -> str:
 
 
 def activity_record(*, team, child_ids, kind, session=None, user=None, text="", details=None, created_at=None):
-    """One ActivityEvent per child (set-based). Part of other services' transactions."""
-    now = created_at or timezone.now()
-    events = [
-        ActivityEvent(
-            team=team,
-            child_id=child_id,
-            session=session,
-            kind=kind,
-            user=user,
-            actor=_actor(user),
-            text=text,
-            details=details or {},
-            created_at=now,
+    """One ActivityEvent per child, in one INSERT ... SELECT: no model instances, since bulk paths
+    (a school's children sent to a clinic, a cohort import) add thousands. Part of other services'
+    transactions. Returns the new events' ids."""
+    child_ids = list(child_ids)
+    if not child_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {ActivityEvent._meta.db_table}
+                (id, team_id, child_id, session_id, kind, created_at, user_id, actor, text, details, channel,
+                 recipient, delivery_status)
+            SELECT gen_random_uuid(), %s, child_id, %s, %s, %s, %s, %s, %s, %s::jsonb, '', '', ''
+            FROM unnest(%s::bigint[]) AS child_id
+            RETURNING id
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [
+                team.pk,
+                getattr(session, "pk", None),
+                kind,
+                created_at or timezone.now(),
+                getattr(user, "pk", None),
+                _actor(user),
+                text,
+                json.dumps(details or {}),
+                child_ids,
+            ],
         )
-        for child_id in child_ids
-    ]
-    return ActivityEvent.objects.bulk_create(events, batch_size=2000)
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- Creating sessions --------------------------------------------------------------------------
@@ -540,9 +553,10 @@ def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
         raise ValidationError("Enter a note")
     if len(text) > 1000:
         raise ValidationError("Note must be 1,000 characters or fewer")
-    (event,) = activity_record(
+    (event_id,) = activity_record(
         team=session.team, child_ids=[child.pk], kind=ActivityEvent.Kind.NOTE, session=session, user=user, text=text
     )
+    event = ActivityEvent.objects.get(pk=event_id)
     audit.record("note.added", event, team=session.team)
     return event
 
