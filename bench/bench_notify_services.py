@@ -23,8 +23,8 @@ from common import report, setup_django  # noqa: E402
 BENCH = "notify services"
 DATABASE = "bench_notify_services" + os.environ.get("BENCH_DATABASE_SUFFIX", "")
 RATE = int(os.environ.get("BENCH_NOTIFY_RATE", "20"))  # per second per service (GOV.UK Notify: 50)
-SECONDS = int(os.environ.get("BENCH_NOTIFY_SECONDS", "15"))  # of sending per service per run
-KEY_ENV = "BENCH_NOTIFY_KEY"
+SECONDS = int(os.environ.get("BENCH_NOTIFY_SECONDS", "10"))  # of sending per service per run
+KEY_ENV = "NOTIFY_KEY_BENCH"  # a NOTIFY_ name: services read no other variable
 BUDGET = 40  # per channel, the budget run's capped service
 
 
@@ -141,6 +141,9 @@ def throughput_run(count: int):
     report(BENCH, f"{label}: ratio to services x rate", round(ratio, 3), "", ">= 0.9", ratio >= 0.9)
     report(BENCH, f"{label}: most one service got in any second", peak, "msgs", f"<= {RATE}", peak <= RATE)
     report(BENCH, f"{label}: 429s answered by Notify", refused, "")
+    # A refused message that waited for a later claim shows here (decision 0013: it was 5.7 s).
+    gap = max(times[-1] - times[-2] for times in (sorted(s["received_at"]) for s in stats))
+    report(BENCH, f"{label}: the last message's wait after the one before", round(gap, 2), "s")
     clean_up(made)
 
 
@@ -156,13 +159,12 @@ def budget_run():
     queue(capped_team, per_service, kind="clinic_invitation")
     queue(free_team, per_service, kind="clinic_invitation")
     started = time.monotonic()
-    app.send_task("notifications.dispatch_due")
+    app.send_task("notifications.dispatch_due")  # once, as the enqueue service does: no beat
     free_pending = Message.objects.filter(team=free_team, status="pending")
     while free_pending.exists():
-        if time.monotonic() - started > 300:
+        if time.monotonic() - started > 120:
             raise RuntimeError("dispatch did not finish")
         time.sleep(0.1)
-        app.send_task("notifications.dispatch_due")  # as beat does every minute, faster
     time.sleep(2)
     capped_times = sorted(capped_server.stats()["received_at"])
     free_times = sorted(free_server.stats()["received_at"])
@@ -181,6 +183,11 @@ def budget_run():
     )
     report(BENCH, "budget: capped service's counters (email+text)", f"{sent['email']}+{sent['sms']}", "")
     report(BENCH, "budget: capped service's bulk still waiting", per_service - len(capped_times), "msgs")
+    first = min(capped_times[0], free_times[0])
+    report(BENCH, "budget: capped service's last send, into the run", round(stopped_at - first, 1), "s")
+    capped_pace = (len(capped_times) - 1) / (capped_times[-1] - capped_times[0])
+    report(BENCH, "budget: capped service's rate until then", round(capped_pace, 1), "msg/s", f"about {RATE}")
+    report(BENCH, "budget: capped service's first send, into the run", round(capped_times[0] - first, 2), "s")
     report(
         BENCH,
         "budget: the other service sent after it stopped",
@@ -189,7 +196,20 @@ def budget_run():
         "> 0 (it continues)",
         after > 0 and len(free_times) == per_service,
     )
-    report(BENCH, "budget: 429s answered by the capped Notify", capped_server.stats()["refused"], "", "0", None)
+    if after > 1:
+        later = [t for t in free_times if t > stopped_at]
+        pace = (len(later) - 1) / (later[-1] - later[0])
+        report(BENCH, "budget: the other service's rate after that", round(pace, 1), "msg/s", f"about {RATE}")
+    # Our budget stops first: Notify's own cap (twice the budget: both channels) is never reached.
+    accepted = capped_server.accepted
+    report(
+        BENCH,
+        "budget: the capped Notify accepted, of its cap",
+        accepted,
+        "msgs",
+        f"< {2 * BUDGET}",
+        accepted < 2 * BUDGET,
+    )
     clean_up(made)
 
 
@@ -199,6 +219,7 @@ def main():
 
     cache.clear()
     start = time.monotonic()
+    report(BENCH, "load average at the start (2 cores, shared)", round(os.getloadavg()[0], 1), "")
     workers = start_workers(2)
     try:
         for count in (1, 2, 4):
@@ -211,6 +232,7 @@ def main():
 
         bench_dispatch.DATABASE = DATABASE
         drop_database()
+    report(BENCH, "load average at the end", round(os.getloadavg()[0], 1), "")
     print(f"{BENCH}: {time.monotonic() - start:.0f}s in all", flush=True)
 
 

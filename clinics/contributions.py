@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinics import eligibility, presenters, selectors
+from sessions.presenters import booking_words
 from sessions.status import session_status
 
 
@@ -23,23 +24,45 @@ def session_actions(request, *, session, today, **_):
     return {"text": label, "href": href}
 
 
-def overview_totals(request, *, session, **_):
-    if not session.is_community_clinic:
+def import_bookings_action(request, *, session, today, **_):
+    """**Import bookings** on a Community clinic with a date today or later."""
+    if not session.is_community_clinic or session_status(session, today) not in ("scheduled", "in_progress"):
         return None
-    totals = selectors.clinic_totals(session)
-    rows = [
+    return {"text": "Import bookings", "href": reverse("clinics:import_bookings", args=[session.pk])}
+
+
+def _count_rows(session, totals, filters) -> list[dict]:
+    return [
         {
             "label": label,
             "count": totals[key],
             "hidden": label.lower(),
             "href": reverse("clinics:invitation_children", args=[session.pk, key]),
         }
-        for key, label in selectors.INVITATION_FILTERS.items()
+        for key, label in filters.items()
     ]
+
+
+def overview_totals(request, *, session, today, **_):
+    if not session.is_community_clinic:
+        return None
+    totals = selectors.clinic_totals(session, today)
     return {
         "heading": "Clinic invitations",
         "intro": "Each number lists the children behind it.",
-        "rows": rows,
+        "rows": _count_rows(session, totals, selectors.INVITATION_FILTERS),
+    }
+
+
+def overview_funnel(request, *, session, today, **_):
+    """Invited → booked → consent given → vaccinated, of the children invited to the clinic."""
+    if not session.is_community_clinic:
+        return None
+    totals = selectors.clinic_totals(session, today, selectors.FUNNEL_FILTERS)
+    return {
+        "heading": "From invitation to vaccination",
+        "intro": "Of the children invited to this clinic: how many have booked, have consent given and are vaccinated.",
+        "rows": _count_rows(session, totals, selectors.FUNNEL_FILTERS),
     }
 
 
@@ -60,6 +83,9 @@ def _invite_child(request, child, session, reasons=()):
         "child": child,
         "state": state,
         "text": presenters.child_invitation_text(state),
+        "booking": booking_words(state.booking_state, state.booking_date, state.booking_time)
+        if state.booking_state
+        else "",
         "reason": presenters.REASON_IN_SENTENCE,
         "missed": reasons,
         "next": request.get_full_path(),

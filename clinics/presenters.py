@@ -43,6 +43,12 @@ class SummaryPresenter:
         )
 
     @property
+    def skipped_booked_text(self) -> str:
+        """A link to exactly those children."""
+        count = self.summary.skipped_booked
+        return f"{children_words(count)} {'was' if count == 1 else 'were'} skipped because they booked an appointment"
+
+    @property
     def more_cannot_contact(self) -> int:
         return self.summary.cannot_contact_count - len(self.summary.cannot_contact)
 
@@ -58,6 +64,8 @@ def reminded_message(count: int) -> str:
         return "No booking reminders were sent: every child has already been sent one for the next clinic date"
     return f"Booking reminders sent to the parents of {children_words(count)}"
 
+
+SKIPPED_BOOKED = "Skipped because they booked"
 
 NO_CLINIC = "There is no community clinic with a date today or later. Schedule a clinic date first."
 
@@ -108,3 +116,8 @@ def child_invitation_text(state) -> str | None:
     if state.scheduled_for:
         return f"An invitation will be sent on {date_words(state.scheduled_for)}"
     return None
+
+
+def bookings_imported_message(result) -> str:
+    unchanged = f" ({result.unchanged:,} already booked as in the file)" if result.unchanged else ""
+    return f"Bookings imported: {children_words(result.booked)} booked or moved{unchanged}"

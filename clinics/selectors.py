@@ -5,15 +5,20 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from mavis.memo import memoised
 from notifications.models import Message
-from patients.models import Child, Programme
+from patients.models import Child, Programme, ProgrammeStatus
+from patients.statuses import status_q
 from sessions.models import Session, SessionDate, SessionMembership
+from sessions.selectors import booked_q, with_booking
 
 CANNOT_CONTACT_LIST_LIMIT = 100
+GIVEN = ProgrammeStatus.GIVEN
+VACCINATED = ProgrammeStatus.Vaccination.VACCINATED
 
 
 def _sessions():
@@ -75,9 +80,16 @@ def school_programmes(school_session, clinic) -> list[Programme]:
     return [p for p in clinic.programmes.all() if p.pk in offered]
 
 
-def reminder_candidates(clinic):
-    """Path 4: children invited at least once to this clinic session."""
-    return Child.objects.filter(invited_to_session_q(clinic))
+def reminder_candidates(clinic, today):
+    """Path 4: children invited at least once to this clinic session who have not booked."""
+    return Child.objects.filter(invited_to_session_q(clinic)).exclude(booked_q(clinic, today))
+
+
+def reminders_skipped_booked(clinic, today, clinic_date) -> Eligibility:
+    """The children a reminder would go to but for their booking (the summary's "skipped because
+    they booked", and the list behind that count)."""
+    booked = Child.objects.filter(invited_to_session_q(clinic)).filter(booked_q(clinic, today))
+    return Eligibility(clinic, clinic_date, children=booked)
 
 
 @dataclass
@@ -89,6 +101,7 @@ class Summary:
     cannot_contact_count: int
     children: list = field(default_factory=list)  # who will be sent one, by name (the first 100)
     invited_before: int | None = None  # reminders only: children invited to this clinic at all
+    skipped_booked: int = 0  # reminders only: children who would be reminded but have booked
 
 
 def _first(eligibility: Eligibility) -> list:
@@ -118,13 +131,14 @@ def school_invitations_summary(team, school_session, today) -> Summary:
 
 def reminders_summary(clinic, today) -> Summary:
     clinic_date = reminder_clinic_date(clinic, today)
-    children = reminder_candidates(clinic)
-    invited_before = children.count()
+    invited_before = Child.objects.filter(invited_to_session_q(clinic)).count()
     if clinic_date is None:
         return Summary(clinic, None, 0, [], 0, invited_before=invited_before)
+    children = reminder_candidates(clinic, today)
     eligible = Eligibility(clinic, clinic_date, children=children)
     unreachable = Eligibility(clinic, clinic_date, children=children, contactable=False)
-    return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before)
+    skipped = reminders_skipped_booked(clinic, today, clinic_date).count()
+    return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before, skipped_booked=skipped)
 
 
 # --- One child ----------------------------------------------------------------------------------
@@ -137,6 +151,9 @@ class ChildInvitationState:
     invited_on: datetime.date | None = None
     scheduled_for: datetime.date | None = None
     can_be_contacted: bool = True
+    booking_state: str | None = None  # sessions.selectors.BOOKING_STATES
+    booking_date: datetime.date | None = None
+    booking_time: datetime.time | None = None
 
 
 def child_invitation_state(team, child, today, session=None) -> ChildInvitationState:
@@ -155,13 +172,13 @@ def child_invitation_state(team, child, today, session=None) -> ChildInvitationS
         .values("scheduled_for")[:1]
     )
     row = (
-        Child.objects.filter(pk=child.pk)
+        with_booking(Child.objects.filter(pk=child.pk), clinic, today)
         .annotate(
             invited_on=Subquery(latest_invitation),
             scheduled_for=Subquery(pending_request),
             can_be_contacted=Exists(Child.objects.filter(pk=OuterRef("pk")).can_be_messaged()),
         )
-        .values("invited_on", "scheduled_for", "can_be_contacted")
+        .values("invited_on", "scheduled_for", "can_be_contacted", "booking_state", "booking_date", "booking_time")
         .get()
     )
     return ChildInvitationState(clinic, next_clinic_date(clinic, today), **row)
@@ -211,22 +228,40 @@ INVITATION_FILTERS = {
 }
 
 
+# The Overview's funnel: of the children invited, how many have booked, have consent given and are
+# vaccinated now (each its one definition: sessions' "booked", patients.statuses' consent and
+# vaccination statuses, for any programme of the clinic).
+FUNNEL_FILTERS = {
+    "invited": "Invited",
+    "booked": "Booked",
+    "consent_given": "Consent given",
+    "vaccinated": "Vaccinated",
+}
+LIST_LABELS = {**INVITATION_FILTERS, **FUNNEL_FILTERS}
+
+
 def _children_in(rows) -> Q:
     """Children whose id is a `child_id` of `rows`. An uncorrelated IN: PostgreSQL hashes the ids
     once, where a correlated EXISTS probed an index for every child of the team (8 µs a child)."""
     return Q(pk__in=rows.filter(child_id__isnull=False).values("child_id"))
 
 
-def invitation_filter_q(clinic, key: str) -> Q:
+def invitation_filter_q(clinic, key: str, today: datetime.date | None = None) -> Q:
     """invited: has an invitation to the clinic; delivered: invited and every message to the
     family delivered; failed: invited and any message failed; cannot_be_contacted: a member no
-    parent of whom can receive email or texts (patients.statuses)."""
+    parent of whom can receive email or texts (patients.statuses); booked, consent_given,
+    vaccinated: invited and so (FUNNEL_FILTERS)."""
     messages = Message.objects.filter(
         session=clinic, kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER]
     )
     invited = _children_in(ClinicInvitation.objects.filter(session=clinic))
     if key == "invited":
         return invited
+    if key == "booked":
+        return invited & booked_q(clinic, today or timezone.localdate())
+    if key in ("consent_given", "vaccinated"):
+        field, values = ("consent", GIVEN) if key == "consent_given" else ("vaccination", [VACCINATED])
+        return invited & status_q(clinic.programmes.all(), clinic.academic_year, field, values)
     if key == "delivered":
         return invited & _children_in(messages) & ~_children_in(messages.exclude(status=Message.Status.DELIVERED))
     if key == "failed":
@@ -238,22 +273,25 @@ def invitation_filter_q(clinic, key: str) -> Q:
     raise ValueError(key)
 
 
-def invitation_children(clinic, key: str):
+def invitation_children(clinic, key: str, today: datetime.date | None = None):
     """The children behind one of the totals, by name."""
     return (
         Child.objects.filter(team_id=clinic.team_id)
-        .filter(invitation_filter_q(clinic, key))
+        .filter(invitation_filter_q(clinic, key, today))
         .order_by("family_name", "given_name", "pk")
     )
 
 
-def clinic_totals_counted(clinic) -> dict:
-    """{filter: number of children} for INVITATION_FILTERS, in one query (the same filters as the lists)."""
-    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key)) for key in INVITATION_FILTERS}
+def clinic_totals_counted(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
+    """{filter: number of children} for `filters` (INVITATION_FILTERS or FUNNEL_FILTERS), in one
+    query (the same filters as the lists)."""
+    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key, today)) for key in filters}
     return Child.objects.filter(team_id=clinic.team_id).aggregate(**aggregates)
 
 
-def clinic_totals(clinic) -> dict:
+def clinic_totals(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
     """clinic_totals_counted, kept until the team's data changes (mavis.memo): the Overview does not
-    read every member again on each view."""
-    return memoised(clinic.team_id, f"clinic_totals:{clinic.pk}", lambda: clinic_totals_counted(clinic))
+    read every member again on each view. "Booked" counts bookings from today on: today keys it."""
+    today = today or timezone.localdate()
+    key = f"clinic_totals:{clinic.pk}:{today.isoformat()}:{','.join(filters)}"
+    return memoised(clinic.team_id, key, lambda: clinic_totals_counted(clinic, today, filters))

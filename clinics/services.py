@@ -14,14 +14,14 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from clinics import selectors
+from clinics import booking_import, selectors
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date, upcoming_clinic_dates
 from clinics.models import ClinicInvitation, ClinicInvitationRequest, ClinicSweepRun
 from mavis import audit
 from mavis.dates import date_long
 from mavis.models import Team
 from notifications.models import Message
-from notifications.services import family_messages_enqueue_sql
+from notifications.services import family_messages_enqueue_sql, messages_personalisation_set
 from patients.models import Child, Programme
 from sessions.models import Session, SessionMembership
 
@@ -166,7 +166,24 @@ def _send(
         keys=keys,
         sent_by_names=sent_by_names,
     )
+    if rows and session.team.books_in_service:
+        _personal_booking_links(session, message_kind, [row[0] for row in rows])
     return [Inserted(*row) for row in rows], messages
+
+
+def _personal_booking_links(session, kind, child_ids):
+    """A team that books in this service: each parent's message gets their own signed booking link
+    (signing cannot run in SQL, so the messages just queued in this transaction are filled in
+    before it commits and anything is dispatched)."""
+    from clinics.tokens import booking_url
+
+    messages_personalisation_set(
+        session=session,
+        kind=kind,
+        child_ids=child_ids,
+        key="booking_link",
+        value=lambda child_id, parent_id: booking_url(child_id=child_id, session_id=session.pk, parent_id=parent_id),
+    )
 
 
 def _names(user) -> dict:
@@ -283,6 +300,8 @@ def team_sweep(*, team: Team, today: datetime.date, claim: bool = True) -> list[
         for session in _clinics_to_sweep(team, today)
     ]
     _expire_requests(team, today)
+    if team.books_in_service:
+        appointment_reminders_send(team=team, today=today)
     invited = sum(r.automatic + r.requested for r in results)
     if claimed is not None:
         ClinicSweepRun.objects.filter(pk=claimed[0]).update(
@@ -385,7 +404,7 @@ def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> Se
     if clinic_date is None:
         return SendResult(0, clinic, None)
     rows, messages = _send(
-        eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic)),
+        eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic, today)),
         kind=ClinicInvitation.Kind.BOOKING_REMINDER,
         source=ClinicInvitation.Source.REMINDERS,
         today=today,
@@ -449,3 +468,156 @@ def clinic_invitation_request_cancel(*, child: Child, user, today: datetime.date
     )
     pending.delete()
     return True
+
+
+# --- Bookings from the team's own booking system ----------------------------------------------------
+
+
+@dataclass
+class BookingImportResult:
+    total_rows: int
+    errors: list
+    booked: int = 0  # bookings added or changed
+    unchanged: int = 0
+    written: bool = False
+
+
+@transaction.atomic
+def bookings_import(*, clinic: Session, content: str, user) -> BookingImportResult:
+    """A booking system's export: all rows are booked, or (any bad row) none. Raises
+    patients.cohort.FileError for a file that cannot be read."""
+    from sessions.models import Booking
+    from sessions.services import bookings_record
+
+    checked = booking_import.check_bookings(team=clinic.team, clinic=clinic, content=content)
+    result = BookingImportResult(checked.total_rows, checked.errors)
+    if checked.errors:
+        return result
+    result.booked = bookings_record(session=clinic, changes=checked.changes, source=Booking.Source.IMPORT, user=user)
+    result.unchanged = len(checked.changes) - result.booked
+    result.written = True
+    audit.record("bookings.imported", clinic, team=clinic.team, rows=checked.total_rows, booked=result.booked)
+    return result
+
+
+# --- Teams that book in this service ------------------------------------------------------------------
+
+
+def clinic_venue_words(team) -> str:
+    """Where the clinic is, for the parents' messages and pages: the team's venues."""
+    from sessions.models import Venue
+
+    venues = [
+        f"{v.name}, {v.address}" if v.address else v.name
+        for v in Venue.objects.for_team(team).filter(archived_at__isnull=True)
+    ]
+    return " or ".join(venues) or team.name
+
+
+def _appointment_personalisation(booking, child, parent_id) -> dict:
+    from clinics.tokens import booking_url
+    from mavis.dates import clock_time, date_day_month
+
+    team = booking.session.team
+    return {
+        "child_name": child.full_name,
+        "child_short_name": child.short_name,
+        "appointment_date": date_day_month(booking.date),
+        "appointment_time": clock_time(booking.time),
+        "venue": clinic_venue_words(team),
+        "manage_link": booking_url(child_id=child.pk, session_id=booking.session_id, parent_id=parent_id),
+        "team_name": team.name,
+        "team_email": team.email,
+        "team_phone": team.phone,
+    }
+
+
+def _appointment_messages(*, kind, bookings, key_prefix, parents=None, sent_by=None) -> int:
+    """One message per parent (each with their own change-or-cancel link) for each booking."""
+    from notifications.services import FamilyMessage, family_messages_enqueue
+    from patients.models import ParentRelationship
+
+    if not bookings:
+        return 0
+    team = bookings[0].session.team
+    parents_by_child = {}
+    if parents is None:
+        for relationship in ParentRelationship.objects.filter(
+            child_id__in=[b.child_id for b in bookings]
+        ).select_related("parent"):
+            parents_by_child.setdefault(relationship.child_id, []).append(relationship.parent)
+    items = [
+        FamilyMessage(
+            child=booking.child,
+            personalisation=_appointment_personalisation(booking, booking.child, parent.pk),
+            session=booking.session,
+            parents=[parent],
+            key=f"{key_prefix}:{booking.pk}:{booking.date}:{booking.time}:{booking.updated_at.timestamp()}",
+        )
+        for booking in bookings
+        for parent in (parents if parents is not None else parents_by_child.get(booking.child_id, []))
+    ]
+    return len(family_messages_enqueue(team=team, kind=kind, items=items, sent_by=sent_by))
+
+
+@transaction.atomic
+def clinic_appointment_book(*, clinic: Session, child: Child, date, time, parent=None, user=None):
+    """A parent (through their link) or a nurse books or moves the child's appointment at one of the
+    clinic's times, never beyond its places (sessions.services.booking_book_appointment); the
+    confirmation goes through the outbox (to the parent who booked, or to every parent when a
+    nurse did). Raises AppointmentFull or ValidationError."""
+    from sessions.models import Booking
+    from sessions.services import booking_book_appointment
+
+    source = Booking.Source.PARENT_ONLINE if parent is not None else Booking.Source.NURSE_PHONE
+    changed = booking_book_appointment(session=clinic, child=child, date=date, time=time, source=source, user=user)
+    if changed:
+        booking = Booking.objects.select_related("session__team", "child").get(session=clinic, child=child)
+        _appointment_messages(
+            kind=Message.Kind.CLINIC_BOOKING_CONFIRMATION,
+            bookings=[booking],
+            key_prefix="booking_confirmation",
+            parents=[parent] if parent is not None else None,
+            sent_by=user,
+        )
+    return changed
+
+
+@transaction.atomic
+def clinic_booking_record(*, clinic: Session, child: Child, change, user) -> bool:
+    """A nurse's **Record a clinic appointment**: a team that books in this service books within
+    the clinic's appointment times and places (and the family is sent the confirmation); a team
+    with its own system records what that system says."""
+    from sessions.models import Booking
+    from sessions.services import bookings_record
+
+    if clinic.team.books_in_service and change.status == Booking.Status.BOOKED:
+        return clinic_appointment_book(clinic=clinic, child=child, date=change.date, time=change.time, user=user)
+    return bool(bookings_record(session=clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=user))
+
+
+@transaction.atomic
+def clinic_appointment_cancel(*, clinic: Session, child: Child, parent=None, user=None) -> bool:
+    """Cancels the child's appointment: its place is free again at once."""
+    from sessions.models import Booking
+    from sessions.services import BookingChange, bookings_record
+
+    source = Booking.Source.PARENT_ONLINE if parent is not None else Booking.Source.NURSE_PHONE
+    change = BookingChange(child.pk, Booking.Status.CANCELLED)
+    return bool(bookings_record(session=clinic, changes=[change], source=source, user=user))
+
+
+def appointment_reminders_send(*, team: Team, today: datetime.date) -> int:
+    """The day before: a reminder of each appointment booked for tomorrow with a time (once: the
+    message key). Part of the team's daily run."""
+    from sessions.models import Booking
+
+    tomorrow = today + datetime.timedelta(days=1)
+    bookings = list(
+        Booking.objects.filter(
+            team=team, status=Booking.Status.BOOKED, date=tomorrow, time__isnull=False
+        ).select_related("session__team", "child")
+    )
+    return _appointment_messages(
+        kind=Message.Kind.CLINIC_APPOINTMENT_REMINDER, bookings=bookings, key_prefix="appointment_reminder"
+    )

@@ -1,6 +1,7 @@
 """HTTP only: GET = selector -> presenter -> render; POST = service -> message -> redirect."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,10 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinics import presenters, selectors, services
+from clinics import booking_import, presenters, selectors, services
+from clinics.forms import BookingForm
+from mavis.dates import clock_time
+from mavis.forms import posted
 from mavis.middleware import require_team
 from mavis.redirects import safe_next
+from patients.cohort import FileError
+from patients.forms import CohortUploadForm
 from patients.selectors import child_for_team
+from sessions import selectors as sessions_selectors
+from sessions.presenters import booking_words
+from sessions.services import AppointmentFull, BookingChange
 
 PAGE_SIZE = 50
 
@@ -27,17 +36,19 @@ def invitation_children(request, session_id, key):
     """The children behind one of the clinic Overview's invitation totals."""
     team = require_team(request)
     clinic = selectors.session_for_team(team, session_id)
-    if not clinic.is_community_clinic or key not in selectors.INVITATION_FILTERS:
+    if not clinic.is_community_clinic or key not in selectors.LIST_LABELS:
         raise Http404
-    page = Paginator(selectors.invitation_children(clinic, key), PAGE_SIZE).get_page(request.GET.get("page"))
+    children = selectors.invitation_children(clinic, key, timezone.localdate())
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "clinics/invitation_children.jinja",
         {
             "session": clinic,
-            "label": selectors.INVITATION_FILTERS[key],
+            "label": selectors.LIST_LABELS[key],
             "page": page,
             "back": reverse("sessions:session", args=[clinic.pk]),
+            "back_text": clinic.location_name,
         },
     )
 
@@ -79,6 +90,98 @@ def send_reminders(request, session_id):
         request,
         "clinics/send_reminders.jinja",
         {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back},
+    )
+
+
+def reminders_skipped(request, session_id):
+    """The children behind **Send booking reminders**' "skipped because they booked"."""
+    team = require_team(request)
+    today = timezone.localdate()
+    clinic = selectors.session_for_team(team, session_id)
+    clinic_date = selectors.reminder_clinic_date(clinic, today) if clinic.is_community_clinic else None
+    if clinic_date is None:
+        raise Http404
+    skipped = selectors.reminders_skipped_booked(clinic, today, clinic_date).child_ids_queryset()
+    page = Paginator(skipped.order_by("family_name", "given_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinics/invitation_children.jinja",
+        {
+            "session": clinic,
+            "label": presenters.SKIPPED_BOOKED,
+            "page": page,
+            "back": reverse("clinics:send_reminders", args=[clinic.pk]),
+            "back_text": "Send booking reminders",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_bookings(request, session_id):
+    """**Import bookings**: the team's booking system's export, all rows or none."""
+    team = require_team(request)
+    clinic = selectors.session_for_team(team, session_id)
+    if not clinic.is_community_clinic:
+        raise Http404
+    form = CohortUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.bookings_import(clinic=clinic, content=form.cleaned_data["content"], user=request.user)
+        except FileError as error:
+            form.add_error("file", f"The selected file cannot be read. {error}")
+        else:
+            if result.written:
+                messages.success(request, presenters.bookings_imported_message(result))
+                return redirect(reverse("sessions:children", args=[clinic.pk]) + "?booked=booked")
+    return render(
+        request,
+        "clinics/import_bookings.jinja",
+        {
+            "session": clinic,
+            "form": form,
+            "result": result,
+            "headers": booking_import.HEADERS,
+            "back": reverse("sessions:session", args=[clinic.pk]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def booking(request, child_id):
+    """A nurse records the child's clinic appointment: booked by phone (date and time), moved,
+    cancelled, or declined."""
+    team = require_team(request)
+    child = child_for_team(team, child_id)
+    today = timezone.localdate()
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), _child_url(child))
+    state = selectors.child_invitation_state(team, child, today)
+    if state.clinic is None:
+        return render(request, "clinics/booking.jinja", {"child": child, "clinic": None, "next": back})
+    dates = [d.value for d in state.clinic.dates.all() if d.value >= today]
+    initial = {}
+    if state.booking_state and state.booking_state != sessions_selectors.NOT_BOOKED:
+        initial = {
+            "status": state.booking_state,
+            "date": state.booking_date.isoformat() if state.booking_date else "",
+            "time": clock_time(state.booking_time),
+        }
+    form = BookingForm(posted(request), dates=dates, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        change = BookingChange(
+            child.pk, form.cleaned_data["status"], form.cleaned_data["date"], form.cleaned_data["time"]
+        )
+        try:
+            services.clinic_booking_record(clinic=state.clinic, child=child, change=change, user=request.user)
+        except AppointmentFull:
+            form.add_error("time", f"{clock_time(change.time)} is full. Choose another time")
+        except ValidationError as error:
+            form.add_error("time" if team.books_in_service else None, error)
+        else:
+            messages.success(request, f"{child.full_name}: {booking_words(change.status, change.date, change.time)}")
+            return redirect(back)
+    return render(
+        request, "clinics/booking.jinja", {"child": child, "clinic": state.clinic, "form": form, "next": back}
     )
 
 

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from consent import presenters, selectors
+from consent import presenters, selectors, tokens
 from mavis import roles
 from patients.models import Child
 from sessions import selectors as session_selectors
@@ -46,8 +46,8 @@ def _page(request, session, child, today, statuses=None) -> dict:
 def _can_request(session, child, consent, today) -> tuple[bool, bool]:
     """(show Send consent request, say the family cannot be contacted)."""
     no_response = any(c.status == selectors.ConsentStatus.NO_RESPONSE for c in consent)
-    upcoming = session_selectors.next_session_date(session, today) is not None
-    if not (no_response and upcoming):
+    # A request's link works only while the online form is open (until the day before the last date).
+    if not (no_response and tokens.window_open(session, today)):
         return False, False
     row = (
         Child.objects.filter(pk=child.pk)

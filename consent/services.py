@@ -1,11 +1,13 @@
 """Every write about consent: responses, withdrawals, invalidations, requests and triage.
 
 Each service is atomic, audited, and adds the child's activity event for the session.
-Messages to parents go through notifications.services.family_messages_enqueue inside the
-same transaction (the outbox commits or rolls back with the consent record).
+Messages to parents go through notifications.services inside the same transaction (the outbox
+commits or rolls back with the consent record): consent requests, a bulk kind, through the
+set-based family_messages_enqueue_sql; one-off confirmations through family_messages_enqueue.
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDet
 from consent.statuses import consent_status_refresh, counting_responses
 from mavis import audit, roles
 from mavis.dates import date_long, date_short
-from notifications.services import FamilyMessage, family_messages_enqueue
+from notifications.services import FamilyMessage, family_messages_enqueue, family_messages_enqueue_sql
 from patients.models import Child, Parent, ParentRelationship, VaccinationRecord
 from patients.phone import normalise_phone
 from sessions.models import ActivityEvent
@@ -531,6 +533,9 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
     if child.team_id != team.pk or session.team_id != team.pk:
         raise ConsentError("Not in your team.")
     programmes = list(programmes)
+    if not tokens.window_open(session):
+        # The link would open on "This link has expired": the parent must be phoned instead.
+        raise ConsentError(window_closed_message(session))
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
         recent = (
@@ -560,25 +565,39 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
             "team_phone": team.phone,
             "team_email": team.email,
         }
-        # Each parent gets a link of their own: their answers are recorded for them.
+        # Each parent gets a link of their own: their answers are recorded for them. Written set-based,
+        # as every bulk kind is (the links are signed here; the rows, recipients and events in SQL).
         parents = [r.parent for r in ParentRelationship.objects.filter(child=child).select_related("parent")]
-        items = [
-            FamilyMessage(
-                child,
-                {
-                    **common,
-                    "consent_link": consent_link(child=child, session=session, programmes=programmes, parent=parent),
-                },
-                session=session,
-                parents=[parent],
-            )
-            for parent in parents
-        ]
-        messages = family_messages_enqueue(team=team, kind="consent_request", items=items, sent_by=sent_by)
+        links = [consent_link(child=child, session=session, programmes=programmes, parent=p) for p in parents]
+        _, messages = family_messages_enqueue_sql(
+            team=team,
+            kind="consent_request",
+            session=session,
+            ctes="""family_messages_source AS (
+                SELECT %s::bigint AS child_id, %s::bigint AS sent_by_id, parent_id,
+                       %s::jsonb || jsonb_build_object('consent_link', link) AS personalisation
+                FROM unnest(%s::bigint[], %s::text[]) AS links (parent_id, link)
+            )""",
+            params=[child.pk, getattr(sent_by, "pk", None), json.dumps(common), [p.pk for p in parents], links],
+            result="SELECT 1 WHERE false",
+            keys=[*common, "consent_link"],
+            sent_by_names={sent_by.pk: sent_by.display_name} if sent_by else None,
+            per_parent=True,
+        )
         if not messages:
             raise ConsentError("There is no parent or guardian we can contact for this child.")
-        audit.record("consent.request_sent", request, team=team, messages=len(messages))
+        audit.record("consent.request_sent", request, team=team, messages=messages)
     return request
+
+
+def window_closed_message(session) -> str:
+    closes = tokens.consent_window_closes(session)
+    if closes is None:
+        return "A consent request was not sent: the session has no dates yet."
+    return (
+        f"A consent request was not sent: the online consent form for this session closed on {date_short(closes)}. "
+        "Record a new consent response when you speak to the parent instead."
+    )
 
 
 def _closing_text(session) -> str:

@@ -145,16 +145,12 @@ def _eligible(session, child):
 @require_POST
 def request_send(request, session_id, child_id):
     team = require_team(request)
-    today = timezone.localdate()
     session = session_selectors.session_for_team(team, session_id)
     child = _child(session, child_id)
     back = reverse("sessions:child", args=[session.pk, child.pk])
     programmes = _no_response_programmes(session, child)
     if not programmes:
         messages.error(request, "A consent request was not sent: there is already a response for every programme.")
-        return redirect(back)
-    if session_selectors.next_session_date(session, today) is None:
-        messages.error(request, "A consent request was not sent: the session has no date today or later.")
         return redirect(back)
     try:
         consent_request = services.consent_request_send(

@@ -48,9 +48,9 @@ class ReadOnlyAdmin(ReadOnlyMixin, AuditedAdmin):
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ["name", "ods_code", "email", "automatic_clinic_invitations", "send_time"]
+    list_display = ["name", "ods_code", "email", "automatic_clinic_invitations", "books_in_service", "send_time"]
     search_fields = ["name", "ods_code"]
-    list_filter = ["automatic_clinic_invitations"]
+    list_filter = ["automatic_clinic_invitations", "books_in_service"]
 
 
 @admin.register(User)

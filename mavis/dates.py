@@ -21,3 +21,15 @@ def date_short(value):
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
     return f"{value.day} {value:%B %Y}"
+
+
+def date_day_month(value):
+    """'Tuesday 5 January' (an appointment this season: the year goes without saying)."""
+    if value is None:
+        return ""
+    return f"{value:%A} {value.day} {value:%B}"
+
+
+def clock_time(value):
+    """'10:20' (an appointment time, as booking systems print it)."""
+    return "" if value is None else f"{value:%H:%M}"

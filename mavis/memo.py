@@ -1,4 +1,4 @@
-"""Counts worked out once and reused until the team's data changes (docs/decisions/0012-memoised-counts.md).
+"""Counts worked out once and reused until the team's data changes (docs/decisions/0014-memoised-counts.md).
 
 A page's counts are computed by the one rule (patients.statuses, clinics.selectors) and kept in
 the cache with a fingerprint of the team's writes. PostgreSQL keeps that fingerprint: every

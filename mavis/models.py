@@ -23,6 +23,12 @@ class Team(models.Model):
     days_before_consent_reminders = models.PositiveSmallIntegerField(default=7)
     send_time = models.TimeField(default=datetime.time(9, 0), help_text="London time at which daily messages go out.")
     automatic_clinic_invitations = models.BooleanField(default=True)
+    books_in_service = models.BooleanField(
+        "books clinic appointments in this service",
+        default=False,
+        help_text="Off: parents book through the booking link (the team's own system). On: the invitation's "
+        "personal link lets each parent choose a clinic time here, then give consent.",
+    )
     notify_service = models.ForeignKey(
         "notifications.NotifyService",
         null=True,

@@ -348,4 +348,16 @@ NOTIFY_TEMPLATES = {
     "vaccination_not_given.sms": env.str(
         "NOTIFY_TEMPLATE_VACCINATION_NOT_GIVEN_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0018"
     ),
+    "clinic_booking_confirmation.email": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_BOOKING_CONFIRMATION_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0019"
+    ),
+    "clinic_booking_confirmation.sms": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_BOOKING_CONFIRMATION_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0020"
+    ),
+    "clinic_appointment_reminder.email": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_APPOINTMENT_REMINDER_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0021"
+    ),
+    "clinic_appointment_reminder.sms": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_APPOINTMENT_REMINDER_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0022"
+    ),
 }

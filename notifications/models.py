@@ -32,6 +32,8 @@ class Message(models.Model):
         TEST = "test", "Test message"
         VACCINATION_CONFIRMATION = "vaccination_confirmation", "Vaccination confirmation"
         VACCINATION_NOT_GIVEN = "vaccination_not_given", "Not vaccinated"
+        CLINIC_BOOKING_CONFIRMATION = "clinic_booking_confirmation", "Clinic appointment booked"
+        CLINIC_APPOINTMENT_REMINDER = "clinic_appointment_reminder", "Clinic appointment reminder"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

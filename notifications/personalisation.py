@@ -22,7 +22,20 @@ _CLINIC = (
     "privacy_notice_url",
 )
 
+# A booked appointment (clinics.services builds both).
+_APPOINTMENT = (
+    "child_name",
+    "child_short_name",
+    "appointment_date",
+    "appointment_time",
+    "venue",
+    "manage_link",
+    *_TEAM,
+)
+
 REQUIRED: dict[str, tuple[str, ...]] = {
+    Message.Kind.CLINIC_BOOKING_CONFIRMATION: _APPOINTMENT,
+    Message.Kind.CLINIC_APPOINTMENT_REMINDER: _APPOINTMENT,
     Message.Kind.CLINIC_INVITATION: _CLINIC,
     Message.Kind.CLINIC_BOOKING_REMINDER: _CLINIC,
     Message.Kind.CONSENT_REQUEST: (

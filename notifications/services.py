@@ -35,6 +35,8 @@ ACTIVITY_KIND = {
     # Shown as "Message sent" with the kind's label as its text (no event kind of their own).
     Message.Kind.VACCINATION_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
     Message.Kind.VACCINATION_NOT_GIVEN: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.CLINIC_BOOKING_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.CLINIC_APPOINTMENT_REMINDER: ActivityEvent.Kind.MESSAGE_SENT,
 }
 
 
@@ -140,12 +142,23 @@ def family_messages_enqueue(*, team, kind: str, items: list[FamilyMessage], sent
 
 
 def family_messages_enqueue_sql(
-    *, team, kind: str, session, ctes: str, params: list, result: str, keys, sent_by_names: dict | None = None
+    *,
+    team,
+    kind: str,
+    session,
+    ctes: str,
+    params: list,
+    result: str,
+    keys,
+    sent_by_names: dict | None = None,
+    per_parent: bool = False,
 ) -> tuple[list[tuple], int]:
     """The set-based form of `family_messages_enqueue`, for bulk sends: one statement, no model
     instances. The caller's `ctes` (SQL text, `params`) end with a CTE named `family_messages_source`
     of (child_id, sent_by_id, personalisation jsonb), and `keys` names the personalisation keys its
-    builder writes (checked against REQUIRED before anything runs). One email per parent with an
+    builder writes (checked against REQUIRED before anything runs). With `per_parent`, the source
+    has a parent_id column too and each of its rows goes to that parent of the child only (a
+    personal link each). One email per parent with an
     email address and one text per parent who can receive texts (the rule of `Parent.with_channels`,
     compiled from the ORM), each with its activity event. Returns the rows of the caller's
     `result` SELECT and the number of messages queued.
@@ -168,7 +181,8 @@ def family_messages_enqueue_sql(
             SELECT s.child_id, s.sent_by_id, s.personalisation, p.id AS parent_id, p.full_name AS parent_name,
                    ch.channel, ch.recipient, gen_random_uuid() AS message_id, gen_random_uuid() AS event_id
             FROM family_messages_source AS s
-            JOIN {ParentRelationship._meta.db_table} AS r ON r.child_id = s.child_id
+            JOIN {ParentRelationship._meta.db_table} AS r
+                ON r.child_id = s.child_id {"AND r.parent_id = s.parent_id" if per_parent else ""}
             JOIN ({channels_sql}) AS p ON p.id = r.parent_id
             -- Phones are stored normalised (patients.phone), so a number that can receive texts is sent as stored.
             CROSS JOIN LATERAL (VALUES ('email', p.email, p.can_receive_email), ('sms', p.phone, p.can_receive_texts))
@@ -226,6 +240,32 @@ def family_messages_enqueue_sql(
             transaction.on_commit(_dispatch_soon)
     rows = json.loads(rows) if isinstance(rows, str) else rows
     return [tuple(row.values()) for row in rows], queued  # json keeps the columns' order
+
+
+def messages_personalisation_set(*, session, kind, child_ids, key: str, value) -> int:
+    """Sets `personalisation[key]` to value(child_id, parent_id) on the pending messages of `kind`
+    for these children: a per-parent value (a signed link) that a set-based sender could not
+    build in SQL. Call in the sending transaction, before it commits (dispatch starts after)."""
+    pending = list(
+        Message.objects.filter(
+            session=session, kind=kind, child_id__in=child_ids, status=Message.Status.PENDING
+        ).values_list("id", "child_id", "parent_id")
+    )
+    if not pending:
+        return 0
+    values = {}
+    for _, child_id, parent_id in pending:
+        if (child_id, parent_id) not in values:
+            values[child_id, parent_id] = value(child_id, parent_id)
+    ids = [str(pk) for pk, *_ in pending]
+    texts = [values[child_id, parent_id] for _, child_id, parent_id in pending]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {Message._meta.db_table} AS m SET personalisation = m.personalisation || jsonb_build_object(%s::text, v.value)
+                FROM unnest(%s::uuid[], %s::text[]) AS v (id, value) WHERE m.id = v.id""",  # noqa: S608 - our table
+            [key, ids, texts],
+        )
+        return cursor.rowcount
 
 
 def _dispatch_soon():

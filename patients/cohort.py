@@ -162,16 +162,18 @@ def _squeeze(header: str) -> str:
     return " ".join(re.sub(r"[_\-]", " ", (header or "").strip().lower()).split())
 
 
-def _header_map(headers: list[str]) -> dict[str, int]:
-    lookup = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
+def header_map(headers: list[str], columns: dict = COLUMNS, required: list = REQUIRED_COLUMNS) -> dict[str, int]:
+    """{canonical column: index} for a file's header row (any import's columns); FileError names
+    the required columns missing."""
+    lookup = {alias: key for key, aliases in columns.items() for alias in aliases}
     mapping = {}
     for index, header in enumerate(headers):
         key = lookup.get(_squeeze(header))
         if key and key not in mapping:
             mapping[key] = index
-    missing = [key for key in REQUIRED_COLUMNS if key not in mapping]
+    missing = [key for key in required if key not in mapping]
     if missing:
-        names = {key: aliases[0] for key, aliases in COLUMNS.items()}
+        names = {key: aliases[0] for key, aliases in columns.items()}
         raise FileError("The file is missing the columns: " + ", ".join(names[k].capitalize() for k in missing))
     return mapping
 
@@ -335,7 +337,7 @@ def check_file(
     """Read and check every row on its own (no database). Raises FileError for an unreadable file."""
     today = today or timezone.localdate()
     headers, raw_rows = read_rows(content)
-    columns = _header_map(headers)
+    columns = header_map(headers)
     total = len(raw_rows)
     errors: dict[int, list[str]] = {}
     rows: list[Row] = []
@@ -383,6 +385,33 @@ def run_import(
     return apply_file(team=team, checked=checked, valid_rows_only=valid_rows_only, dry_run=dry_run)
 
 
+class ChildIndex:
+    """The team's children that a file's rows may be about, matched as every import matches them:
+    by NHS number, else by first name, last name and date of birth (case-insensitive); a child
+    already known by another NHS number is a different child. One query."""
+
+    def __init__(self, team, nhs_numbers, births, fields=()):
+        existing = Child.objects.for_team(team).filter(
+            Q(nhs_number__in=list(nhs_numbers)) | Q(date_of_birth__in=births)
+        )
+        if fields:
+            existing = existing.only(*fields, "school_id", "team_id")
+        self.by_nhs = {}
+        self.by_name = {}
+        for child in existing:
+            if child.nhs_number:
+                self.by_nhs[child.nhs_number] = child
+            self.by_name.setdefault((child.given_name.lower(), child.family_name.lower(), child.date_of_birth), child)
+
+    def match(self, nhs: str | None, name_key: tuple) -> Child | None:
+        match = self.by_nhs.get(nhs) if nhs else None
+        if match is None:
+            candidate = self.by_name.get(name_key)
+            if candidate is not None and not (nhs and candidate.nhs_number):
+                match = candidate
+        return match
+
+
 def _check_against_register(team, rows: list[Row], errors: dict[int, list[str]]) -> list[Row]:
     """Schools, NHS numbers used elsewhere, duplicates in the file; sets row.match (child or None)."""
     schools = dict(School.objects.for_team(team).values_list("urn", "pk"))
@@ -390,16 +419,9 @@ def _check_against_register(team, rows: list[Row], errors: dict[int, list[str]])
     elsewhere = set(
         Child.objects.filter(nhs_number__in=nhs_numbers).exclude(team=team).values_list("nhs_number", flat=True)
     )
-    births = {row.child["date_of_birth"] for row in rows}
-    existing = list(
-        Child.objects.for_team(team)
-        .filter(Q(nhs_number__in=nhs_numbers) | Q(date_of_birth__in=births))
-        .only(*CHILD_IMPORT_FIELDS, "school_status", "school_id", "team_id")
+    index = ChildIndex(
+        team, nhs_numbers, {row.child["date_of_birth"] for row in rows}, CHILD_IMPORT_FIELDS + ["school_status"]
     )
-    by_nhs = {child.nhs_number: child for child in existing if child.nhs_number}
-    by_name = {}
-    for child in existing:
-        by_name.setdefault((child.given_name.lower(), child.family_name.lower(), child.date_of_birth), child)
 
     good = []
     seen_keys: dict[object, int] = {}
@@ -417,12 +439,7 @@ def _check_against_register(team, rows: list[Row], errors: dict[int, list[str]])
             reasons.append(f"The same child as on line {seen_keys[key]}")
         else:
             seen_keys[key] = row.line
-        match = by_nhs.get(nhs) if nhs else None
-        if match is None:
-            candidate = by_name.get(row.name_key)
-            # A child already known by another NHS number is a different child.
-            if candidate is not None and not (nhs and candidate.nhs_number):
-                match = candidate
+        match = index.match(nhs, row.name_key)
         if match is not None and not reasons:
             if match.pk in claimed:
                 reasons.append(f"Matches the same child as line {claimed[match.pk]}")

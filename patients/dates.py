@@ -14,3 +14,17 @@ def parse_date(text: str | None) -> datetime.date | None:
         except ValueError:
             continue
     return None
+
+
+TIME_FORMATS = ("%H:%M", "%H.%M", "%I:%M%p", "%I.%M%p", "%I%p", "%H:%M:%S")
+
+
+def parse_time(text: str | None) -> datetime.time | None:
+    """10:20, 10.20, 10:20am, 2pm or 14:20:00 (a booking system's export); None if not a time."""
+    text = "".join((text or "").split()).upper()
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).time()  # noqa: DTZ007 - a time of day
+        except ValueError:
+            continue
+    return None

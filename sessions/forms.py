@@ -5,10 +5,11 @@ from django import forms
 from mavis.dates import date_short
 from mavis.fields import DateField
 from patients.academic import current_academic_year
+from patients.dates import parse_time
 from patients.models import Programme, VaccinationRecord, Vaccine
 from patients.services import BATCH_NUMBER_TOO_LONG
 from sessions.models import Attendance, Session
-from sessions.selectors import OUTCOME_LABELS
+from sessions.selectors import BOOKING_STATES, OUTCOME_LABELS
 from sessions.services import SCREENING_NOT_PASSED
 
 STATUS_CHOICES = [("", "Any")] + [(s.value, s.label) for s in Session.Status]
@@ -35,9 +36,13 @@ class ChildrenFilterForm(forms.Form):
     programme = forms.ChoiceField(label="Programme", required=False)
     outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any")] + list(OUTCOME_LABELS.items()))
 
-    def __init__(self, *args, programmes=(), **kwargs):
+    booked = forms.ChoiceField(label="Booked", required=False, choices=[("", "Any")] + list(BOOKING_STATES.items()))
+
+    def __init__(self, *args, programmes=(), clinic=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = [("", "Any")] + [(p.code, p.name) for p in programmes]
+        if not clinic:  # only a Community clinic takes bookings
+            del self.fields["booked"]
 
 
 class SessionProgrammesForm(forms.Form):
@@ -273,3 +278,50 @@ class BatchForm(forms.Form):
 class VenueForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name of the venue"})
     address = forms.CharField(label="Address (optional)", max_length=300, required=False)
+
+
+class _TimeField(forms.CharField):
+    """A time of day as people type it (patients.dates.parse_time)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=10, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        parsed = parse_time(text)
+        if parsed is None:
+            raise forms.ValidationError(f"Enter {self.label.lower()} like 9:00 or 2:30pm")
+        return parsed
+
+
+class AppointmentTimesForm(forms.Form):
+    """A clinic date's appointment times (teams that book in this service)."""
+
+    start = _TimeField(
+        label="First appointment", error_messages={"required": "Enter the time of the first appointment"}
+    )
+    end = _TimeField(label="Clinic ends", error_messages={"required": "Enter the time the clinic ends"})
+    slot_minutes = forms.IntegerField(
+        label="Appointment length in minutes",
+        min_value=5,
+        max_value=240,
+        error_messages={
+            "required": "Enter the appointment length",
+            "invalid": "Enter the appointment length as a number of minutes",
+            "min_value": "Appointments must be at least 5 minutes",
+            "max_value": "Appointments must be 240 minutes or fewer",
+        },
+    )
+    places = forms.IntegerField(
+        label="Places in each appointment",
+        min_value=1,
+        max_value=500,
+        error_messages={
+            "required": "Enter how many children can come to each appointment",
+            "invalid": "Enter the places as a number",
+            "min_value": "There must be at least 1 place",
+            "max_value": "There can be 500 places or fewer",
+        },
+    )

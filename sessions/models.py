@@ -102,6 +102,11 @@ class Session(models.Model):
 class SessionDate(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="dates")
     value = models.DateField()
+    # A Community clinic of a team that books in this service: its appointment times.
+    appointments_start = models.TimeField(null=True, blank=True)
+    appointments_end = models.TimeField(null=True, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    places_per_slot = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["value"]
@@ -109,6 +114,22 @@ class SessionDate(models.Model):
 
     def __str__(self):
         return self.value.isoformat()
+
+    def slot_times(self) -> list[datetime.time]:
+        """The appointment start times: every slot from the start that ends by the end."""
+        if not (self.appointments_start and self.appointments_end and self.slot_minutes and self.places_per_slot):
+            return []
+        length = datetime.timedelta(minutes=self.slot_minutes)
+        day = datetime.date(2000, 1, 1)
+        at, end = (
+            datetime.datetime.combine(day, self.appointments_start),
+            datetime.datetime.combine(day, self.appointments_end),
+        )
+        times = []
+        while at + length <= end:
+            times.append(at.time())
+            at += length
+        return times
 
 
 class SessionMembership(models.Model):
@@ -151,6 +172,45 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.child} {self.get_status_display().lower()} on {self.date}"
+
+
+class Booking(models.Model):
+    """A child's appointment at a Community clinic: one row per child and clinic session, holding
+    the latest state (no row: not booked). Moving to another date or time updates the row; the
+    history is in the child's activity. Whether a child *is booked* is decided by
+    sessions.selectors.booking_state alone."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+        DECLINED = "declined", "Declined"
+
+    class Source(models.TextChoices):
+        PARENT_ONLINE = "parent_online", "The parent online"
+        NURSE_PHONE = "nurse_phone", "A nurse, by phone"
+        IMPORT = "import", "Booking system import"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="bookings")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="bookings")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    date = models.DateField(null=True, blank=True, help_text="The clinic date booked (none when declined).")
+    time = models.TimeField(null=True, blank=True, help_text="The appointment time, when known.")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "child"], name="booking_one_per_child_session"),
+            models.CheckConstraint(
+                condition=~Q(status="booked") | Q(date__isnull=False), name="booking_booked_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "date", "time"])]
+
+    def __str__(self):
+        return f"{self.get_status_display()} {self.date or ''}".strip()
 
 
 class DeliveryStatus(models.TextChoices):
@@ -202,6 +262,7 @@ class ActivityEvent(models.Model):
         ATTENDANCE = "attendance", "Attendance recorded"
         VACCINATION = "vaccination", "Vaccination outcome recorded"
         NOTE = "note", "Note"
+        BOOKING = "booking", "Clinic booking"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

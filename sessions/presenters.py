@@ -4,10 +4,11 @@ import itertools
 
 from django.utils import timezone
 
+from mavis.dates import clock_time, date_day_month
 from mavis.jinja2 import date_long, date_short
 from patients.presenters import COLOURS
-from sessions.models import FAILED_DELIVERY, ActivityEvent, DeliveryStatus, Session
-from sessions.selectors import NO_OUTCOME, OUTCOME_LABELS
+from sessions.models import FAILED_DELIVERY, ActivityEvent, Booking, DeliveryStatus, Session
+from sessions.selectors import BOOKED, NO_OUTCOME, NOT_BOOKED, OUTCOME_LABELS
 from sessions.status import date_values, session_status
 
 STATUS_COLOURS = {
@@ -165,3 +166,16 @@ def parent_delivery(relationship, latest_by_recipient) -> dict | None:
         "what": latest.get_kind_display(),
         "when": date_short(latest.created_at),
     }
+
+
+def booking_words(state: str, date=None, time=None) -> str:
+    """A child's booking at a clinic in words: the Children tab, the child's record and the activity
+    ("Booked for Tuesday 5 January at 10:20")."""
+    if state == BOOKED:
+        at = f" at {clock_time(time)}" if time else ""
+        return f"Booked for {date_day_month(date)}{at}"
+    return {
+        NOT_BOOKED: "Not booked",
+        Booking.Status.CANCELLED: "Booking cancelled",
+        Booking.Status.DECLINED: "Declined a clinic appointment",
+    }[state]

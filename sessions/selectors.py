@@ -3,8 +3,9 @@ and runs a fixed number of queries whatever the number of children."""
 
 import datetime
 
-from django.db.models import Count, F, Max, Min, Prefetch, Q, Value
+from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from mavis.memo import memoised
 from mavis.scoping import get_for_team
@@ -16,7 +17,7 @@ from patients.statuses import (
     status_q,
     with_statuses,
 )
-from sessions.models import ActivityEvent, Attendance, Session, SessionDate, SessionMembership
+from sessions.models import ActivityEvent, Attendance, Booking, Session, SessionDate, SessionMembership
 
 # Outcome per programme of a child in a session (the Children tab): the vaccination status.
 VACCINATED = ProgrammeStatus.Vaccination.VACCINATED.value
@@ -64,6 +65,89 @@ def session_children(session):
     )
 
 
+# --- Clinic bookings: the one definition of "booked" -----------------------------------------------
+
+# A child's booking state at a Community clinic, as the Children tab's **Booked** filter offers it.
+BOOKED = "booked"
+NOT_BOOKED = "not_booked"
+BOOKING_STATES = {
+    BOOKED: "Booked",
+    NOT_BOOKED: "Not booked",
+    Booking.Status.CANCELLED.value: "Cancelled",
+    Booking.Status.DECLINED.value: "Declined",
+}
+
+
+def with_booking(children, session, today: datetime.date):
+    """Adds `booking_state` (a key of BOOKING_STATES), `booking_date` and `booking_time`.
+
+    A child is **booked** when their booking at this clinic is for a date today or later; an
+    appointment whose date has passed no longer counts (the child is not booked for any date to
+    come, so reminders go again)."""
+    booking = Booking.objects.filter(session=session, child_id=OuterRef("pk"))
+    children = children.annotate(
+        booking_status=Subquery(booking.values("status")[:1]),
+        booking_date=Subquery(booking.values("date")[:1]),
+        booking_time=Subquery(booking.values("time")[:1]),
+    )
+    return children.annotate(
+        booking_state=Case(
+            When(booking_status=Booking.Status.BOOKED, booking_date__gte=today, then=Value(BOOKED)),
+            When(booking_status__in=[Booking.Status.CANCELLED, Booking.Status.DECLINED], then=F("booking_status")),
+            default=Value(NOT_BOOKED),
+            output_field=CharField(),
+        )
+    )
+
+
+def booked_q(session, today: datetime.date, prefix: str = "") -> Q:
+    """Children booked at the clinic for a date today or later (the same rule as with_booking)."""
+    booked = Booking.objects.filter(
+        session=session, child_id=OuterRef(f"{prefix}pk"), status=Booking.Status.BOOKED, date__gte=today
+    )
+    return Q(Exists(booked))
+
+
+def booked_counts(session, dates) -> dict[tuple, int]:
+    """{(date, time): number booked} for the clinic's appointment times on `dates`."""
+    rows = (
+        Booking.objects.filter(session=session, status=Booking.Status.BOOKED, date__in=list(dates))
+        .values("date", "time")
+        .annotate(n=Count("pk"))
+    )
+    return {(row["date"], row["time"]): row["n"] for row in rows}
+
+
+def free_appointments(session, today: datetime.date, now: datetime.time | None = None) -> list[tuple]:
+    """[(session date, [(time, free places)])] for the clinic's dates from today with appointment
+    times and at least one free place (today: times after `now` only). Two queries."""
+    dates = [d for d in session.dates.order_by("value") if d.value >= today and d.slot_times()]
+    counts = booked_counts(session, [d.value for d in dates])
+    result = []
+    for day in dates:
+        times = [
+            (time, free)
+            for time in day.slot_times()
+            if (day.value > today or now is None or time > now)
+            and (free := day.places_per_slot - counts.get((day.value, time), 0)) > 0
+        ]
+        if times:
+            result.append((day, times))
+    return result
+
+
+def in_day_order(children, session, today: datetime.date):
+    """A clinic day's list (Register, Record vaccinations): children booked for today first, by
+    appointment time (booked without a time after them), then everyone else by name."""
+    by_name = ("family_name", "given_name", "pk")
+    if not session.is_community_clinic:
+        return children.order_by(*by_name)
+    today_first = Case(When(booking_state=BOOKED, booking_date=today, then=Value(0)), default=Value(1))
+    appointment = Case(When(booking_state=BOOKED, booking_date=today, then=F("booking_time")), default=None)
+    children = with_booking(children, session, today).annotate(today_first=today_first, appointment=appointment)
+    return children.order_by("today_first", F("appointment").asc(nulls_last=True), *by_name)
+
+
 def is_in_session(session, child) -> bool:
     return session_children(session).filter(pk=child.pk).exists()
 
@@ -74,10 +158,16 @@ def with_outcomes(children, session, fields=("vaccination",)):
     return with_statuses(children, list(session.programmes.all()), session.academic_year, fields=fields)
 
 
-def session_children_page_queryset(session, *, search: str = "", programme: str = "", outcome: str = ""):
-    """The Children tab: filtered, searched, with outcomes, ordered by name."""
+def session_children_page_queryset(
+    session, *, search: str = "", programme: str = "", outcome: str = "", booked: str = "", today=None
+):
+    """The Children tab: filtered, searched, with outcomes (and, at a clinic, bookings), ordered by name."""
     programmes = [p for p in session.programmes.all() if not programme or p.code == programme]
     children = with_outcomes(session_children(session), session).select_related("school")
+    if session.is_community_clinic:
+        children = with_booking(children, session, today or timezone.localdate())
+        if booked in BOOKING_STATES:
+            children = children.filter(booking_state=booked)
     if search:
         children = children.search(search)
     if outcome in OUTCOME_LABELS:
@@ -86,7 +176,7 @@ def session_children_page_queryset(session, *, search: str = "", programme: str 
 
 
 def children_page_count(session, *, programme: str = "", outcome: str = "") -> int:
-    """How many children session_children_page_queryset lists without a search: its filter (any
+    """How many children session_children_page_queryset lists without a search or a booking filter: its filter (any
     of the programmes with that vaccination status) applied to the session's status groups."""
     groups = session_status_groups(session)
     if outcome not in OUTCOME_LABELS:

@@ -1,13 +1,15 @@
 """Every write about sessions: keyword-only `<noun>_<verb>` functions, atomic and audited."""
 
 import datetime
+import json
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit, roles
-from mavis.dates import date_short
+from mavis.dates import date_long, date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
@@ -23,12 +25,15 @@ from sessions.extensions import vaccination_recorded
 from sessions.models import (
     ActivityEvent,
     Attendance,
+    Booking,
     DefaultBatch,
     Session,
     SessionDate,
     SessionMembership,
     Venue,
 )
+from sessions.presenters import booking_words
+from sessions.status import date_values
 
 AUTOMATIC = "automatic"
 
@@ -40,23 +45,35 @@ def _actor(user) -> str:
 
 
 def activity_record(*, team, child_ids, kind, session=None, user=None, text="", details=None, created_at=None):
-    """One ActivityEvent per child (set-based). Part of other services' transactions."""
-    now = created_at or timezone.now()
-    events = [
-        ActivityEvent(
-            team=team,
-            child_id=child_id,
-            session=session,
-            kind=kind,
-            user=user,
-            actor=_actor(user),
-            text=text,
-            details=details or {},
-            created_at=now,
+    """One ActivityEvent per child, in one INSERT ... SELECT: no model instances, since bulk paths
+    (a school's children sent to a clinic, a cohort import) add thousands. Part of other services'
+    transactions. Returns the new events' ids."""
+    child_ids = list(child_ids)
+    if not child_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {ActivityEvent._meta.db_table}
+                (id, team_id, child_id, session_id, kind, created_at, user_id, actor, text, details, channel,
+                 recipient, delivery_status)
+            SELECT gen_random_uuid(), %s, child_id, %s, %s, %s, %s, %s, %s, %s::jsonb, '', '', ''
+            FROM unnest(%s::bigint[]) AS child_id
+            RETURNING id
+            """,  # noqa: S608 - the table name is ours; values are parameters
+            [
+                team.pk,
+                getattr(session, "pk", None),
+                kind,
+                created_at or timezone.now(),
+                getattr(user, "pk", None),
+                _actor(user),
+                text,
+                json.dumps(details or {}),
+                child_ids,
+            ],
         )
-        for child_id in child_ids
-    ]
-    return ActivityEvent.objects.bulk_create(events, batch_size=2000)
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- Creating sessions --------------------------------------------------------------------------
@@ -536,8 +553,159 @@ def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
         raise ValidationError("Enter a note")
     if len(text) > 1000:
         raise ValidationError("Note must be 1,000 characters or fewer")
-    (event,) = activity_record(
+    (event_id,) = activity_record(
         team=session.team, child_ids=[child.pk], kind=ActivityEvent.Kind.NOTE, session=session, user=user, text=text
     )
+    event = ActivityEvent.objects.get(pk=event_id)
     audit.record("note.added", event, team=session.team)
     return event
+
+
+# --- Clinic bookings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingChange:
+    """One child's booking as it should now be (date and time None unless booked)."""
+
+    child_id: int
+    status: str
+    date: datetime.date | None = None
+    time: datetime.time | None = None
+
+
+def booking_change_error(*, session, change: BookingChange) -> str | None:
+    """Why a booking cannot be stored as given (the forms and the import show it)."""
+    if change.status not in Booking.Status.values:
+        return "Choose booked, cancelled or declined"
+    if change.status == Booking.Status.BOOKED:
+        if change.date is None:
+            return "Enter the clinic date booked"
+        if change.date not in set(date_values(session)):
+            return f"{date_long(change.date)} is not one of the clinic’s dates"
+    return None
+
+
+@transaction.atomic
+def bookings_record(*, session, changes: list[BookingChange], source: str, user=None) -> int:
+    """Stores each child's booking at a Community clinic, adds them to the clinic if they are not
+    on its list, and records one activity event per changed booking ("Booked for Tuesday 5 January
+    at 10:20"). A booking already as given is left alone, so the same import twice changes
+    nothing. Returns the number of bookings changed."""
+    if not session.is_community_clinic:
+        raise ValidationError("Only a community clinic takes bookings")
+    errors = [error for change in changes if (error := booking_change_error(session=session, change=change))]
+    if errors:
+        raise ValidationError(errors[0])
+    team_children = set(
+        Child.objects.filter(team_id=session.team_id, pk__in=[c.child_id for c in changes]).values_list("pk", flat=True)
+    )
+    if len(team_children) != len({c.child_id for c in changes}):
+        raise ValidationError("A child is not one of your team’s")
+    current = {
+        b.child_id: (b.status, b.date, b.time)
+        for b in Booking.objects.select_for_update().filter(session=session, child_id__in=team_children)
+    }
+    changed = [c for c in changes if current.get(c.child_id) != (c.status, c.date, c.time)]
+    if not changed:
+        return 0
+    now = timezone.now()
+    Booking.objects.bulk_create(
+        [
+            Booking(
+                team_id=session.team_id,
+                session=session,
+                child_id=c.child_id,
+                status=c.status,
+                date=c.date,
+                time=c.time,
+                source=source,
+                updated_by=user,
+                updated_at=now,
+            )
+            for c in changed
+        ],
+        update_conflicts=True,
+        unique_fields=["session", "child"],
+        update_fields=["status", "date", "time", "source", "updated_by", "updated_at"],
+        batch_size=2000,
+    )
+    session_membership_add(
+        session=session, child_ids=[c.child_id for c in changed], source=SessionMembership.Source.OTHER, added_by=user
+    )
+    by_text: dict[str, list[int]] = {}
+    for c in changed:
+        by_text.setdefault(booking_words(c.status, c.date, c.time), []).append(c.child_id)
+    for text, child_ids in by_text.items():
+        activity_record(
+            team=session.team,
+            child_ids=child_ids,
+            kind=ActivityEvent.Kind.BOOKING,
+            session=session,
+            user=user,
+            text=text,
+            details={"source": source},
+            created_at=now,
+        )
+    audit.record_bulk(
+        "booking.recorded", Child, [c.child_id for c in changed], team=session.team, session=session.pk, source=source
+    )
+    return len(changed)
+
+
+class AppointmentFull(Exception):
+    """The chosen appointment time has no free place left (someone booked it first)."""
+
+
+@transaction.atomic
+def booking_book_appointment(*, session, child, date, time, source: str, user=None) -> bool:
+    """Books (or moves) the child into one of the clinic's appointment times, never beyond its
+    places: the clinic date's row is locked while the places are counted and the booking written,
+    so bookings for one date queue behind each other however many arrive at once. Raises
+    AppointmentFull when the time has no free place, ValidationError when it is not an
+    appointment time of the clinic. Returns whether the booking changed."""
+    day = SessionDate.objects.select_for_update().filter(session=session, value=date).first()
+    if day is None or time not in day.slot_times():
+        raise ValidationError("Choose one of the clinic’s appointment times")
+    taken = (
+        Booking.objects.filter(session=session, date=date, time=time, status=Booking.Status.BOOKED)
+        .exclude(child=child)
+        .count()
+    )
+    if taken >= day.places_per_slot:
+        raise AppointmentFull(date, time)
+    change = BookingChange(child.pk, Booking.Status.BOOKED, date, time)
+    return bool(bookings_record(session=session, changes=[change], source=source, user=user))
+
+
+def session_date_times_error(*, start, end, slot_minutes, places) -> str | None:
+    if start is None or end is None or not slot_minutes or not places:
+        return None  # all blank: no appointment times (checked field by field by the form)
+    if end <= start:
+        return "The end time must be after the start time"
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    if slot_minutes > minutes:
+        return "The appointment length must fit between the start and end times"
+    return None
+
+
+@transaction.atomic
+def session_date_times_set(*, session_date, start, end, slot_minutes, places) -> SessionDate:
+    """A clinic date's appointment times. Booked appointments stay as they are (a nurse moves
+    them); the places count only against times that still exist."""
+    error = session_date_times_error(start=start, end=end, slot_minutes=slot_minutes, places=places)
+    if error:
+        raise ValidationError(error)
+    session_date.appointments_start, session_date.appointments_end = start, end
+    session_date.slot_minutes, session_date.places_per_slot = slot_minutes, places
+    session_date.save(update_fields=["appointments_start", "appointments_end", "slot_minutes", "places_per_slot"])
+    audit.record(
+        "session_date.appointment_times_set",
+        session_date,
+        team=session_date.session.team,
+        start=str(start),
+        end=str(end),
+        slot_minutes=slot_minutes,
+        places=places,
+    )
+    return session_date

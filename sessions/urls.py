@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:session_id>/edit", views.edit, name="edit"),
     path("<int:session_id>/edit/programmes", views.edit_programmes, name="edit_programmes"),
     path("<int:session_id>/edit/dates", views.edit_dates, name="edit_dates"),
+    path("<int:session_id>/edit/dates/<int:date_id>/times", views.edit_date_times, name="edit_date_times"),
     path("<int:session_id>/edit/<slug:which>", views.edit_message_date, name="edit_message_date"),
     path("<int:session_id>/children/<int:child_id>", views.child, name="child"),
     path("<int:session_id>/children/<int:child_id>/activity", views.child_activity, name="child_activity"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from mavis import downloads
+from mavis.dates import clock_time
 from mavis.forms import posted
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
@@ -32,6 +33,7 @@ from sessions.extensions import (
     session_tabs,
 )
 from sessions.forms import (
+    AppointmentTimesForm,
     AttendanceForm,
     ChildrenFilterForm,
     MessageDateForm,
@@ -41,7 +43,14 @@ from sessions.forms import (
     session_dates_form_class,
 )
 from sessions.models import Attendance, Session
-from sessions.presenters import OUTCOME_COLOURS, SessionPresenter, events_by_day, outcome_label, parent_delivery
+from sessions.presenters import (
+    OUTCOME_COLOURS,
+    SessionPresenter,
+    booking_words,
+    events_by_day,
+    outcome_label,
+    parent_delivery,
+)
 from sessions.selectors import NO_OUTCOME
 from sessions.status import date_values, is_session_day
 
@@ -144,13 +153,19 @@ def children(request, session_id):
     today = timezone.localdate()
     session = selectors.session_for_team(team, session_id)
     programmes = list(session.programmes.all())
-    form = ChildrenFilterForm(request.GET or None, programmes=programmes)
+    form = ChildrenFilterForm(request.GET or None, programmes=programmes, clinic=session.is_community_clinic)
     filters = form.cleaned_data if form.is_valid() else {}
     queryset = selectors.session_children_page_queryset(
-        session, search=filters.get("q", ""), programme=filters.get("programme", ""), outcome=filters.get("outcome", "")
+        session,
+        search=filters.get("q", ""),
+        programme=filters.get("programme", ""),
+        outcome=filters.get("outcome", ""),
+        booked=filters.get("booked", ""),
+        today=today,
     )
     paginator = Paginator(queryset, PAGE_SIZE)
-    if not filters.get("q"):  # counted from the session's status groups (memoised), by the same filter
+    # Without a search or a booking filter, counted from the session's status groups (memoised).
+    if not filters.get("q") and not filters.get("booked"):
         paginator.count = selectors.children_page_count(
             session, programme=filters.get("programme", ""), outcome=filters.get("outcome", "")
         )
@@ -164,6 +179,7 @@ def children(request, session_id):
                 for p in programmes
                 if (outcome := getattr(child, f"vaccination_{p.code}")) is not None
             ],
+            "booking": _booking(child),
         }
         for child in page.object_list
     ]
@@ -171,6 +187,22 @@ def children(request, session_id):
     context.update({"form": form, "page": page, "rows": rows, "query_string": _query_without_page(request)})
     context["outcome_label"] = outcome_label
     return render(request, "sessions/children.jinja", context)
+
+
+def _booking(child) -> str | None:
+    """The child's booking in words, on a clinic's lists (None elsewhere)."""
+    state = getattr(child, "booking_state", None)
+    return booking_words(state, child.booking_date, child.booking_time) if state else None
+
+
+def _appointment(child, today) -> str | None:
+    """A clinic day's appointment time: "10:20", "Booked, no time", or "Not booked" (None at a school)."""
+    state = getattr(child, "booking_state", None)
+    if state is None:
+        return None
+    if state == selectors.BOOKED and child.booking_date == today:
+        return clock_time(child.booking_time) if child.booking_time else "Booked, no time"
+    return "Not booked today"
 
 
 def _session_day_or_404(session, today):
@@ -200,9 +232,7 @@ def register(request, session_id):
         return redirect(reverse("sessions:register", args=[session.pk]) + _next_query(request))
     form = ChildrenFilterForm(request.GET or None, programmes=session.programmes.all())
     filters = form.cleaned_data if form.is_valid() else {}
-    queryset = (
-        selectors.session_children(session).search(filters.get("q", "")).order_by("family_name", "given_name", "pk")
-    )
+    queryset = selectors.in_day_order(selectors.session_children(session).search(filters.get("q", "")), session, today)
     if downloads.wants_csv(request):
         everyone = list(queryset)
         attendance = selectors.attendance_today(session, [c.pk for c in everyone], today)
@@ -223,7 +253,11 @@ def register(request, session_id):
         {
             "form": form,
             "page": page,
-            "rows": [{"child": ChildPresenter(c, today), "status": attendance.get(c.pk, "")} for c in page_children],
+            "rows": [
+                {"child": ChildPresenter(c, today), "status": attendance.get(c.pk, ""), "time": _appointment(c, today)}
+                for c in page_children
+            ],
+            "clinic": session.is_community_clinic,
             "query_string": _query_without_page(request),
             "current_query": request.GET.urlencode(),
         }
@@ -252,7 +286,7 @@ def record(request, session_id):
         children_qs = children_qs.filter(
             Q(**{f"ready_to_vaccinate_{programme.code}": True}) | Q(Exists(done_here))
         ).annotate(outcome=F(f"vaccination_{programme.code}"))
-    children_qs = children_qs.search(request.GET.get("q", "")).order_by("family_name", "given_name", "pk")
+    children_qs = selectors.in_day_order(children_qs.search(request.GET.get("q", "")), session, today)
     page = Paginator(children_qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = _session_context(request, session, today, "sessions:record")
     context.update(
@@ -266,12 +300,14 @@ def record(request, session_id):
                     "outcome": getattr(c, "outcome", NO_OUTCOME),
                     # The safety gate: a child vaccinated here is listed, with nothing more to record.
                     "ready": getattr(c, f"ready_to_vaccinate_{programme.code}", False) if programme else False,
+                    "time": _appointment(c, today),
                 }
                 for c in page.object_list
             ],
             "query_string": _query_without_page(request),
             "search": request.GET.get("q", ""),
             "outcome_label": outcome_label,
+            "clinic": session.is_community_clinic,
         }
     )
     return render(request, "sessions/record.jinja", context)
@@ -368,7 +404,51 @@ def edit_dates(request, session_id):
             "rows": len(rows),
             "locked": [date_long(value) for value in sorted(locked)],
             "locked_rows": [i for i, row in enumerate(rows) if _row_date(row) in locked],
+            # A clinic of a team that books in this service: each saved date's appointment times.
+            "appointment_dates": list(session.dates.all())
+            if session.is_community_clinic and team.books_in_service
+            else [],
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_date_times(request, session_id, date_id):
+    """A clinic date's appointment times and places (teams that book in this service)."""
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    if not (session.is_community_clinic and team.books_in_service):
+        raise Http404
+    session_date = next((d for d in session.dates.all() if d.pk == date_id), None)
+    if session_date is None:
+        raise Http404
+    initial = {
+        "start": clock_time(session_date.appointments_start),
+        "end": clock_time(session_date.appointments_end),
+        "slot_minutes": session_date.slot_minutes,
+        "places": session_date.places_per_slot,
+    }
+    form = AppointmentTimesForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.session_date_times_set(
+                session_date=session_date,
+                start=data["start"],
+                end=data["end"],
+                slot_minutes=data["slot_minutes"],
+                places=data["places"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Appointment times saved for {date_long(session_date.value)}")
+            return redirect("sessions:edit_dates", session.pk)
+    return render(
+        request,
+        "sessions/edit_date_times.jinja",
+        {"form": form, "session": SessionPresenter(session, today), "date": session_date},
     )
 
 

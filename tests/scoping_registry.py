@@ -170,6 +170,27 @@ object_url("clinics:send_invitations")(_completed_school_session_with_clinic_ahe
 object_url("clinics:send_reminders")(_clinic_with_date_ahead)
 object_url("clinics:invite_child")(_clinic_child)
 object_url("clinics:cancel_invitation")(_clinic_child)
+object_url("clinics:booking")(_clinic_child)
+object_url("clinics:reminders_skipped")(_clinic_with_date_ahead)
+object_url("clinics:import_bookings")(_clinic_with_date_ahead)
+
+# The parents' booking pages: no sign-in, the signed token is the key (tests/clinics/test_parent_booking.py).
+PUBLIC_URLS |= {
+    "clinics:parent_booking",
+    "clinics:parent_booking_done",
+    "clinics:parent_booking_cancel",
+    "clinics:parent_booking_time",
+}
+
+
+@object_url("sessions:edit_date_times")
+def _clinic_date_times(team):
+    team.books_in_service = True
+    team.save(update_fields=["books_in_service"])
+    session_id = _clinic_with_date_ahead(team)["session_id"]
+    from sessions.models import SessionDate
+
+    return {"session_id": session_id, "date_id": SessionDate.objects.filter(session_id=session_id).first().pk}
 
 
 # Notifications ----------------------------------------------------------------------------

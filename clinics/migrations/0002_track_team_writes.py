@@ -6,6 +6,6 @@ from mavis.memo import track_writes
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinics", "0001_initial"), ("mavis", "0003_team_write")]
+    dependencies = [("clinics", "0001_initial"), ("mavis", "0004_team_write")]
 
     operations = [track_writes("clinics_clinicinvitation", "team")]

@@ -163,6 +163,46 @@ What happens next
         "body": "((child_short_name)) did not have their ((programme)) vaccination on ((vaccination_date)): "
         "((reason)). ((next_steps)) Questions? Call ((team_phone)). ((team_name))",
     },
+    "clinic_booking_confirmation.email": {
+        "subject": "((child_name))'s clinic appointment: ((appointment_date)) at ((appointment_time))",
+        "body": """Dear parent or guardian,
+
+You have booked a community clinic appointment for ((child_name)).
+
+Date: ((appointment_date))
+Time: ((appointment_time))
+Where: ((venue))
+
+To change or cancel the appointment:
+((manage_link))
+
+"""
+        + _TEAM_FOOTER,
+    },
+    "clinic_booking_confirmation.sms": {
+        "body": "((child_short_name))'s clinic appointment is booked: ((appointment_date)) at ((appointment_time)), "
+        "((venue)). Change or cancel: ((manage_link)) ((team_name))",
+    },
+    "clinic_appointment_reminder.email": {
+        "subject": "Reminder: ((child_name))'s clinic appointment tomorrow at ((appointment_time))",
+        "body": """Dear parent or guardian,
+
+This is a reminder of ((child_name))'s community clinic appointment tomorrow.
+
+Date: ((appointment_date))
+Time: ((appointment_time))
+Where: ((venue))
+
+If you cannot come, please change or cancel the appointment so someone else can have it:
+((manage_link))
+
+"""
+        + _TEAM_FOOTER,
+    },
+    "clinic_appointment_reminder.sms": {
+        "body": "Reminder: ((child_short_name))'s clinic appointment is tomorrow, ((appointment_date)) at "
+        "((appointment_time)), ((venue)). Change or cancel: ((manage_link)) ((team_name))",
+    },
 }
 
 DEFAULT_IDS = {key: f"6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a{index:04d}" for index, key in enumerate(TEXTS, start=1)}

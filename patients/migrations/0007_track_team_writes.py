@@ -6,7 +6,7 @@ from mavis.memo import track_writes
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0006_programme_status_injection_accepted"), ("mavis", "0003_team_write")]
+    dependencies = [("patients", "0006_programme_status_injection_accepted"), ("mavis", "0004_team_write")]
 
     operations = [
         track_writes("patients_child", "team"),

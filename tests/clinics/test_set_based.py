@@ -147,3 +147,36 @@ def test_hostile_names_reach_the_messages_exactly(team, clinic):
     assert message.personalisation["child_name"] == f"%s'); DROP TABLE x;-- {long_name}"
     event = ActivityEvent.objects.get(message_id=message.pk)
     assert event.details["parent"] == "Ann %(name)s O'Neil"
+
+
+def test_no_bulk_send_builds_a_model_instance_per_row(team, clinic):
+    """The sweep, Send clinic invitations and Send booking reminders write their invitations,
+    messages and events in SQL: not one of those model instances is built in Python, however many
+    children (Build 3: instances and bulk_create were most of the sweep's time)."""
+    from django.db.models.signals import pre_init
+
+    from tests.clinics.factories import school_session
+    from tests.factories import SchoolFactory
+
+    school = SchoolFactory(team=team)
+    completed = school_session(team, [datetime.date(2026, 10, 6)], school=school)
+    swept = [make_child(team, session=clinic) for _ in range(3)]
+    from_school = [make_child(team, school=school, session=completed) for _ in range(3)]
+    built = []
+
+    def count(sender, **_):
+        built.append(sender.__name__)
+
+    for model in (ClinicInvitation, Message, ActivityEvent):
+        pre_init.connect(count, sender=model, weak=False)
+    try:
+        [swept_result] = services.team_sweep(team=team, today=TODAY, claim=False)
+        sent = services.clinic_invitations_send_from_school(school_session=completed, user=None, today=TODAY)
+        reminded = services.booking_reminders_send(clinic=clinic, user=None, today=datetime.date(2026, 12, 11))
+    finally:
+        for model in (ClinicInvitation, Message, ActivityEvent):
+            pre_init.disconnect(count, sender=model)
+    assert (swept_result.automatic, sent.invited) == (len(swept), len(from_school))
+    assert reminded.invited == len(swept) + len(from_school)
+    assert Message.objects.filter(kind=Message.Kind.CLINIC_BOOKING_REMINDER).count() == reminded.messages > 0
+    assert built == []

@@ -139,6 +139,23 @@ def test_no_request_button_once_consent_given_or_session_over(nurse_client, sess
     )
 
 
+def test_no_request_once_the_online_form_has_closed(nurse_client, session):
+    # On the session's last day the form is closed (it closes the day before): a request sent
+    # then would give the parent a link that says it has expired.
+    child = add_child(session)
+    SessionDate.objects.filter(session=session).update(value=timezone.localdate())
+    url = reverse("sessions:child", args=[session.pk, child.pk])
+    page = nurse_client.get(url).content.decode()
+    assert "Record a new consent response" in page and "Send consent request" not in page
+    response = nurse_client.post(reverse("consent:request_send", args=[session.pk, child.pk]), follow=True)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert (
+        f"the online consent form for this session closed on {yesterday.day} {yesterday:%B %Y}"
+        in response.content.decode()
+    )
+    assert not ConsentRequest.objects.exists() and not Message.objects.exists()
+
+
 def test_withdraw_and_invalidate_pages(nurse_client, session):
     child = add_child(session)
     response = record(session, child, "hpv", "given")

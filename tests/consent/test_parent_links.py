@@ -162,3 +162,45 @@ def test_a_link_for_a_parent_no_longer_linked_to_the_child_does_not_open(client,
     token = tokens.make_token(child=child, session=session, programmes=session.programmes.all(), parent=mum)
     ParentRelationship.objects.filter(child=child, parent=mum).delete()
     assert client.get(reverse("consent:parent_form", args=[token])).status_code == 404
+
+
+def test_a_consent_request_is_written_set_based_with_each_parents_link_and_channels(nurse, session):
+    """Consent requests are a bulk kind: written by the set-based path (no message or event instances),
+    one email and one text per parent as the one channel rule allows, each with that parent's link."""
+    from django.db.models.signals import pre_init
+
+    from consent.services import consent_request_send
+    from patients.models import Programme
+    from sessions.models import ActivityEvent
+
+    child, mum, dad = mum_and_dad(session)
+    Parent.objects.filter(pk=dad.pk).update(contact_method="voice")  # email only: no texts
+    built = []
+
+    def count(sender, **_):
+        built.append(sender.__name__)
+
+    for model in (Message, ActivityEvent):
+        pre_init.connect(count, sender=model, weak=False)
+    try:
+        consent_request_send(
+            team=session.team,
+            session=session,
+            child=child,
+            programmes=Programme.objects.filter(code="hpv"),
+            sent_by=nurse,
+        )
+    finally:
+        for model in (Message, ActivityEvent):
+            pre_init.disconnect(count, sender=model)
+    assert built == []
+    messages = Message.objects.filter(child=child, kind="consent_request")
+    assert sorted(messages.values_list("parent_id", "channel")) == sorted(
+        [(mum.pk, "email"), (mum.pk, "sms"), (dad.pk, "email")]
+    )
+    for message in messages:
+        token = urlsplit(message.personalisation["consent_link"]).path.rstrip("/").split("/")[-1]
+        assert tokens.read_token(token).parent_id == message.parent_id
+        assert message.sent_by_id == nurse.pk
+    events = ActivityEvent.objects.filter(child=child, kind=ActivityEvent.Kind.CONSENT_REQUEST_SENT)
+    assert set(events.values_list("message_id", "actor")) == {(m.pk, nurse.display_name) for m in messages}

@@ -11,7 +11,7 @@ from clinics.models import ClinicInvitation
 from mavis.memo import memoised, prune
 from notifications.models import Message
 from patients.models import Child, Parent, ParentRelationship, Programme, ProgrammeStatus
-from sessions.models import Session, SessionMembership
+from sessions.models import Booking, Session, SessionMembership
 from tests.clinics.factories import YEAR, child, clinic_session
 from tests.factories import ChildFactory
 
@@ -68,6 +68,15 @@ WRITES = {
     "membership": lambda w: SessionMembership.objects.filter(session=w["clinic"]).delete(),
     "invitation": lambda w: ClinicInvitation.objects.filter(child=w["child"]).delete(),
     "message": lambda w: Message.objects.filter(child=w["child"]).update(status=Message.Status.DELIVERED),
+    "booking": lambda w: Booking.objects.create(
+        team=w["clinic"].team,
+        session=w["clinic"],
+        child=w["child"],
+        status=Booking.Status.BOOKED,
+        date="2026-12-10",
+        source=Booking.Source.NURSE_PHONE,
+        updated_at="2026-12-01T10:00Z",
+    ),
 }
 
 

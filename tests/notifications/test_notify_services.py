@@ -3,11 +3,15 @@ daily budget, and dispatch shares every batch fairly between the services with m
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
-from notifications import control, dispatch, local_notify
+from notifications import control, dispatch, local_notify, tasks
 from notifications.models import Message, NotifyService
 from notifications.personalisation import REQUIRED
 from tests.factories import TeamFactory
@@ -57,6 +61,42 @@ def test_each_service_has_its_own_pacer():
     assert other_waited < 0.5
     assert time.monotonic() - start > 1.4  # 4 sends at 2 a second (less the headroom)
     assert all(b - a >= 0.45 for a, b in zip(granted, granted[1:], strict=False))
+
+
+def test_one_batch_paces_each_service_at_its_own_rate(team, notify, north, notify_settings):
+    """Each local Notify enforces its service's limit per second (a 429 above it): one batch for two
+    services at 10 and 5 a second is refused nothing, and the faster one is not held to the slower."""
+    service, north_team, server = north
+    notify_settings.NOTIFY_RATE_PER_SECOND = 10
+    NotifyService.objects.filter(pk=service.pk).update(rate_per_minute=5 * 60)
+    notify.configure(rate_limit_per_second=10)
+    server.configure(rate_limit_per_second=5)
+    ours, theirs = outbox_rows(team, 10), outbox_rows(north_team, 10)
+    result = dispatch.messages_dispatch(limit=40)
+    assert result.sent == len(ours) + len(theirs)
+    assert notify.stats()["refused"] == server.stats()["refused"] == 0
+    our_times, their_times = sorted(notify.stats()["received_at"]), sorted(server.stats()["received_at"])
+    assert their_times[-1] - their_times[0] > (len(theirs) - 1) / 5 * 0.9  # North at its own pace
+    assert our_times[-1] < their_times[-1] - 0.5  # ours went at twice that, not waiting for North's
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_paced_backlog_does_not_hold_the_sending_threads_of_another_service(team, notify, north, notify_settings):
+    """A batch of 15 of ours at 10 a second holds every sending thread of its process waiting for
+    our pacer; North's batch, claimed a moment later in the same process, still goes at once."""
+    _, north_team, server = north
+    notify_settings.NOTIFY_RATE_PER_SECOND = 10
+    notify_settings.NOTIFY_THREADS = 4
+    outbox_rows(team, 15)
+    ours = threading.Thread(target=lambda: (dispatch.messages_dispatch(limit=30), connection.close()))
+    ours.start()
+    assert dispatch.wait_for(lambda: notify.requests >= 2, 10, 0.01)
+    outbox_rows(north_team, 5)
+    assert dispatch.messages_dispatch(limit=30).sent == 5
+    ours.join()
+    our_times, their_times = sorted(notify.stats()["received_at"]), sorted(server.stats()["received_at"])
+    assert len(our_times) == 15
+    assert their_times[-1] < our_times[-1] - 0.5  # North's went while most of ours waited for their slots
 
 
 def test_a_403_pauses_only_that_service_until_resumed(team, notify, north, client):
@@ -114,6 +154,31 @@ def test_the_daily_budget_stops_bulk_messages_first_and_leaves_room_for_one_off(
     assert len(server.by_reference()) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_workers_claiming_at_once_never_pass_the_budget(team, notify, north):
+    """Four dispatchers (each its own database and Redis connections, as separate workers) claim
+    North's bulk backlog at the same moment, near its budget: exactly 95% of it goes, once each."""
+    service, north_team, server = north
+    north_service = control.service_of(service)
+    control.count_sent(north_service, "email", 10)  # 20 a day: 9 bulk messages left before 95%
+    outbox_rows(north_team, 30, kind=Message.Kind.CLINIC_INVITATION, personalisation=BULK)
+    start = threading.Barrier(4)
+
+    def worker(_):
+        start.wait()
+        try:
+            return sum(dispatch.messages_dispatch(limit=4).sent for _ in range(5))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        sent = sum(pool.map(worker, range(4)))
+    assert sent == 9 == len(server.by_reference())
+    assert all(len(sent) == 1 for sent in server.by_reference().values())
+    assert control.sent_today(north_service, "email") == 19
+    assert Message.objects.filter(team=north_team, status="pending", claimed_until=None).count() == 21
+
+
 def test_one_services_backlog_does_not_hold_another_back(team, notify, north):
     _, north_team, _ = north
     outbox_rows(north_team, 200)
@@ -121,3 +186,33 @@ def test_one_services_backlog_does_not_hold_another_back(team, notify, north):
     result = dispatch.messages_dispatch(limit=20)
     assert result.claimed == 20
     assert Message.objects.filter(pk__in=[m.pk for m in ours], status="created").count() == 10
+
+
+def test_a_rate_limit_is_sent_again_in_the_same_batch_at_the_next_slot(team, notify):
+    """Notify's "slower" costs the message a pacer slot, not a place at the back of the outbox."""
+    notify.configure(rate_limit=0.3)
+    rows = outbox_rows(team, 20)
+    result = dispatch.messages_dispatch()
+    refused = notify.stats()["faults_injected"]["rate_limit"]
+    sent = Message.objects.filter(pk__in=[m.pk for m in rows], status="created")
+    assert refused and result.sent == sent.count()
+    assert result.sent > len(rows) - refused  # some refused messages went in this batch after all
+    assert set(sent.values_list("attempts", flat=True)) == {1}
+    notify.configure(rate_limit=0)
+    waiting = Message.objects.filter(status="pending")
+    assert dispatch.wait_for(lambda: dispatch.messages_dispatch().claimed >= 0 and not waiting.exists(), 20)
+    assert sorted(notify.by_reference()) == sorted(str(m.pk) for m in rows)  # each once
+    assert all(len(sent) == 1 for sent in notify.by_reference().values())
+
+
+def test_a_paused_services_waiting_rows_do_not_hide_another_services_retry(team, notify, north):
+    """The next delayed dispatch is for the default service's retry in 3 s, although the paused
+    North's rows are due now (they would say "due now" for ever, and the retry would wait for beat)."""
+    service, north_team, _ = north
+    control.pause("revoked", control.service_of(service))
+    outbox_rows(north_team, 5)
+    [retry] = outbox_rows(team, 1)
+    Message.objects.filter(pk=retry.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=3))
+    assert tasks.dispatch_due()["claimed"] == 0
+    scheduled = control.connection().get(tasks.SCHEDULED_KEY)
+    assert scheduled is not None and abs(float(scheduled) - (time.time() + 3)) < 1

@@ -43,6 +43,6 @@ BACKWARD = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mavis", "0002_notify_services")]
+    dependencies = [("mavis", "0003_team_books_in_service")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -1,4 +1,4 @@
-"""Sessions, their programmes and members add to the team's write fingerprint (mavis.memo)."""
+"""Sessions, their programmes, members and bookings add to the team's write fingerprint (mavis.memo)."""
 
 from django.db import migrations
 
@@ -6,10 +6,11 @@ from mavis.memo import track_writes
 
 
 class Migration(migrations.Migration):
-    dependencies = [("vaccination_sessions", "0002_venues_and_default_batches"), ("mavis", "0003_team_write")]
+    dependencies = [("vaccination_sessions", "0004_appointment_times"), ("mavis", "0004_team_write")]
 
     operations = [
         track_writes("vaccination_sessions_session", "team"),
         track_writes("vaccination_sessions_session_programmes", "session"),
         track_writes("vaccination_sessions_sessionmembership", "session"),
+        track_writes("vaccination_sessions_booking", "team"),
     ]

@@ -6,6 +6,6 @@ from mavis.memo import track_writes
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0007_notify_service_key_env_notify_only"), ("mavis", "0003_team_write")]
+    dependencies = [("notifications", "0008_booking_messages"), ("mavis", "0004_team_write")]
 
     operations = [track_writes("notifications_message", "team")]

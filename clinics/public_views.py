@@ -1,0 +1,189 @@
+"""Booking a clinic appointment (teams that book in this service): no login, reached only through
+the parent's personal link in the clinic invitation. Plain forms, no JavaScript needed.
+
+The link shows the child's appointment (if any) with change and cancel; choosing a date lists its
+free times; booking never overbooks (clinics.services.clinic_appointment_book). After booking,
+a parent who has not yet answered for every vaccination the child needs continues straight
+into the online consent form.
+"""
+
+import datetime
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clinics import services, tokens
+from clinics.forms import AppointmentTimeForm
+from consent import tokens as consent_tokens
+from mavis.dates import clock_time, date_day_month
+from patients.models import Child, Parent, ProgrammeStatus
+from patients.statuses import child_statuses
+from sessions import selectors as session_selectors
+from sessions.models import Booking, Session, SessionDate
+from sessions.presenters import booking_words
+from sessions.services import AppointmentFull
+
+
+class _Link:
+    def __init__(self, token, child, clinic, parent):
+        self.token, self.child, self.clinic, self.parent, self.team = token, child, clinic, parent, clinic.team
+
+
+def _load(token) -> _Link:
+    """The link's child, clinic and parent, or 404: altered, for a clinic with no date ahead, a
+    team that no longer books here, or a parent who is no longer the child's contact."""
+    try:
+        link = tokens.read_token(token)
+    except tokens.InvalidToken:
+        raise Http404 from None
+    today = timezone.localdate()
+    clinic = (
+        Session.objects.select_related("team")
+        .community_clinics()
+        .scheduled(today)
+        .filter(pk=link.session_id, team__books_in_service=True)
+        .first()
+    )
+    child = Child.objects.not_blocked().filter(pk=link.child_id, team_id=getattr(clinic, "team_id", None)).first()
+    parent = Parent.objects.filter(pk=link.parent_id, relationships__child=child).first() if child else None
+    if parent is None:
+        raise Http404
+    return _Link(token, child, clinic, parent)
+
+
+def _booking(link):
+    booking = Booking.objects.filter(session=link.clinic, child=link.child).first()
+    today = timezone.localdate()
+    if booking and booking.status == Booking.Status.BOOKED and booking.date >= today:
+        return booking
+    return None
+
+
+def _consent_url(link) -> str | None:
+    """The online consent form for the programmes the child needs and no one has answered for."""
+    statuses = child_statuses(link.child, link.clinic.programmes.all(), link.clinic.academic_year)
+    missing = [
+        p
+        for p in link.clinic.programmes.all()
+        if statuses.get(p.code) and statuses[p.code]["consent"] == ProgrammeStatus.Consent.NO_RESPONSE
+    ]
+    if not missing or not consent_tokens.window_open(link.clinic):
+        return None
+    token = consent_tokens.make_token(child=link.child, session=link.clinic, programmes=missing, parent=link.parent)
+    return reverse("consent:parent_form", args=[token])
+
+
+def _context(link, **extra):
+    return {"child": link.child, "team": link.team, "token": link.token, **extra}
+
+
+def _now():
+    return timezone.localtime().time()
+
+
+@login_not_required
+@never_cache
+def booking(request, token):
+    """The link's landing page: the appointment booked, or the dates with free times."""
+    link = _load(token)
+    current = _booking(link)
+    dates = session_selectors.free_appointments(link.clinic, timezone.localdate(), _now())
+    return render(
+        request,
+        "clinics/parent/booking.jinja",
+        _context(
+            link,
+            booked=booking_words("booked", current.date, current.time) if current else None,
+            venue=services.clinic_venue_words(link.team),
+            dates=[(day.value, sum(free for _, free in times)) for day, times in dates],
+            consent_url=_consent_url(link) if current else None,
+        ),
+    )
+
+
+def _date_or_404(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _free_times(link, day) -> list[tuple]:
+    free = session_selectors.free_appointments(link.clinic, timezone.localdate(), _now())
+    return next((times for d, times in free if d.value == day), [])
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose_time(request, token, date):
+    """The free times of one clinic date. A time taken by someone else meanwhile is refused with
+    the next free times offered, never booked beyond its places."""
+    link = _load(token)
+    day = _date_or_404(date)
+    clinic_day = SessionDate.objects.filter(session=link.clinic, value=day, value__gte=timezone.localdate()).first()
+    if clinic_day is None or not clinic_day.slot_times():
+        raise Http404
+    error = None
+    if request.method == "POST":
+        # Any of the day's times is accepted here: whether it is still free is the service's to say.
+        posted = AppointmentTimeForm(request.POST, times=[(t, 0) for t in clinic_day.slot_times()])
+        if posted.is_valid():
+            chosen = posted.cleaned_data["time"]
+            try:
+                services.clinic_appointment_book(
+                    clinic=link.clinic, child=link.child, date=day, time=chosen, parent=link.parent
+                )
+            except AppointmentFull:
+                times = _free_times(link, day)
+                later = [clock_time(t) for t, _ in times if t > chosen][:3] or [clock_time(t) for t, _ in times][:3]
+                error = f"{clock_time(chosen)} is now full. Choose another time"
+                if later:
+                    error += f": the next free times are {', '.join(later)}"
+            else:
+                return redirect("clinics:parent_booking_done", token)
+        else:
+            error = " ".join(posted.errors["time"])
+    times = _free_times(link, day)
+    form = AppointmentTimeForm({"time": ""} if error else None, times=times)
+    if error:
+        form.errors["time"] = form.error_class([error])
+    return render(
+        request,
+        "clinics/parent/choose_time.jinja",
+        _context(link, form=form, day=day, day_words=date_day_month(day), no_times=not times),
+        status=409 if error and "is now full" in error else 200,
+    )
+
+
+@login_not_required
+@never_cache
+def booking_done(request, token):
+    link = _load(token)
+    current = _booking(link)
+    if current is None:
+        return redirect("clinics:parent_booking", token)
+    return render(
+        request,
+        "clinics/parent/done.jinja",
+        _context(
+            link,
+            booked=booking_words("booked", current.date, current.time),
+            venue=services.clinic_venue_words(link.team),
+            consent_url=_consent_url(link),
+        ),
+    )
+
+
+@login_not_required
+@never_cache
+@require_POST
+def cancel(request, token):
+    link = _load(token)
+    services.clinic_appointment_cancel(clinic=link.clinic, child=link.child, parent=link.parent)
+    return render(request, "clinics/parent/cancelled.jinja", _context(link))
