@@ -176,8 +176,9 @@ def session_children_page_queryset(
 
 
 def children_page_count(session, *, programme: str = "", outcome: str = "") -> int:
-    """How many children session_children_page_queryset lists without a search or a booking filter: its filter (any
-    of the programmes with that vaccination status) applied to the session's status groups."""
+    """How many children session_children_page_queryset lists without a search or a booking
+    filter: its outcome filter (any of the programmes with that vaccination status) applied to the
+    session's status groups."""
     groups = session_status_groups(session)
     if outcome not in OUTCOME_LABELS:
         return sum(row["n"] for row in groups)
