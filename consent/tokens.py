@@ -11,8 +11,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Max
 from django.utils import timezone
+
+from sessions.status import date_values
 
 SALT = "consent.parent-form.v1"
 
@@ -54,8 +55,8 @@ def read_token(token: str) -> ConsentLink:
 
 def consent_window_closes(session) -> datetime.date | None:
     """The last day the online form is open: the day before the session's last date."""
-    last = session.dates.aggregate(last=Max("value"))["last"]
-    return last - datetime.timedelta(days=1) if last else None
+    values = date_values(session)
+    return values[-1] - datetime.timedelta(days=1) if values else None
 
 
 def window_open(session, today: datetime.date | None = None) -> bool:
