@@ -53,8 +53,9 @@ MARKUP = re.compile(r"<[a-zA-Z/!]|&(?:[a-zA-Z]+|#\d+);")
 COUNT_LINK = re.compile(r"^\s*([\d,]+) (?:child|children)\b")
 # Sign-out ends the crawl, downloads are not pages.
 SKIP = re.compile(r"^/(sign-out|static/)|\.csv$|[?&]format=csv")
-# The pages about one child: their record, the child in a session and everything under it.
-CHILD_PAGE = re.compile(r"^/(?:sessions/\d+/)?children/(\d+)(?:/|$|\?)")
+# The pages about one child: their record, the child in a session and everything under it,
+# and the clinic pages about them (Invite to community clinic, Record a clinic appointment).
+CHILD_PAGE = re.compile(r"^/(?:clinics/)?(?:sessions/\d+/)?children/(\d+)(?:/|$|\?)")
 CHILD_SHARDS = 2
 # A session's pages (its tabs, their filters, editing it, its clinic pages).
 SESSION_PAGE = re.compile(r"^/(?:clinics/)?sessions/(\d+)(?:/|$|\?)")

@@ -118,7 +118,8 @@ def test_the_whole_guide(page, browser, live_server, notify):
     with time_machine.travel(SEEDED, tick=True):
         call_command("seed_demo", children=400, stdout=io.StringIO())
     nurse = Nurse(page, live_server)
-    clinic = Session.objects.get(kind=Session.Kind.COMMUNITY_CLINIC)
+    # The demo team (a second, small team books in the service: not the guide's).
+    clinic = Session.objects.get(kind=Session.Kind.COMMUNITY_CLINIC, team__ods_code="RYG")
     assert not clinic.dates.exists()
 
     # --- Scheduling sessions in community clinics --------------------------------------------
@@ -169,7 +170,13 @@ def test_the_whole_guide(page, browser, live_server, notify):
         # --- A child who belongs to a school but did not get vaccinated there ------------------
         nurse.sign_in()
         nurse.sessions("Completed")  # 1. Go to Sessions 2. Filter for Completed sessions
-        completed = Session.objects.completed(INVITATIONS_GO).schools().order_by("school__name").first()
+        completed = (
+            Session.objects.completed(INVITATIONS_GO)
+            .schools()
+            .filter(team=clinic.team)
+            .order_by("school__name")
+            .first()
+        )
         page.get_by_role("link", name=completed.school.name, exact=True).click()  # 3. the school session
         page.get_by_role("link", name="Send clinic invitations").click()  # 4. the link: a summary
         summary = page.get_by_text(re.compile(r"\d+ child(ren)? (was|were) not vaccinated at this school"))
@@ -185,7 +192,9 @@ def test_the_whole_guide(page, browser, live_server, notify):
         # --- Inviting an individual child: the button at the bottom of the child's record ------
         one = (
             Child.objects.can_be_messaged()
-            .filter(school_status="school", vaccination_records__isnull=True, date_of_birth__year=2013)
+            .filter(
+                team=clinic.team, school_status="school", vaccination_records__isnull=True, date_of_birth__year=2013
+            )
             .exclude(clinic_invitations__isnull=False)
             .order_by("family_name")
             .first()

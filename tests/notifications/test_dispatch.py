@@ -1,5 +1,6 @@
 """The dispatcher against the local Notify over a socket, real PostgreSQL and Redis."""
 
+import datetime
 import time
 
 import pytest
@@ -113,13 +114,17 @@ def test_timeout_after_accepting_is_looked_up_not_resent(team, notify, notify_se
     assert notify.requests == 1  # one send; the second attempt was a lookup
 
 
-def test_rate_limit_and_server_errors_back_off_then_send(team, notify):
+def test_rate_limit_and_server_errors_back_off_then_send(team, notify, notify_settings):
     notify.configure(rate_limit=1.0)
     [message] = outbox_rows(team, 1)
+    # A back-off long enough to see whatever the machine's load (a rate limit waits 0.5-1 s here).
+    notify_settings.NOTIFY_RETRY_BASE_SECONDS = 5
+    before = timezone.now()
     dispatch.messages_dispatch()
+    notify_settings.NOTIFY_RETRY_BASE_SECONDS = 0.05
     message.refresh_from_db()
     assert message.status == "pending" and not message.ambiguous and message.attempts == 1
-    assert message.next_attempt_at > timezone.now()
+    assert message.next_attempt_at >= before + datetime.timedelta(seconds=0.5)
     assert "RateLimitError" in message.status_reason
     notify.configure(rate_limit=0, server_error=1.0)
     drain(max_rounds=3)
