@@ -139,9 +139,9 @@ def floor_seconds(team) -> float:
             """
             INSERT INTO notifications_message (id, team_id, kind, channel, recipient, template_id, personalisation,
                 child_id, parent_id, session_id, activity_event_id, status, status_reason, attempts,
-                next_attempt_at, ambiguous, created_at)
+                next_attempt_at, ambiguous, created_at, key)
             SELECT message_id, %s, 'clinic_invitation', channel, recipient, gen_random_uuid(), personalisation,
-                child_id, parent_id, session_id, event_id, 'pending', '', 0, now(), false, now()
+                child_id, parent_id, session_id, event_id, 'pending', '', 0, now(), false, now(), ''
             FROM floor_rows
             """,
             [team.pk],
