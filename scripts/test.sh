@@ -72,7 +72,8 @@ cpu_now && before=$CPU_NOW
 ) &
 alongside=$!
 parallel_status=0
-pytest -n "$WORKERS" --dist worksteal -m "not serial and not alongside" || parallel_status=$?
+# --durations: the slowest tests, printed every run, say where the suite's time goes.
+pytest -n "$WORKERS" --dist worksteal -m "not serial and not alongside" --durations=20 || parallel_status=$?
 parallel_wall=$((SECONDS - started))
 wait $alongside || true
 cpu_now
