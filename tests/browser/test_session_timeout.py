@@ -39,7 +39,9 @@ def test_warned_before_the_idle_sign_out_and_told_after(page, live_server, nurse
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 800})
         assert_accessible(page)
-    with page.expect_request(lambda r: r.url.endswith("/keep-alive")):
+    # Its response, not only the request: a late one would set the session cookie again after
+    # it is cleared below, and the nurse would still be signed in.
+    with page.expect_response(lambda r: r.url.endswith("/keep-alive")):
         dialog.get_by_role("button", name="Stay signed in").click()
     expect(dialog).to_be_hidden()
     assert page.get_by_label("Note", exact=True).input_value() == "Mum will call back"
