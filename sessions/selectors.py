@@ -92,7 +92,7 @@ def with_booking(children, session, today: datetime.date):
     )
     return children.annotate(
         booking_state=Case(
-            When(booking_status=Booking.Status.BOOKED, booking_date__gte=today, then=Value(BOOKED)),
+            When(booked_q(session, today), then=Value(BOOKED)),  # the one rule of "booked"
             When(booking_status__in=[Booking.Status.CANCELLED, Booking.Status.DECLINED], then=F("booking_status")),
             default=Value(NOT_BOOKED),
             output_field=CharField(),
