@@ -37,11 +37,13 @@ install: .venv/.installed static/dist/main.css
 assets: node_modules/.installed
 	npm run --silent build
 
-# Browser tests use Debian's Chromium: browser downloads do not work on every machine.
+# Browser tests use Debian's Chromium headless shell (tests/conftest.py): browser downloads do not
+# work on every machine.
 browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium-headless-shell ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; \
+	elif [ -x /usr/bin/chromium ]; then :; \
 	else \
 		echo "No /usr/bin/chromium: using Playwright's own browser"; $(PY) playwright install chromium; \
 	fi

@@ -1,7 +1,8 @@
 """Every page a nurse or an admin can reach from the navigation of `seed_demo`, read as a person reads it.
 
-Each page is read at 1280 px and 375 px on its `inner_text` (no tags or entities shown as
-text), for sideways scrolling at 375 px, and kept as a screenshot; every "N children" link is
+Each page is read at 1280 px and 375 px on its `innerText` (no tags or entities shown as
+text) and for sideways scrolling at 375 px, and the first page of each kind is kept as
+full-page screenshots at both widths; every "N children" link is
 followed to a list of exactly N children; axe runs on the first page of each kind (the same
 path with the numbers taken out: one template), which is what it judges. Multi-step forms
 (recording a consent response, the parents' form) are walked step by
@@ -63,11 +64,24 @@ NAVIGATION_SHARDS = 2
 # The Django admin: its index, each app and each model's list (not the add, change or log-out pages).
 DJANGO_ADMIN = re.compile(r"^/admin/(?:\w+/(?:\w+/)?)?$")
 axe = Axe()
-# The deepest element that sticks out on the right, to say what to fix.
-WIDEST = """() => {
-  const out = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1);
+# What a reader sees on the page, in one call to the browser: its text, whether it scrolls sideways
+# (and the deepest element that sticks out on the right, to say what to fix), the list's own count
+# and its rows, and the links that are counts of children (not downloads).
+SEEN = """() => {
+  const wide = document.documentElement.scrollWidth > innerWidth;
+  const out = wide ? [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1) : [];
   const e = out[out.length - 1];
-  return e ? `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} "${(e.innerText || '').slice(0, 40)}"` : '';
+  const listed = document.querySelector('#results-count');
+  return {
+    text: document.body.innerText,
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    widest: e ? `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} "${(e.innerText || '').slice(0, 40)}"` : '',
+    listed: listed ? listed.innerText : null,
+    rows: document.querySelectorAll('main table tbody tr').length,
+    paged: !!document.querySelector('nav.nhsuk-pagination'),
+    countLinks: [...document.querySelectorAll('main a[href]:not([download])')].map(a => [a.href, a.innerText]),
+  };
 }"""
 
 
@@ -101,6 +115,7 @@ class Reader:
         self.lists: dict[str, tuple[int, int, bool] | None] = {}
         self.counts_checked: set[str] = set()
         self.pending_counts: list[tuple[str, int, str]] = []
+        self.width = None  # the tab's viewport width, once a page has been read
 
     def attempt(self, name: str, journey):
         """A journey that stops part way is one problem; the crawl goes on."""
@@ -112,52 +127,58 @@ class Reader:
     def problem(self, what: str):
         self.problems.append(f"[{self.role}] {path_of(self.page.url, self.base)}: {what}")
 
-    def read(self, name: str, whole: bool = False):
-        """Check the page as it stands at each width, then put the width back to desktop."""
+    def read(self, name: str, whole: bool = False, back_to_desktop: bool = True):
+        """Check the page as it stands at each width, the width it is at first, then put the width
+        back to desktop (the crawl, which only follows links next, leaves it: one resize a page)."""
         kind = page_type(self.page.url)
-        first = whole or kind not in self.kinds  # the first page of its kind gets a full-page PNG
+        first = whole or kind not in self.kinds  # the first page of its kind is kept as screenshots
         self.kinds.add(kind)
         run_axe = self.axe_pages and template_of(self.page.url) not in self.axed
         if run_axe:
             self.axed.add(template_of(self.page.url))
         self.read_count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
-        for width in WIDTHS:
-            with self.timed("viewport"):
-                self.page.set_viewport_size({"width": width, "height": 900})
-            with self.timed("inner_text"):
-                text = self.page.inner_text("body")
+        for width in sorted(WIDTHS, key=lambda width: width != self.width):
+            self.resize(width)
+            with self.timed("reading"):
+                seen = self.page.evaluate(SEEN)
+            text = seen["text"]
             for found in {m.group(0) for m in MARKUP.finditer(text)}:
                 at = text.find(found)
                 self.problem(f"{width}px shows markup {found!r}: …{text[max(0, at - 60) : at + 60]!r}…")
-            if width < 1000:
-                scroll, inner = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-                if scroll > inner:
-                    wide = self.page.evaluate(WIDEST)
-                    self.problem(f"{width}px scrolls sideways: scrollWidth {scroll} > innerWidth {inner}: {wide}")
+            if width < 1000 and seen["scrollWidth"] > seen["innerWidth"]:
+                self.problem(
+                    f"{width}px scrolls sideways: scrollWidth {seen['scrollWidth']} > innerWidth "
+                    f"{seen['innerWidth']}: {seen['widest']}"
+                )
             if run_axe:
                 with self.timed("axe"):
                     violations = axe.run(self.page).response["violations"]
                 for v in violations:
                     targets = [n["target"] for n in v["nodes"]][:3]
                     self.problem(f"{width}px axe {v['id']}: {v['help']} {targets}")
-            with self.timed("screenshot"):
-                # Another page of a kind already kept whole: its first screen, as a small JPEG.
-                shot = self.shots / f"{self.role}-{self.read_count:04d}-{slug}-{width}.{'png' if first else 'jpeg'}"
-                self.page.screenshot(path=shot, full_page=first, **({} if first else {"quality": 40}))
-        self.page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-        self.lists[self.page.url] = self.list_shown()
-        self.note_count_links()
+            if first:
+                with self.timed("screenshot"):
+                    shot = self.shots / f"{self.role}-{self.read_count:04d}-{slug}-{width}.png"
+                    self.page.screenshot(path=shot, full_page=True)
+        if back_to_desktop:
+            self.resize(WIDTHS[0])
+        self.lists[self.page.url] = self.list_shown(seen)
+        self.note_count_links(seen["countLinks"])
 
-    def list_shown(self) -> tuple[int, int, bool] | None:
+    def resize(self, width: int):
+        if width != self.width:
+            with self.timed("viewport"):
+                self.page.set_viewport_size({"width": width, "height": 900})
+            self.width = width
+
+    def list_shown(self, seen: dict) -> tuple[int, int, bool] | None:
         """The list's own count, its rows on this page, and whether it has more pages."""
-        shown = self.page.locator("#results-count")
-        if not shown.count():
+        if seen["listed"] is None:
             return None
-        match = COUNT_LINK.match(shown.inner_text())
+        match = COUNT_LINK.match(seen["listed"])
         listed = int(match.group(1).replace(",", "")) if match else -1
-        rows = self.page.locator("main table tbody tr").count()
-        return listed, rows, bool(self.page.locator("nav.nhsuk-pagination").count())
+        return listed, seen["rows"], seen["paged"]
 
     @contextlib.contextmanager
     def timed(self, what: str):
@@ -165,13 +186,10 @@ class Reader:
         yield
         self.seconds[what] += time.perf_counter() - start
 
-    def note_count_links(self):
-        links = self.page.eval_on_selector_all(
-            "main a[href]", "els => els.map(e => [e.href, e.innerText, e.getAttribute('download')])"
-        )
-        for href, text, download in links:
+    def note_count_links(self, links: list):
+        for href, text in links:
             match = COUNT_LINK.match(text)
-            if match and download is None and href not in self.counts_checked:
+            if match and href not in self.counts_checked:
                 self.counts_checked.add(href)
                 self.pending_counts.append((href, int(match.group(1).replace(",", "")), self.page.url))
 
@@ -182,7 +200,7 @@ class Reader:
             href, expected, source = self.pending_counts.pop()
             if href not in self.lists:
                 self.page.goto(href)
-                self.lists[href] = self.list_shown()
+                self.lists[href] = self.list_shown(self.page.evaluate(SEEN))
             where = (
                 f"[{self.role}] {path_of(source, self.base)}: '{expected} children' leads to {path_of(href, self.base)}"
             )
@@ -223,7 +241,7 @@ class Reader:
                 continue
             if what == "read":
                 read += 1
-                self.read(self.page.title().split(" – ")[0] or page_type(url))
+                self.read(self.page.title().split(" – ")[0] or page_type(url), back_to_desktop=False)
             with self.timed("links"):
                 hrefs = self.links()
             for href in hrefs:
