@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
-from mavis.memo import memoised
+from mavis.memo import BUCKET, in_buckets, memoised_counts
 from notifications.models import Message
 from patients.models import Child, Programme, ProgrammeStatus
 from patients.statuses import status_q
@@ -282,16 +282,28 @@ def invitation_children(clinic, key: str, today: datetime.date | None = None):
     )
 
 
+def _totals(clinic, today, filters) -> dict:
+    """The aggregates of clinic_totals_counted: the same filters as the lists."""
+    return {key: Count("pk", filter=invitation_filter_q(clinic, key, today)) for key in filters}
+
+
 def clinic_totals_counted(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
     """{filter: number of children} for `filters` (INVITATION_FILTERS or FUNNEL_FILTERS), in one
-    query (the same filters as the lists)."""
-    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key, today)) for key in filters}
-    return Child.objects.filter(team_id=clinic.team_id).aggregate(**aggregates)
+    query."""
+    return Child.objects.filter(team_id=clinic.team_id).aggregate(**_totals(clinic, today, filters))
 
 
 def clinic_totals(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
-    """clinic_totals_counted, kept until the team's data changes (mavis.memo): the Overview does not
-    read every member again on each view. "Booked" counts bookings from today on: today keys it."""
+    """clinic_totals_counted, kept until the team's data about those children changes (mavis.memo):
+    the Overview does not read every member again on each view. "Booked" counts bookings from today
+    on: today keys it."""
     today = today or timezone.localdate()
     key = f"clinic_totals:{clinic.pk}:{today.isoformat()}:{','.join(filters)}"
-    return memoised(clinic.team_id, key, lambda: clinic_totals_counted(clinic, today, filters))
+
+    def count(buckets):
+        children = in_buckets(Child.objects.filter(team_id=clinic.team_id), buckets)
+        for row in children.values(BUCKET).annotate(**_totals(clinic, today, filters)).order_by():
+            yield from ((row[BUCKET], total, row[total]) for total in filters)
+
+    counts = memoised_counts(clinic.team_id, key, count)
+    return {total: counts[total] for total in filters}
