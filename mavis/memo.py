@@ -37,7 +37,7 @@ from collections import Counter
 
 from django.core.cache import cache
 from django.db import connection, migrations
-from django.db.models import BigIntegerField, F, Func
+from django.db.models import BigIntegerField, F, Func, Q, Value
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +66,19 @@ GROUP BY now.xmin, now.snapshot, w.bucket
 """
 
 
-def in_buckets(children, buckets):
-    """`children` annotated with their bucket (BUCKET), only those in `buckets` (None: all)."""
-    children = children.annotate(
-        **{BUCKET: Func(F("pk"), function="mavis_child_bucket", output_field=BigIntegerField())}
-    )
-    return children if buckets is None else children.filter(**{f"{BUCKET}__in": sorted(buckets)})
+def in_buckets(rows, buckets, child: str = "pk"):
+    """`rows` annotated with the bucket of their child (BUCKET; `child`: the field with the
+    child's id), only those in `buckets` (None: all), read as ranges of ids (an index serves them)."""
+    rows = rows.annotate(**{BUCKET: Func(F(child), function="mavis_child_bucket", output_field=BigIntegerField())})
+    if buckets is None:
+        return rows
+    ranges = Q(pk__in=[])
+    for bucket in sorted(buckets):
+        start, end = (
+            Func(Value(b), function="mavis_bucket_start", output_field=BigIntegerField()) for b in (bucket, bucket + 1)
+        )
+        ranges |= Q(**{f"{child}__gte": start, f"{child}__lt": end})
+    return rows.filter(ranges)
 
 
 def memoised_counts(team_id: int, key: str, count) -> Counter:

@@ -38,6 +38,9 @@ FORWARD = [
     # 20,000 children keeps about 20 buckets' counts.
     "CREATE FUNCTION mavis_child_bucket(child_id bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE "
     "AS 'SELECT child_id >> 10'",
+    # The bucket's first id: counts of a few buckets read ranges of ids, which indexes serve.
+    "CREATE FUNCTION mavis_bucket_start(bucket bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+    "AS 'SELECT bucket << 10'",
     # Static SQL, as in 0004. An UPDATE counts its rows before and after (a row may move to
     # another child): its trigger names the old rows `before`.
     *[
@@ -60,6 +63,7 @@ FORWARD = [
 BACKWARD = [
     *[f"DROP FUNCTION IF EXISTS mavis_team_write_by_{way}()" for way in WAYS],
     "DROP FUNCTION IF EXISTS mavis_child_bucket(bigint)",
+    "DROP FUNCTION IF EXISTS mavis_bucket_start(bigint)",
     "ALTER TABLE mavis_team_write DROP COLUMN IF EXISTS bucket, DROP COLUMN IF EXISTS indirect",
 ]
 

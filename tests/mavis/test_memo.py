@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Count
 
+from clinics import selectors as clinic_selectors
 from clinics.models import ClinicInvitation
 from mavis.memo import BUCKET, in_buckets, memoised_counts, prune
 from notifications.models import Message
@@ -153,6 +154,34 @@ def test_a_write_about_one_child_counts_its_bucket_again_and_gives_the_full_coun
     SessionMembership.objects.filter(child=world["child"]).delete()
     assert kept() == recounted()
     assert asked[-1] == {bucket_of(world["child"])}
+
+
+@pytest.mark.django_db
+def test_the_clinic_totals_after_a_write_about_one_child_equal_the_totals_counted(world, team, monkeypatch):
+    """Each subquery of the totals reads only the stale buckets' rows (clinics.selectors
+    invitation_filter_q): the totals still equal the totals counted over every child."""
+    asked = []
+
+    def spy(rows, buckets, child="pk"):
+        asked.append(buckets)
+        return in_buckets(rows, buckets, child)
+
+    monkeypatch.setattr(clinic_selectors, "in_buckets", spy)
+    clinic, kid = world["clinic"], world["child"]
+    Parent.objects.filter(relationships__child=world["others"][0]).update(email="", phone="")
+    for filters in (clinic_selectors.INVITATION_FILTERS, clinic_selectors.FUNNEL_FILTERS):
+        assert clinic_selectors.clinic_totals(clinic, filters=filters) == clinic_selectors.clinic_totals_counted(
+            clinic, filters=filters
+        )
+    before = clinic_selectors.clinic_totals(clinic)
+    assert before == {"invited": 1, "delivered": 0, "failed": 0, "cannot_be_contacted": 1}
+    Message.objects.filter(child=kid).update(status=Message.Status.DELIVERED)
+    asked.clear()
+    assert clinic_selectors.clinic_totals(clinic) == {**before, "delivered": 1}
+    assert set(map(frozenset, asked)) == {frozenset({bucket_of(kid)})}
+    Message.objects.filter(child=kid).update(status=Message.Status.PERMANENT_FAILURE)
+    assert clinic_selectors.clinic_totals(clinic) == clinic_selectors.clinic_totals_counted(clinic)
+    assert clinic_selectors.clinic_totals(clinic)["failed"] == 1
 
 
 @pytest.mark.django_db
