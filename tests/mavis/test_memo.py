@@ -77,7 +77,7 @@ def world(team):
 
 
 # One write per tracked table, none of them through a service, and the buckets it makes stale:
-# the child's, or every bucket (None) for a session and its programmes.
+# the child's, or every bucket (None) for a write about no child.
 WRITES = {
     "child": lambda w: Child.objects.filter(pk=w["child"].pk).update(date_of_birth="2010-05-01"),
     "status": lambda w: ProgrammeStatus.objects.create(
@@ -90,6 +90,13 @@ WRITES = {
     "membership": lambda w: SessionMembership.objects.filter(child=w["child"]).delete(),
     "invitation": lambda w: ClinicInvitation.objects.filter(child=w["child"]).delete(),
     "message": lambda w: Message.objects.filter(child=w["child"]).update(status=Message.Status.DELIVERED),
+    "message about no child": lambda w: Message.objects.create(
+        team=w["clinic"].team,
+        kind=Message.Kind.CLINIC_INVITATION,
+        channel=Message.Channel.EMAIL,
+        recipient="p@example.com",
+        template_id=uuid.uuid4(),
+    ),
     "booking": lambda w: Booking.objects.create(
         team=w["clinic"].team,
         session=w["clinic"],
@@ -100,7 +107,7 @@ WRITES = {
         updated_at="2026-12-01T10:00Z",
     ),
 }
-EVERY_CHILD = {"session", "programmes"}
+EVERY_CHILD = {"session", "programmes", "message about no child"}
 
 
 @pytest.mark.django_db
