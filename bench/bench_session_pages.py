@@ -41,8 +41,8 @@ PAGES = [
     ("Consent", "consent:tab", "school"),
     ("Consent, filtered by No response", "consent:tab", "school", "?status=no_response"),
 ]
-# Counts are memoised until the team's data changes (mavis.memo): these are also timed right after
-# a write, when they are counted again.
+# Counts are memoised per bucket of children until the team's data about them changes (mavis.memo):
+# these are also timed right after a write, when the bucket it concerns is counted again.
 AFTER_A_WRITE = {"Overview", "Overview, Community clinic", "Consent"}
 WRITE_ROUNDS = 5
 ELIGIBILITY_MAX_MS = 1000  # the clinic's eligibility list at 20,000 children, under EXPLAIN ANALYZE
@@ -206,7 +206,7 @@ def seed_clinic(team, clinic, children, clinic_date):
 
 
 def a_write(session):
-    """A write in the session's team that changes no count: a parent's name."""
+    """A write in the session's team that changes no count: a parent's name (its child's bucket)."""
     from patients.models import Parent
 
     parent = Parent.objects.filter(team_id=session.team_id).order_by("pk").first()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_date  # noqa: F401 - views use next_clinic_date
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
-from mavis.memo import memoised
+from mavis.memo import BUCKET, in_buckets, memoised_counts
 from notifications.models import Message
 from patients.models import Child, Programme, ProgrammeStatus
 from patients.statuses import status_q
@@ -240,21 +240,22 @@ FUNNEL_FILTERS = {
 LIST_LABELS = {**INVITATION_FILTERS, **FUNNEL_FILTERS}
 
 
-def _children_in(rows) -> Q:
-    """Children whose id is a `child_id` of `rows`. An uncorrelated IN: PostgreSQL hashes the ids
-    once, where a correlated EXISTS probed an index for every child of the team (8 µs a child)."""
-    return Q(pk__in=rows.filter(child_id__isnull=False).values("child_id"))
-
-
-def invitation_filter_q(clinic, key: str, today: datetime.date | None = None) -> Q:
+def invitation_filter_q(clinic, key: str, today: datetime.date | None = None, buckets=None) -> Q:
     """invited: has an invitation to the clinic; delivered: invited and every message to the
     family delivered; failed: invited and any message failed; cannot_be_contacted: a member no
     parent of whom can receive email or texts (patients.statuses); booked, consent_given,
-    vaccinated: invited and so (FUNNEL_FILTERS)."""
+    vaccinated: invited and so (FUNNEL_FILTERS). `buckets`: for children of these buckets only
+    (mavis.memo), so that each subquery reads only their rows."""
+
+    def children_in(rows) -> Q:
+        """Children whose id is a `child_id` of `rows`. An uncorrelated IN: PostgreSQL hashes the
+        ids once, where a correlated EXISTS probed an index for every child of the team (8 µs a child)."""
+        return Q(pk__in=in_buckets(rows.filter(child_id__isnull=False), buckets, "child_id").values("child_id"))
+
     messages = Message.objects.filter(
         session=clinic, kind__in=[Message.Kind.CLINIC_INVITATION, Message.Kind.CLINIC_BOOKING_REMINDER]
     )
-    invited = _children_in(ClinicInvitation.objects.filter(session=clinic))
+    invited = children_in(ClinicInvitation.objects.filter(session=clinic))
     if key == "invited":
         return invited
     if key == "booked":
@@ -263,13 +264,13 @@ def invitation_filter_q(clinic, key: str, today: datetime.date | None = None) ->
         field, values = ("consent", GIVEN) if key == "consent_given" else ("vaccination", [VACCINATED])
         return invited & status_q(clinic.programmes.all(), clinic.academic_year, field, values)
     if key == "delivered":
-        return invited & _children_in(messages) & ~_children_in(messages.exclude(status=Message.Status.DELIVERED))
+        return invited & children_in(messages) & ~children_in(messages.exclude(status=Message.Status.DELIVERED))
     if key == "failed":
-        return invited & _children_in(messages.filter(status__in=Message.FAILED_STATUSES))
+        return invited & children_in(messages.filter(status__in=Message.FAILED_STATUSES))
     if key == "cannot_be_contacted":
         # Scoped to the team: unscoped, PostgreSQL hashed every child of every team to answer it.
-        unreachable = Child.objects.filter(team_id=clinic.team_id).cannot_be_contacted()
-        return _children_in(SessionMembership.objects.filter(session=clinic)) & Q(pk__in=unreachable.values("pk"))
+        unreachable = in_buckets(Child.objects.filter(team_id=clinic.team_id), buckets).cannot_be_contacted()
+        return children_in(SessionMembership.objects.filter(session=clinic)) & Q(pk__in=unreachable.values("pk"))
     raise ValueError(key)
 
 
@@ -282,16 +283,28 @@ def invitation_children(clinic, key: str, today: datetime.date | None = None):
     )
 
 
+def _totals(clinic, today, filters, buckets=None) -> dict:
+    """The aggregates of clinic_totals_counted: the same filters as the lists."""
+    return {key: Count("pk", filter=invitation_filter_q(clinic, key, today, buckets)) for key in filters}
+
+
 def clinic_totals_counted(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
     """{filter: number of children} for `filters` (INVITATION_FILTERS or FUNNEL_FILTERS), in one
-    query (the same filters as the lists)."""
-    aggregates = {key: Count("pk", filter=invitation_filter_q(clinic, key, today)) for key in filters}
-    return Child.objects.filter(team_id=clinic.team_id).aggregate(**aggregates)
+    query."""
+    return Child.objects.filter(team_id=clinic.team_id).aggregate(**_totals(clinic, today, filters))
 
 
 def clinic_totals(clinic, today: datetime.date | None = None, filters=INVITATION_FILTERS) -> dict:
-    """clinic_totals_counted, kept until the team's data changes (mavis.memo): the Overview does not
-    read every member again on each view. "Booked" counts bookings from today on: today keys it."""
+    """clinic_totals_counted, kept until the team's data about those children changes (mavis.memo):
+    the Overview does not read every member again on each view. "Booked" counts bookings from today
+    on: today keys it."""
     today = today or timezone.localdate()
     key = f"clinic_totals:{clinic.pk}:{today.isoformat()}:{','.join(filters)}"
-    return memoised(clinic.team_id, key, lambda: clinic_totals_counted(clinic, today, filters))
+
+    def count(buckets):
+        children = in_buckets(Child.objects.filter(team_id=clinic.team_id), buckets)
+        for row in children.values(BUCKET).annotate(**_totals(clinic, today, filters, buckets)).order_by():
+            yield from ((row[BUCKET], total, row[total]) for total in filters)
+
+    counts = memoised_counts(clinic.team_id, key, count)
+    return {total: counts[total] for total in filters}

@@ -123,13 +123,14 @@ def status_q(programmes, academic_year: int, field: str, values) -> Q:
     return query
 
 
-def status_groups(children, programmes, academic_year: int, fields=FIELDS) -> list[dict]:
+def status_groups(children, programmes, academic_year: int, fields=FIELDS, by=()) -> list[dict]:
     """`children` grouped by their combination of statuses: one dict per group with
     `<field>_<programme code>` (None when the programme does not apply) and `n`, the number of
     children. A few dozen groups whatever the number of children, so every count on a page is a
-    sum over them and the page makes one pass over its children."""
+    sum over them and the page makes one pass over its children. `by`: annotations of `children`
+    to group by as well (mavis.memo's bucket)."""
     programmes = list(programmes)
-    names = [f"{name}_{p.code}" for p in programmes for name in fields]
+    names = [*by, *(f"{name}_{p.code}" for p in programmes for name in fields)]
     if not names:
         return [{"n": children.count()}]
     grouped = with_statuses(children, programmes, academic_year, fields=fields).values(*names)

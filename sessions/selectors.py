@@ -7,7 +7,7 @@ from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterR
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from mavis.memo import memoised
+from mavis.memo import BUCKET, in_buckets, memoised_counts
 from mavis.scoping import get_for_team
 from patients.models import Child, Programme, ProgrammeStatus, VaccinationRecord
 from patients.statuses import (
@@ -210,11 +210,14 @@ def session_status_groups(session, fields=("consent", "vaccination")) -> list[di
     # Year groups are not tracked writes (programmes are the service's own data): they key the memo.
     years = ";".join(f"{p.pk}={'.'.join(map(str, p.year_groups or []))}" for p in programmes)
     key = f"status_groups:{session.pk}:{','.join(fields)}:{years}"
-    return memoised(
-        session.team_id,
-        key,
-        lambda: status_groups(session_children(session), programmes, session.academic_year, fields=fields),
-    )
+
+    def count(buckets):
+        children = in_buckets(session_children(session), buckets)
+        for row in status_groups(children, programmes, session.academic_year, fields=fields, by=[BUCKET]):
+            bucket, n = row.pop(BUCKET), row.pop("n")
+            yield bucket, tuple(row.items()), n
+
+    return [{**dict(group), "n": n} for group, n in memoised_counts(session.team_id, key, count).items()]
 
 
 def academic_years_for_team(team):
