@@ -96,21 +96,6 @@ def test_import_a_booking_export_then_reminders_skip_the_booked(page, live_serve
         assert early.pk != late.pk
 
 
-@pytest.fixture
-def local_notify(settings, live_server):
-    """The local Notify on a free port; links in messages point at the live server."""
-    from notifications import local_notify as local
-    from tests.notifications.conftest import free_port
-
-    server = local.from_settings(port=free_port(), callback_url=None, seed=7)
-    server.start()
-    settings.NOTIFY_BASE_URL = server.url
-    settings.NOTIFY_RATE_PER_SECOND = 0
-    settings.MAVIS_BASE_URL = live_server.url
-    yield server
-    server.stop()
-
-
 def test_parent_books_a_time_and_gives_consent_from_one_link(page, browser, live_server, nurse, team, local_notify):
     from django.core.management import call_command
 

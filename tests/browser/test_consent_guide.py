@@ -24,24 +24,6 @@ pytest.importorskip("notifications.tasks")
 pytest.importorskip("notifications.local_notify")
 
 
-@pytest.fixture
-def local_notify(settings):
-    """The local Notify on a free port; the app's Notify client points at it."""
-    import socket
-
-    from notifications import local_notify as local
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = local.from_settings(port=port, callback_url=None, seed=7)
-    server.start()
-    settings.NOTIFY_BASE_URL = server.url
-    settings.NOTIFY_RATE_PER_SECOND = 0
-    yield server
-    server.stop()
-
-
 def open_consent_tab(page, live_server, session):
     # 1. In the Community clinic page, go to the Consent tab and filter for No response.
     page.goto(f"{live_server.url}/sessions/{session.pk}")

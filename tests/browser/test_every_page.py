@@ -34,8 +34,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from mavis.management.commands.seed_demo import DEMO_PASSWORD
-from notifications import local_notify
-from tests.notifications.conftest import free_port
 
 pytestmark = [
     pytest.mark.browser,
@@ -300,16 +298,6 @@ def walk_form(reader: Reader, name: str, until: re.Pattern, steps: int = 14, tic
     reader.problem(f"{name}: not finished after {steps} steps")
 
 
-@pytest.fixture
-def notify(settings, live_server):
-    server = local_notify.from_settings(port=free_port(), callback_url=None, seed=7)
-    server.start()
-    settings.NOTIFY_BASE_URL = server.url
-    settings.NOTIFY_RATE_PER_SECOND = 0
-    yield server
-    server.stop()
-
-
 def sign_in(page, base: str, username: str):
     page.context.clear_cookies()
     page.goto(base + "/sign-in")
@@ -407,7 +395,7 @@ def test_the_django_admin_reads_right(demo):
     report(reader, read, at_least=10)
 
 
-def test_the_forms_read_right_step_by_step(demo, notify, browser):
+def test_the_forms_read_right_step_by_step(demo, local_notify, browser):
     page, base, shots = demo
     with time_machine.travel(SEEDED, tick=True):
         # Signed out: the sign-in page, empty and with its errors.
@@ -422,7 +410,7 @@ def test_the_forms_read_right_step_by_step(demo, notify, browser):
         # Send consent request, then the local Notify page and the parents' form from its link.
         nurse.attempt("Send consent request", lambda: send_consent_request(page, base))
         call_command("dispatch_messages", stdout=io.StringIO())
-        page.goto(notify.url)
+        page.goto(local_notify.url)
         nurse.read("Local Notify")
         # The parent opens the link in their own browser: not signed in.
         link = page.locator("a[href*='/consent/']").first

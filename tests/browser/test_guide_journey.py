@@ -11,7 +11,6 @@ own `dispatch_messages` command.
 import datetime
 import io
 import re
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +23,6 @@ from playwright.sync_api import expect
 from clinics.models import ClinicInvitation
 from consent.models import ConsentResponse
 from mavis.management.commands.seed_demo import DEMO_PASSWORD
-from notifications import local_notify
 from notifications.models import Message
 from patients.models import Child
 from sessions.models import Session
@@ -92,28 +90,12 @@ def list_name(child) -> str:
     return f"{child.family_name.upper()}, {child.given_name}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def notify(settings, live_server):
-    """The project's local Notify on a free port, sending delivery receipts to the live app."""
-    server = local_notify.from_settings(port=free_port(), callback_url=live_server.url + "/notifications/callback")
-    server.start()
-    settings.NOTIFY_BASE_URL = server.url
-    settings.NOTIFY_RATE_PER_SECOND = 0
-    yield server
-    server.stop()
-
-
 def dispatch():
     call_command("dispatch_messages", stdout=io.StringIO())
 
 
-def test_the_whole_guide(page, browser, live_server, notify):
+def test_the_whole_guide(page, browser, live_server, local_notify_with_receipts):
+    notify = local_notify_with_receipts
     print(f"\nScreenshots of every step: {SHOTS}")
     with time_machine.travel(SEEDED, tick=True):
         call_command("seed_demo", children=400, stdout=io.StringIO())
