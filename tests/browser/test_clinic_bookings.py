@@ -208,3 +208,55 @@ def test_parent_books_a_time_and_gives_consent_from_one_link(page, browser, live
         page.goto(f"{live_server.url}/sessions/{clinic.pk}/register")
         assert "09:20" in page.get_by_role("row", name="PATEL, Maya").inner_text()
         assert_accessible(page)
+
+
+def test_a_time_taken_meanwhile_then_cancelling_read_right_to_the_parent(browser, live_server, team):
+    """The parent's two pages no other test reaches in a browser: the time they chose went to
+    someone else while they looked ("09:00 is now full"), and, once booked, cancelling. At 375 px,
+    read as the parent reads them and checked with axe."""
+    from django.urls import reverse
+
+    from clinics import services
+    from clinics.tokens import make_token
+    from sessions.models import Booking, SessionDate
+
+    with time_machine.travel(START, tick=True):
+        team.books_in_service = True
+        team.save()
+        clinic = clinic_session(team, [CLINIC_DAY], invitation_date=START.date(), codes=("hpv",))
+        SessionDate.objects.filter(session=clinic).update(
+            appointments_start=datetime.time(9, 0),
+            appointments_end=datetime.time(10, 0),
+            slot_minutes=20,
+            places_per_slot=1,
+        )
+        maya = make_child(team, session=clinic, given_name="Maya", family_name="Patel")
+        other = make_child(team, session=clinic, given_name="Omar", family_name="Baker")
+        token = make_token(child_id=maya.pk, session_id=clinic.pk, parent_id=maya.relationships.first().parent_id)
+
+        page = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 800}).new_page()
+        page.goto(live_server.url + reverse("clinics:parent_booking", args=[token]))
+        page.get_by_role("link", name="Thursday 10 December 2026").click()
+        page.get_by_label("09:00 (1 place left)").check()
+        # Another family takes the last place at 09:00 before Maya's parent presses the button.
+        services.clinic_appointment_book(clinic=clinic, child=other, date=CLINIC_DAY, time=datetime.time(9, 0))
+        page.get_by_role("button", name="Book this time").click()
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        main = page.inner_text("main")
+        assert "09:00 is now full. Choose another time: the next free times are 09:20, 09:40" in main
+        assert "09:00 (" not in main and "09:20 (1 place left)" in main
+        assert_accessible(page)
+        assert not Booking.objects.filter(child=maya).exists()
+
+        page.get_by_label("09:20 (1 place left)").check()
+        page.get_by_role("button", name="Book this time").click()
+        expect(page.get_by_role("heading", name="Appointment booked")).to_be_visible()
+        page.get_by_role("link", name="Change or cancel the appointment").click()
+        page.get_by_role("button", name="Cancel the appointment").click()
+        expect(page.get_by_role("heading", name="Appointment cancelled")).to_be_visible()
+        assert "Maya Patel’s clinic appointment is cancelled and the place is free for someone else" in page.inner_text(
+            "main"
+        )
+        assert_accessible(page)
+        assert Booking.objects.get(child=maya).status == Booking.Status.CANCELLED
+        page.context.close()
