@@ -586,25 +586,44 @@ def clinic_appointment_book(*, clinic: Session, child: Child, date, time, parent
 @transaction.atomic
 def clinic_booking_record(*, clinic: Session, child: Child, change, user) -> bool:
     """A nurse's **Record a clinic appointment**: a team that books in this service books within
-    the clinic's appointment times and places (and the family is sent the confirmation); a team
-    with its own system records what that system says."""
+    the clinic's appointment times and places (and the family is sent the confirmation) or cancels
+    (and the family is told); a team with its own system records what that system says."""
     from sessions.models import Booking
     from sessions.services import bookings_record
 
     if clinic.team.books_in_service and change.status == Booking.Status.BOOKED:
         return clinic_appointment_book(clinic=clinic, child=child, date=change.date, time=change.time, user=user)
+    if clinic.team.books_in_service and change.status == Booking.Status.CANCELLED:
+        return clinic_appointment_cancel(clinic=clinic, child=child, user=user)
     return bool(bookings_record(session=clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=user))
 
 
 @transaction.atomic
 def clinic_appointment_cancel(*, clinic: Session, child: Child, parent=None, user=None) -> bool:
-    """Cancels the child's appointment: its place is free again at once."""
+    """Cancels the child's appointment: its place is free again at once, and the family is told
+    which appointment was cancelled, with the link to book another (the parent who cancelled, or
+    every parent when a nurse did), once (the message key names the booking as it was)."""
     from sessions.models import Booking
     from sessions.services import BookingChange, bookings_record
 
+    booked = (
+        Booking.objects.select_for_update()
+        .select_related("session__team", "child")
+        .filter(session=clinic, child=child, status=Booking.Status.BOOKED)
+        .first()
+    )
     source = Booking.Source.PARENT_ONLINE if parent is not None else Booking.Source.NURSE_PHONE
     change = BookingChange(child.pk, Booking.Status.CANCELLED)
-    return bool(bookings_record(session=clinic, changes=[change], source=source, user=user))
+    cancelled = bool(bookings_record(session=clinic, changes=[change], source=source, user=user))
+    if cancelled and booked is not None:
+        _appointment_messages(
+            kind=Message.Kind.CLINIC_APPOINTMENT_CANCELLED,
+            bookings=[booked],
+            key_prefix="appointment_cancelled",
+            parents=[parent] if parent is not None else None,
+            sent_by=user,
+        )
+    return cancelled
 
 
 def appointment_reminders_send(*, team: Team, today: datetime.date) -> int:

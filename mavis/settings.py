@@ -360,4 +360,10 @@ NOTIFY_TEMPLATES = {
     "clinic_appointment_reminder.sms": env.str(
         "NOTIFY_TEMPLATE_CLINIC_APPOINTMENT_REMINDER_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0022"
     ),
+    "clinic_appointment_cancelled.email": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_APPOINTMENT_CANCELLED_EMAIL", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0023"
+    ),
+    "clinic_appointment_cancelled.sms": env.str(
+        "NOTIFY_TEMPLATE_CLINIC_APPOINTMENT_CANCELLED_SMS", default="6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a0024"
+    ),
 }

@@ -34,6 +34,7 @@ class Message(models.Model):
         VACCINATION_NOT_GIVEN = "vaccination_not_given", "Not vaccinated"
         CLINIC_BOOKING_CONFIRMATION = "clinic_booking_confirmation", "Clinic appointment booked"
         CLINIC_APPOINTMENT_REMINDER = "clinic_appointment_reminder", "Clinic appointment reminder"
+        CLINIC_APPOINTMENT_CANCELLED = "clinic_appointment_cancelled", "Clinic appointment cancelled"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

@@ -37,6 +37,7 @@ ACTIVITY_KIND = {
     Message.Kind.VACCINATION_NOT_GIVEN: ActivityEvent.Kind.MESSAGE_SENT,
     Message.Kind.CLINIC_BOOKING_CONFIRMATION: ActivityEvent.Kind.MESSAGE_SENT,
     Message.Kind.CLINIC_APPOINTMENT_REMINDER: ActivityEvent.Kind.MESSAGE_SENT,
+    Message.Kind.CLINIC_APPOINTMENT_CANCELLED: ActivityEvent.Kind.MESSAGE_SENT,
 }
 
 

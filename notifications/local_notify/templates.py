@@ -203,6 +203,26 @@ If you cannot come, please change or cancel the appointment so someone else can 
         "body": "Reminder: ((child_short_name))'s clinic appointment is tomorrow, ((appointment_date)) at "
         "((appointment_time)), ((venue)). Change or cancel: ((manage_link)) ((team_name))",
     },
+    "clinic_appointment_cancelled.email": {
+        "subject": "((child_name))'s clinic appointment is cancelled",
+        "body": """Dear parent or guardian,
+
+((child_name))'s community clinic appointment is cancelled, and the place is free for someone else.
+
+Date: ((appointment_date))
+Time: ((appointment_time))
+Where: ((venue))
+
+To book another appointment:
+((manage_link))
+
+"""
+        + _TEAM_FOOTER,
+    },
+    "clinic_appointment_cancelled.sms": {
+        "body": "((child_short_name))'s clinic appointment on ((appointment_date)) at ((appointment_time)) is "
+        "cancelled. To book another: ((manage_link)) ((team_name))",
+    },
 }
 
 DEFAULT_IDS = {key: f"6a1f4b4e-0b4c-4c8e-9a51-6b8d0d1a{index:04d}" for index, key in enumerate(TEXTS, start=1)}

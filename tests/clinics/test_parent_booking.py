@@ -121,6 +121,41 @@ def test_cancelling_frees_the_place_and_full_times_are_not_offered(client, team)
 
 
 @pytest.mark.django_db
+def test_the_family_is_told_of_a_cancellation_once_by_whoever_cancelled(client, team, nurse):
+    from sessions.models import Booking
+    from sessions.services import BookingChange
+
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic, given_name="Ada", family_name="Lovelace")
+    second_parent = ParentFactory(team=team)
+    ParentRelationshipFactory(child=child, parent=second_parent)
+    first_parent = child.relationships.exclude(parent=second_parent).first().parent
+    token = make_token(child_id=child.pk, session_id=clinic.pk, parent_id=first_parent.pk)
+    client.post(reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()]), {"time": "09:40"})
+
+    # The parent cancels through their link: they are told, with the appointment as it was.
+    cancel = reverse("clinics:parent_booking_cancel", args=[token])
+    client.post(cancel)
+    client.post(cancel)  # pressed again (a second tab): nothing more is cancelled or sent
+    cancelled = Message.objects.filter(kind="clinic_appointment_cancelled")
+    assert {(m.parent_id, m.channel) for m in cancelled} <= {(first_parent.pk, "email"), (first_parent.pk, "sms")}
+    [email] = cancelled.filter(channel="email")
+    assert email.personalisation["appointment_date"] == "Thursday 10 December"
+    assert email.personalisation["appointment_time"] == "09:40"
+    assert "/clinics/book/" in email.personalisation["manage_link"]
+    assert Booking.objects.get(child=child).status == "cancelled"
+
+    # Booked again, then cancelled by a nurse on the phone: every parent is told.
+    services.clinic_appointment_book(clinic=clinic, child=child, date=CLINIC_DAY, time=datetime.time(9, 0))
+    services.clinic_booking_record(
+        clinic=clinic, child=child, change=BookingChange(child.pk, Booking.Status.CANCELLED), user=nurse
+    )
+    emails = Message.objects.filter(kind="clinic_appointment_cancelled", channel="email").exclude(pk=email.pk)
+    assert {m.parent_id for m in emails} == {first_parent.pk, second_parent.pk}
+    assert {m.personalisation["appointment_time"] for m in emails} == {"09:00"}
+
+
+@pytest.mark.django_db
 def test_links_that_do_not_work(client, team, other_team):
     clinic = booking_clinic(team)
     child = make_child(team, session=clinic)
