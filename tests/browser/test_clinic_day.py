@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from patients.models import Batch, Programme, VaccinationRecord, Vaccine
 from sessions.models import DefaultBatch, Venue
-from tests.browser.test_guide_journey import dispatch, notify  # noqa: F401 - notify is a fixture
+from tests.browser.test_guide_journey import dispatch
 from tests.browser_helpers import assert_accessible, sign_in
 from tests.factories import ParentRelationshipFactory
 from tests.sessions.factories import clinic, ensure_programmes, member
@@ -70,7 +70,8 @@ def pre_screening(page, extra=()):
 
 
 @time_machine.travel(START, tick=True)
-def test_the_clinic_day(page, live_server, nurse, team, notify):  # noqa: F811 - the fixture
+def test_the_clinic_day(page, live_server, nurse, team, local_notify_with_receipts):
+    notify = local_notify_with_receipts
     ensure_programmes()
     session = clinic(team, dates=[TODAY], programmes=["flu", "hpv"])
     year8 = datetime.date(2014, 3, 1)
