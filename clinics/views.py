@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics import booking_import, presenters, selectors, services
 from clinics.forms import BookingForm
-from mavis.dates import clock_time
+from mavis.dates import clock_time, date_day_month
 from mavis.forms import posted
 from mavis.middleware import require_team
 from mavis.redirects import safe_next
@@ -147,6 +147,15 @@ def import_bookings(request, session_id):
     )
 
 
+def _free_times_words(clinic, date) -> str:
+    """The clinic date's free appointment times, for a nurse booking on the phone: what to offer."""
+    free = sessions_selectors.free_appointments(clinic, timezone.localdate(), timezone.localtime().time())
+    times = next((times for day, times in free if day.value == date), [])
+    if not times:
+        return f"There are no free times on {date_day_month(date)}: choose another date"
+    return f"Free times on {date_day_month(date)}: {', '.join(clock_time(time) for time, _ in times)}"
+
+
 @require_http_methods(["GET", "POST"])
 def booking(request, child_id):
     """A nurse records the child's clinic appointment: booked by phone (date and time), moved,
@@ -174,9 +183,12 @@ def booking(request, child_id):
         try:
             services.clinic_booking_record(clinic=state.clinic, child=child, change=change, user=request.user)
         except AppointmentFull:
-            form.add_error("time", f"{clock_time(change.time)} is full. Choose another time")
+            form.add_error("time", f"{clock_time(change.time)} is full. {_free_times_words(state.clinic, change.date)}")
         except ValidationError as error:
-            form.add_error("time" if team.books_in_service else None, error)
+            if team.books_in_service:
+                form.add_error("time", f"{error.messages[0]}. {_free_times_words(state.clinic, change.date)}")
+            else:
+                form.add_error(None, error)
         else:
             messages.success(request, f"{child.full_name}: {booking_words(change.status, change.date, change.time)}")
             return redirect(back)

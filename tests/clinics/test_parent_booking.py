@@ -199,7 +199,15 @@ def test_nurse_sets_appointment_times_and_books_within_them(nurse_client, team):
             reverse("clinics:booking", args=[child.pk]),
             {"status": "booked", "date": CLINIC_DAY.isoformat(), "time": "9:15"},
         )
-    assert "09:15 is full. Choose another time" in visible_text(response.content.decode())
+    assert "09:15 is full. Free times on Thursday 10 December: 09:00" in visible_text(response.content.decode())
+    page = visible_text(
+        nurse_client.post(
+            reverse("clinics:booking", args=[second.pk]),
+            {"status": "booked", "date": CLINIC_DAY.isoformat(), "time": "9:10"},
+        ).content.decode()
+    )
+    assert "Choose one of the clinic’s appointment times. Free times on Thursday 10 December: 09:00" in page
+    assert "One of the clinic’s appointment times" in page  # the hint of a team that books here
     assert list(Booking.objects.values_list("child_id", flat=True)) == [first.pk]
     assert Message.objects.filter(kind="clinic_booking_confirmation", child=first).exists()
 
