@@ -114,8 +114,7 @@ def _date_or_404(value: str) -> datetime.date:
 
 
 def _free_times(link, day) -> list[tuple]:
-    free = session_selectors.free_appointments(link.clinic, timezone.localdate(), _now())
-    return next((times for d, times in free if d.value == day), [])
+    return session_selectors.free_times(link.clinic, day, timezone.localdate(), _now())
 
 
 @login_not_required

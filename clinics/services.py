@@ -591,10 +591,11 @@ def clinic_booking_record(*, clinic: Session, child: Child, change, user) -> boo
     from sessions.models import Booking
     from sessions.services import bookings_record
 
-    if clinic.team.books_in_service and change.status == Booking.Status.BOOKED:
-        return clinic_appointment_book(clinic=clinic, child=child, date=change.date, time=change.time, user=user)
-    if clinic.team.books_in_service and change.status == Booking.Status.CANCELLED:
-        return clinic_appointment_cancel(clinic=clinic, child=child, user=user)
+    if clinic.team.books_in_service:
+        if change.status == Booking.Status.BOOKED:
+            return clinic_appointment_book(clinic=clinic, child=child, date=change.date, time=change.time, user=user)
+        if change.status == Booking.Status.CANCELLED:
+            return clinic_appointment_cancel(clinic=clinic, child=child, user=user)
     return bool(bookings_record(session=clinic, changes=[change], source=Booking.Source.NURSE_PHONE, user=user))
 
 

@@ -149,8 +149,7 @@ def import_bookings(request, session_id):
 
 def _free_times_words(clinic, date) -> str:
     """The clinic date's free appointment times, for a nurse booking on the phone: what to offer."""
-    free = sessions_selectors.free_appointments(clinic, timezone.localdate(), timezone.localtime().time())
-    times = next((times for day, times in free if day.value == date), [])
+    times = sessions_selectors.free_times(clinic, date, timezone.localdate(), timezone.localtime().time())
     if not times:
         return f"There are no free times on {date_day_month(date)}: choose another date"
     return f"Free times on {date_day_month(date)}: {', '.join(clock_time(time) for time, _ in times)}"

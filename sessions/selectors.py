@@ -136,6 +136,11 @@ def free_appointments(session, today: datetime.date, now: datetime.time | None =
     return result
 
 
+def free_times(session, date: datetime.date, today: datetime.date, now: datetime.time | None = None) -> list[tuple]:
+    """[(time, free places)] of one clinic date: its entry in free_appointments (none if full)."""
+    return next((times for day, times in free_appointments(session, today, now) if day.value == date), [])
+
+
 def in_day_order(children, session, today: datetime.date):
     """A clinic day's list (Register, Record vaccinations): children booked for today first, by
     appointment time (booked without a time after them), then everyone else by name."""
