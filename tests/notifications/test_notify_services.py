@@ -185,7 +185,10 @@ def test_one_services_backlog_does_not_hold_another_back(team, notify, north):
     ours = outbox_rows(team, 10)
     result = dispatch.messages_dispatch(limit=20)
     assert result.claimed == 20
-    assert Message.objects.filter(pk__in=[m.pk for m in ours], status="created").count() == 10
+    # Tried in this batch, each of ours and as many of North's; a send that timed out on a busy
+    # machine was still tried (whether it went is the pipeline tests' concern).
+    assert Message.objects.filter(pk__in=[m.pk for m in ours], attempts=1).count() == 10
+    assert Message.objects.filter(team=north_team, attempts=1).count() == 10
 
 
 def test_a_rate_limit_is_sent_again_in_the_same_batch_at_the_next_slot(team, notify):
