@@ -10,7 +10,9 @@
 #   serial    then the tests marked serial, one at a time on a quiet machine (they measure rates
 #             and deadlines), on the database the alongside part made.
 # The markers select complementary sets (tests/conftest.py refuses a test marked both), so every
-# test runs exactly once. The wall time (and CPU time) of each part is printed at the end.
+# test runs exactly once. The wall time (and CPU time) of each part is printed at the end, and
+# the CPU the whole machine was busy for (PostgreSQL, Redis and Chromium included): what the
+# suite costs, against cores x wall time.
 # `scripts/test.sh ARGS` runs `pytest ARGS`.
 set -euo pipefail
 export MAVIS_ENVIRONMENT=test
@@ -29,6 +31,9 @@ part() {  # part NAME COMMAND...: run it and record its wall and CPU time, even 
   record "$name" $((SECONDS - started)) "$(echo "$CPU_NOW - $before" | bc)" $status
   return $status
 }
+machine_busy() {  # MACHINE_BUSY: seconds the machine's CPUs have been busy since boot (Linux)
+  MACHINE_BUSY=$(awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat 2>/dev/null || echo 0)
+}
 record() {  # record NAME WALL CPU STATUS
   timings+=("$(printf '%-16s %4ds wall %6.0fs CPU%s' "$1" "$2" "$3" "$([ "$4" -eq 0 ] || echo "  (failed)")")")
 }
@@ -43,7 +48,13 @@ report() {
   echo "== wall time per part"
   printf '%s\n' "${timings[@]}"
   printf '%-16s %4ds wall%s\n' "total" "$SECONDS" "$([ $status -eq 0 ] || echo "  (failed: exit $status)")"
+  machine_busy
+  if [ -r /proc/stat ]; then
+    printf 'machine busy     %4.0fs CPU of %ds (%d cores x the wall time)\n' \
+      "$(echo "$MACHINE_BUSY - $MACHINE_STARTED" | bc)" $(($(nproc) * SECONDS)) "$(nproc)"
+  fi
 }
+machine_busy && MACHINE_STARTED=$MACHINE_BUSY
 trap report EXIT
 
 if [ $# -gt 0 ]; then

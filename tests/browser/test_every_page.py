@@ -64,7 +64,8 @@ DJANGO_ADMIN = re.compile(r"^/admin/(?:\w+/(?:\w+/)?)?$")
 axe = Axe()
 # What a reader sees on the page, in one call to the browser: its text, whether it scrolls sideways
 # (and the deepest element that sticks out on the right, to say what to fix), the list's own count
-# and its rows, and the links that are counts of children (not downloads).
+# and its rows, the links that are counts of children, its title and every link but downloads
+# (for the crawl to follow).
 SEEN = """() => {
   const wide = document.documentElement.scrollWidth > innerWidth;
   const out = wide ? [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1) : [];
@@ -79,6 +80,8 @@ SEEN = """() => {
     rows: document.querySelectorAll('main table tbody tr').length,
     paged: !!document.querySelector('nav.nhsuk-pagination'),
     countLinks: [...document.querySelectorAll('main a[href]:not([download])')].map(a => [a.href, a.innerText]),
+    links: [...document.querySelectorAll('a[href]:not([download])')].map(a => a.href),
+    title: document.title,
   };
 }"""
 
@@ -125,9 +128,10 @@ class Reader:
     def problem(self, what: str):
         self.problems.append(f"[{self.role}] {path_of(self.page.url, self.base)}: {what}")
 
-    def read(self, name: str, whole: bool = False, back_to_desktop: bool = True):
+    def read(self, name: str | None = None, whole: bool = False, back_to_desktop: bool = True) -> dict:
         """Check the page as it stands at each width, the width it is at first, then put the width
-        back to desktop (the crawl, which only follows links next, leaves it: one resize a page)."""
+        back to desktop (the crawl, which only follows links next, leaves it: one resize a page).
+        Named by its title unless given a name. Returns what was seen at the last width."""
         kind = page_type(self.page.url)
         first = whole or kind not in self.kinds  # the first page of its kind is kept as screenshots
         self.kinds.add(kind)
@@ -135,7 +139,6 @@ class Reader:
         if run_axe:
             self.axed.add(template_of(self.page.url))
         self.read_count += 1
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
         for width in sorted(WIDTHS, key=lambda width: width != self.width):
             self.resize(width)
             with self.timed("reading"):
@@ -157,12 +160,15 @@ class Reader:
                     self.problem(f"{width}px axe {v['id']}: {v['help']} {targets}")
             if first:
                 with self.timed("screenshot"):
+                    name = name or seen["title"].split(" – ")[0] or kind
+                    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
                     shot = self.shots / f"{self.role}-{self.read_count:04d}-{slug}-{width}.png"
                     self.page.screenshot(path=shot, full_page=True)
         if back_to_desktop:
             self.resize(WIDTHS[0])
         self.lists[self.page.url] = self.list_shown(seen)
         self.note_count_links(seen["countLinks"])
+        return seen
 
     def resize(self, width: int):
         if width != self.width:
@@ -209,10 +215,12 @@ class Reader:
             if listed != expected or (not paged and rows != expected):
                 self.problems.append(f"{where} listing {listed} ({rows} rows on the page)")
 
-    def links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all(
-            "a[href]", "els => els.filter(e => !e.hasAttribute('download')).map(e => e.href)"
-        )
+    def links(self, hrefs: list[str] | None = None) -> list[str]:
+        """The page's links the crawl follows (from what a read has seen, or asked for)."""
+        if hrefs is None:
+            hrefs = self.page.eval_on_selector_all(
+                "a[href]", "els => els.filter(e => !e.hasAttribute('download')).map(e => e.href)"
+            )
         out = []
         for href in hrefs:
             href = href.split("#")[0]
@@ -237,11 +245,12 @@ class Reader:
             # A redirect (the home page to Sessions) lands on a page the scope may leave.
             if self.page.url != url and scope(path_of(self.page.url, self.base)) is None:
                 continue
+            seen = None
             if what == "read":
                 read += 1
-                self.read(self.page.title().split(" – ")[0] or page_type(url), back_to_desktop=False)
+                seen = self.read(back_to_desktop=False)
             with self.timed("links"):
-                hrefs = self.links()
+                hrefs = self.links(seen and seen["links"])
             for href in hrefs:
                 if href not in queued:
                     queued.add(href)
