@@ -130,8 +130,10 @@ def choose_time(request, token, date):
         raise Http404
     error = None
     if request.method == "POST":
-        # Any of the day's times is accepted here: whether it is still free is the service's to say.
-        posted = AppointmentTimeForm(request.POST, times=[(t, 0) for t in clinic_day.slot_times()])
+        # Any of the day's times still ahead is accepted here: whether it is still free is the
+        # service's to say. A time already begun (a page left open since the morning) is refused.
+        ahead = session_selectors.times_ahead(clinic_day, timezone.localdate(), _now())
+        posted = AppointmentTimeForm(request.POST, times=[(t, 0) for t in ahead])
         if posted.is_valid():
             chosen = posted.cleaned_data["time"]
             try:

@@ -174,6 +174,25 @@ def test_links_that_do_not_work(client, team, other_team):
 
 
 @pytest.mark.django_db
+def test_a_time_already_gone_today_cannot_be_booked(client, team):
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    url = reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()])
+    # 09:30 on the clinic day: 09:00 and 09:20 have gone (a page left open since the morning).
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 9, 30, tzinfo=datetime.UTC), tick=False):
+        response = client.post(url, {"time": "09:20"})
+        page = visible_text(response.content.decode())
+        assert response.status_code == 200
+        assert "There is a problem That time is no longer free. Choose another time" in page
+        assert "09:40 (2 places left)" in page and "09:20 (" not in page
+        assert not Booking.objects.filter(child=child).exists()
+        assert not Message.objects.filter(kind="clinic_booking_confirmation").exists()
+        assert client.post(url, {"time": "09:40"}).status_code == 302
+    assert Booking.objects.get(child=child).time == datetime.time(9, 40)
+
+
+@pytest.mark.django_db
 def test_nurse_sets_appointment_times_and_books_within_them(nurse_client, team):
     clinic = booking_clinic(team, places=1)
     day = SessionDate.objects.get(session=clinic)
