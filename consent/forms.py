@@ -4,7 +4,7 @@ from django import forms
 
 from consent.models import ConsentResponse, FluMethod, Triage
 from patients.models import ParentRelationship
-from patients.phone import normalise_phone
+from patients.phone import has_other_digits, normalise_phone
 
 HEALTH_QUESTIONS = [
     ("allergies", "Does your child have any severe allergies?"),
@@ -92,6 +92,8 @@ class ParentDetailsForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
+        if has_other_digits(phone):
+            raise forms.ValidationError("Enter a phone number using the digits 0 to 9, like 07700 900 982")
         if phone and not any(c.isdigit() for c in phone):
             raise forms.ValidationError("Enter a valid phone number, like 07700 900 982")
         digits = "".join(c for c in phone if c.isdigit() or c == "+")

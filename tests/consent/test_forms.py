@@ -141,6 +141,28 @@ def test_every_parent_step_rejects_bad_input_and_keeps_what_was_typed(client, se
     assert not ConsentResponse.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "０７７００ ９００ ９８２",  # fullwidth, as some phone keyboards type them
+        "٠٧٧٠٠ ٩٠٠ ٩٨٢",  # Arabic-Indic
+        "07700 ٩٠٠ ٩٨٢",  # mixed
+        "²²²²²²²²²²²",  # superscripts: "digits" to Python, not to anyone dialling
+    ],
+)
+def test_a_phone_number_in_other_digits_is_an_error_not_a_number_nobody_can_text(client, session, phone):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    response = client.post(step_url(token, "parent"), {**PARENT, "phone": phone})
+    page = visible_text(response.content.decode())
+    assert response.status_code == 200
+    assert "There is a problem Enter a phone number using the digits 0 to 9, like 07700 900 982" in page
+    assert f'value="{phone}"' in response.content.decode()  # what was typed is kept to correct
+    # Nothing was taken: going on still asks for these details.
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
+
+
 def test_tampered_expired_and_unknown_tokens_show_no_data(client, session, other_team):
     child = add_child(session, given_name="Secretname")
     token, url = link_for(session, child)
