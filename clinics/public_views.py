@@ -185,6 +185,12 @@ def booking_done(request, token):
 @never_cache
 @require_POST
 def cancel(request, token):
+    """Cancels the appointment the link's page shows: one today or later. Pressed again, it says
+    cancelled again; with none (a past appointment, one a nurse recorded as declined, none at all:
+    a page open for days) nothing is written or sent, and the link's page says how things stand."""
     link = _load(token)
-    services.clinic_appointment_cancel(clinic=link.clinic, child=link.child, parent=link.parent)
+    if _booking(link) is not None:
+        services.clinic_appointment_cancel(clinic=link.clinic, child=link.child, parent=link.parent)
+    elif not Booking.objects.filter(session=link.clinic, child=link.child, status=Booking.Status.CANCELLED).exists():
+        return redirect("clinics:parent_booking", token)
     return render(request, "clinics/parent/cancelled.jinja", _context(link))

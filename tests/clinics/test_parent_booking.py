@@ -136,7 +136,8 @@ def test_the_family_is_told_of_a_cancellation_once_by_whoever_cancelled(client, 
     # The parent cancels through their link: they are told, with the appointment as it was.
     cancel = reverse("clinics:parent_booking_cancel", args=[token])
     client.post(cancel)
-    client.post(cancel)  # pressed again (a second tab): nothing more is cancelled or sent
+    again = client.post(cancel)  # pressed again (a second tab): nothing more is cancelled or sent
+    assert "Appointment cancelled" in visible_text(again.content.decode())
     cancelled = Message.objects.filter(kind="clinic_appointment_cancelled")
     assert {(m.parent_id, m.channel) for m in cancelled} <= {(first_parent.pk, "email"), (first_parent.pk, "sms")}
     [email] = cancelled.filter(channel="email")
@@ -153,6 +154,34 @@ def test_the_family_is_told_of_a_cancellation_once_by_whoever_cancelled(client, 
     emails = Message.objects.filter(kind="clinic_appointment_cancelled", channel="email").exclude(pk=email.pk)
     assert {m.parent_id for m in emails} == {first_parent.pk, second_parent.pk}
     assert {m.personalisation["appointment_time"] for m in emails} == {"09:00"}
+
+
+@pytest.mark.django_db
+def test_cancel_without_an_appointment_ahead_changes_nothing_and_tells_no_one(client, team, nurse):
+    from sessions.services import BookingChange
+
+    # Two dates: the child missed an appointment on the first; the clinic still has one ahead.
+    clinic = booking_clinic(team)
+    SessionDate.objects.create(session=clinic, value=datetime.date(2026, 11, 20))
+    missed, declined, never = (make_child(team, session=clinic) for _ in range(3))
+    Booking.objects.create(
+        team=team, session=clinic, child=missed, status="booked", date=datetime.date(2026, 11, 20),
+        time=datetime.time(9, 0), source="import", updated_at=NOW,
+    )  # fmt: skip
+    services.clinic_booking_record(
+        clinic=clinic, child=declined, change=BookingChange(declined.pk, Booking.Status.DECLINED), user=nurse
+    )
+    before = list(Booking.objects.order_by("pk").values("child_id", "status", "date", "time"))
+
+    for child in (missed, declined, never):  # a cancel button on a page open for days, or a crafted POST
+        token = link(child, clinic).rsplit("/", 1)[1]
+        response = client.post(reverse("clinics:parent_booking_cancel", args=[token]))
+        assert response.status_code == 302 and response["Location"] == reverse("clinics:parent_booking", args=[token])
+        page = visible_text(client.get(response["Location"]).content.decode())
+        assert "Book a clinic appointment" in page and "Appointment cancelled" not in page
+
+    assert list(Booking.objects.order_by("pk").values("child_id", "status", "date", "time")) == before
+    assert not Message.objects.filter(kind="clinic_appointment_cancelled").exists()
 
 
 @pytest.mark.django_db
