@@ -3,6 +3,7 @@
 from django import forms
 
 from consent.models import ConsentResponse, FluMethod, Triage
+from mavis.fields import TextField
 from patients.models import ParentRelationship
 from patients.phone import has_other_digits, normalise_phone
 
@@ -46,7 +47,7 @@ class ConfirmChildForm(forms.Form):
 
 
 class ParentDetailsForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = TextField(
         label="Full name", max_length=200, error_messages={"required": "Enter the parent or guardian’s full name"}
     )
     relationship = forms.ChoiceField(
@@ -55,7 +56,7 @@ class ParentDetailsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the relationship to the child"},
     )
-    other_relationship = forms.CharField(label="Relationship", max_length=100, required=False)
+    other_relationship = TextField(label="Relationship", max_length=100, required=False)
     parental_responsibility = forms.ChoiceField(
         label="Do they have parental responsibility?",
         choices=YES_NO,
@@ -180,7 +181,7 @@ class HealthForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": f"Answer the question: {question}"},
             )
-            self.fields[f"{key}_details"] = forms.CharField(
+            self.fields[f"{key}_details"] = TextField(
                 label="Give details", max_length=1000, required=False, widget=forms.Textarea
             )
 
@@ -209,7 +210,7 @@ class TriageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose if it is safe to vaccinate"},
     )
-    notes = forms.CharField(label="Triage notes (optional)", max_length=1000, required=False, widget=forms.Textarea)
+    notes = TextField(label="Triage notes (optional)", max_length=1000, required=False, widget=forms.Textarea)
 
 
 class RefusalForm(forms.Form):
@@ -219,7 +220,7 @@ class RefusalForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a reason for refusal"},
     )
-    notes = forms.CharField(
+    notes = TextField(
         label="Give details",
         max_length=1000,
         required=False,
@@ -237,7 +238,7 @@ class RefusalForm(forms.Form):
 class ReasonForm(forms.Form):
     """Why a response is withdrawn or invalidated."""
 
-    reason = forms.CharField(
+    reason = TextField(
         label="Reason", max_length=1000, widget=forms.Textarea, error_messages={"required": "Enter a reason"}
     )
 

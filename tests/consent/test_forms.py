@@ -163,6 +163,28 @@ def test_a_phone_number_in_other_digits_is_an_error_not_a_number_nobody_can_text
     assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
 
 
+def test_answers_of_only_invisible_characters_count_as_not_given(client, session):
+    """Zero-width spaces and joiners, word joiners, direction marks: pasted from a message, they
+    look like nothing on the page and to the nurse who reads the answer."""
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    page = visible_text(
+        client.post(step_url(token, "parent"), {**PARENT, "full_name": "\u200b \u200d"}).content.decode()
+    )
+    assert "There is a problem Enter your full name" in page
+    # Joiners inside a name are part of it (Persian names use the zero-width non-joiner).
+    assert client.post(step_url(token, "parent"), {**PARENT, "full_name": "Mehr\u200cnaz Smith"}).status_code == 302
+    client.post(step_url(token, "consent"), {"programme_flu": "given_nasal", "programme_hpv": "refused"})
+    health = {**HEALTH_NO, "allergies": "yes", "allergies_details": "\u2060\u200e"}
+    page = visible_text(client.post(step_url(token, "health"), health).content.decode())
+    assert "There is a problem Enter details" in page
+    client.post(step_url(token, "health"), HEALTH_NO)
+    page = visible_text(client.post(step_url(token, "reason"), {"reason": "other", "notes": "\u200b"}).content.decode())
+    assert "There is a problem Enter details for the reason for refusal" in page
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "reason")
+
+
 def test_tampered_expired_and_unknown_tokens_show_no_data(client, session, other_team):
     child = add_child(session, given_name="Secretname")
     token, url = link_for(session, child)
