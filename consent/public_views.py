@@ -124,6 +124,10 @@ def parent_form(request, token, step="start"):
     if step not in STEPS:
         raise Http404
     state = _state(request, link)
+    if "consent" in state and not {p.code for p in link.programmes} <= set(_answers(state)):
+        # A vaccination was added back to the session since the parent answered: ask again.
+        del state["consent"]
+        _save(request, link, state)
     if step != "start" and not state.get("start"):
         return redirect(_url(link, "start"))
     if step in ("health", "reason") and step not in _steps(state):

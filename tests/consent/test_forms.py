@@ -185,6 +185,26 @@ def test_answers_of_only_invisible_characters_count_as_not_given(client, session
     assert client.get(step_url(token, "check"))["Location"] == step_url(token, "reason")
 
 
+def test_a_vaccination_added_back_to_the_session_mid_form_is_asked_about_not_a_crash(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)  # the link names flu and HPV
+    flu = session.programmes.get(code="flu")
+    session.programmes.remove(flu)  # taken off the session, so the form asks about HPV only
+    client.post(url, {"confirm": "yes"})
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_hpv": "given"})
+    client.post(step_url(token, "health"), HEALTH_NO)
+    session.programmes.add(flu)  # and put back before the parent checks their answers
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "consent")
+    assert client.post(step_url(token, "check"))["Location"] == step_url(token, "consent")
+    page = visible_text(client.get(step_url(token, "consent")).content.decode())
+    assert "Do you agree to your child having the flu vaccination?" in page
+    assert not ConsentResponse.objects.exists()
+    client.post(step_url(token, "consent"), {"programme_hpv": "given", "programme_flu": "given_nasal"})
+    assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
+    assert ConsentResponse.objects.filter(child=child).count() == 2
+
+
 def test_tampered_expired_and_unknown_tokens_show_no_data(client, session, other_team):
     child = add_child(session, given_name="Secretname")
     token, url = link_for(session, child)
