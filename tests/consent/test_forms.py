@@ -396,6 +396,32 @@ def test_a_double_submit_records_once(client, session):
     assert ConsentResponse.objects.filter(child=child).count() == 2
 
 
+def test_a_double_click_on_submit_shows_the_parent_their_answers_were_sent(client, session):
+    """Two requests at once from one browser: each loaded the session before the other saved it.
+    The second waits for the first's claim, then saves its own copy of the session last: it must
+    not leave the parent on the start of the form, thinking nothing was sent."""
+    child = add_child(session)
+    token = answer_up_to_check(client, session, child)
+    client.get(step_url(token, "check"))
+    key = "consent_form:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+    as_loaded = dict(client.session.items())  # what the second click's request loaded
+    assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
+    store = client.session
+    for name in list(store.keys()):
+        del store[name]
+    store.update(as_loaded)  # the first click's save, overwritten by the second's
+    store.save()
+    second = client.post(step_url(token, "check"))
+    assert second["Location"] == reverse("consent:parent_form_done", args=[token])
+    done = client.get(second["Location"])
+    assert done.status_code == 200
+    page = visible_text(done.content.decode())
+    assert "Your answers have been sent" in page and "What you told us Flu No HPV Yes" in page
+    assert key not in client.session  # nothing typed is kept once sent
+    assert ConsentResponse.objects.filter(child=child).count() == 2  # recorded once: flu and HPV
+    assert Message.objects.filter(child=child, kind__startswith="consent_confirmation", channel="email").count() == 1
+
+
 def test_the_parents_form_records_while_redis_is_down(client, session, settings):
     # Nothing listens on port 1: every cache call would fail as in a Redis outage.
     settings.CACHES = {
