@@ -65,7 +65,13 @@ class ParentDetailsForm(forms.Form):
         help_text="They have the legal rights and responsibilities for the child, such as a guardian.",
     )
     email = forms.EmailField(
-        label="Email address", required=False, error_messages={"invalid": "Enter a valid email address"}
+        label="Email address",
+        required=False,
+        max_length=254,  # what a parent's record keeps (a valid address can be longer)
+        error_messages={
+            "invalid": "Enter a valid email address",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
     )
     phone = forms.CharField(label="Phone number", max_length=30, required=False)
     phone_receive_updates = forms.ChoiceField(

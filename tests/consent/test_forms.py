@@ -163,6 +163,19 @@ def test_a_phone_number_in_other_digits_is_an_error_not_a_number_nobody_can_text
     assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
 
 
+def test_an_email_address_too_long_to_store_is_an_error_on_its_step_not_a_500_on_submit(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"  # 312 characters: a valid form, too long to keep
+    response = client.post(step_url(token, "parent"), {**PARENT, "email": email})
+    assert response.status_code == 200
+    page = visible_text(response.content.decode())
+    assert "There is a problem Email address must be 254 characters or fewer" in page
+    assert f'value="{email}"' in response.content.decode()
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
+
+
 def test_answers_of_only_invisible_characters_count_as_not_given(client, session):
     """Zero-width spaces and joiners, word joiners, direction marks: pasted from a message, they
     look like nothing on the page and to the nurse who reads the answer."""
