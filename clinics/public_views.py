@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from clinics import services, tokens
 from clinics.forms import AppointmentTimeForm
@@ -183,12 +183,15 @@ def booking_done(request, token):
 
 @login_not_required
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request, token):
     """Cancels the appointment the link's page shows: one today or later. Pressed again, it says
     cancelled again; with none (a past appointment, one a nurse recorded as declined, none at all:
-    a page open for days) nothing is written or sent, and the link's page says how things stand."""
+    a page open for days) nothing is written or sent, and the link's page says how things stand.
+    Opened in a browser (a GET: the cancelled page's address pasted or reopened), it shows that page."""
     link = _load(token)
+    if request.method == "GET":
+        return redirect("clinics:parent_booking", token)
     if _booking(link) is not None:
         services.clinic_appointment_cancel(clinic=link.clinic, child=link.child, parent=link.parent)
     elif not Booking.objects.filter(session=link.clinic, child=link.child, status=Booking.Status.CANCELLED).exists():

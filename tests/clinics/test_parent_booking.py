@@ -185,6 +185,20 @@ def test_cancel_without_an_appointment_ahead_changes_nothing_and_tells_no_one(cl
 
 
 @pytest.mark.django_db
+def test_the_cancel_address_opened_in_a_browser_shows_the_appointment_not_a_blank_page(client, team):
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    client.post(reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()]), {"time": "09:20"})
+    # The cancelled page's address, pasted into a new tab or reopened from the history: a GET.
+    response = client.get(reverse("clinics:parent_booking_cancel", args=[token]), follow=True)
+    assert response.status_code == 200
+    assert "Booked for Thursday 10 December at 09:20" in visible_text(response.content.decode())
+    assert Booking.objects.get(child=child).status == "booked"
+    assert client.get(reverse("clinics:parent_booking_cancel", args=[token[:-2]])).status_code == 404
+
+
+@pytest.mark.django_db
 def test_links_that_do_not_work(client, team, other_team):
     clinic = booking_clinic(team)
     child = make_child(team, session=clinic)
