@@ -15,6 +15,7 @@ HEALTH_QUESTIONS = [
 ]
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+DETAILS_TOO_LONG = "Details must be 1,000 characters or fewer"
 
 RELATIONSHIP_CHOICES = [
     (ParentRelationship.Type.MUM, "Mum"),
@@ -48,7 +49,12 @@ class ConfirmChildForm(forms.Form):
 
 class ParentDetailsForm(forms.Form):
     full_name = TextField(
-        label="Full name", max_length=200, error_messages={"required": "Enter the parent or guardian’s full name"}
+        label="Full name",
+        max_length=200,
+        error_messages={
+            "required": "Enter the parent or guardian’s full name",
+            "max_length": "Full name must be 200 characters or fewer",
+        },
     )
     relationship = forms.ChoiceField(
         label="Relationship to the child",
@@ -56,7 +62,12 @@ class ParentDetailsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the relationship to the child"},
     )
-    other_relationship = TextField(label="Relationship", max_length=100, required=False)
+    other_relationship = TextField(
+        label="Relationship",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Relationship must be 100 characters or fewer"},
+    )
     parental_responsibility = forms.ChoiceField(
         label="Do they have parental responsibility?",
         choices=YES_NO,
@@ -73,7 +84,12 @@ class ParentDetailsForm(forms.Form):
             "max_length": "Email address must be 254 characters or fewer",
         },
     )
-    phone = forms.CharField(label="Phone number", max_length=30, required=False)
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=30,
+        required=False,
+        error_messages={"max_length": "Phone number must be 30 characters or fewer"},
+    )
     phone_receive_updates = forms.ChoiceField(
         label="Get updates by text message",
         choices=YES_NO,
@@ -188,7 +204,11 @@ class HealthForm(forms.Form):
                 error_messages={"required": f"Answer the question: {question}"},
             )
             self.fields[f"{key}_details"] = TextField(
-                label="Give details", max_length=1000, required=False, widget=forms.Textarea
+                label="Give details",
+                max_length=1000,
+                required=False,
+                widget=forms.Textarea,
+                error_messages={"max_length": DETAILS_TOO_LONG},
             )
 
     def clean(self):
@@ -216,7 +236,13 @@ class TriageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose if it is safe to vaccinate"},
     )
-    notes = TextField(label="Triage notes (optional)", max_length=1000, required=False, widget=forms.Textarea)
+    notes = TextField(
+        label="Triage notes (optional)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea,
+        error_messages={"max_length": "Triage notes must be 1,000 characters or fewer"},
+    )
 
 
 class RefusalForm(forms.Form):
@@ -232,6 +258,7 @@ class RefusalForm(forms.Form):
         required=False,
         widget=forms.Textarea,
         help_text="Needed for already vaccinated, vaccinated elsewhere, medical reasons and other.",
+        error_messages={"max_length": DETAILS_TOO_LONG},
     )
 
     def clean(self):
@@ -245,7 +272,10 @@ class ReasonForm(forms.Form):
     """Why a response is withdrawn or invalidated."""
 
     reason = TextField(
-        label="Reason", max_length=1000, widget=forms.Textarea, error_messages={"required": "Enter a reason"}
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter a reason", "max_length": "Reason must be 1,000 characters or fewer"},
     )
 
 

@@ -176,6 +176,30 @@ def test_an_email_address_too_long_to_store_is_an_error_on_its_step_not_a_500_on
     assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
 
 
+def test_overlong_answers_say_how_long_they_may_be_and_keep_the_parent_on_the_step(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    typed = {**PARENT, "full_name": "J" * 201, "phone": "0" * 31, "relationship": "other"}
+    typed |= {"other_relationship": "g" * 101, "parental_responsibility": "yes"}
+    page = visible_text(client.post(step_url(token, "parent"), typed).content.decode())
+    assert "Full name must be 200 characters or fewer" in page
+    assert "Phone number must be 30 characters or fewer" in page
+    assert "Relationship must be 100 characters or fewer" in page
+    assert "Ensure this value" not in page
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_flu": "given_nasal", "programme_hpv": "refused"})
+    health = {**HEALTH_NO, "allergies": "yes", "allergies_details": "x" * 1001}
+    page = visible_text(client.post(step_url(token, "health"), health).content.decode())
+    assert "There is a problem Details must be 1,000 characters or fewer" in page
+    client.post(step_url(token, "health"), HEALTH_NO)
+    page = visible_text(
+        client.post(step_url(token, "reason"), {"reason": "other", "notes": "x" * 1001}).content.decode()
+    )
+    assert "There is a problem Details must be 1,000 characters or fewer" in page
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "reason")
+
+
 def test_answers_of_only_invisible_characters_count_as_not_given(client, session):
     """Zero-width spaces and joiners, word joiners, direction marks: pasted from a message, they
     look like nothing on the page and to the nurse who reads the answer."""
