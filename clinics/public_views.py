@@ -8,6 +8,7 @@ into the online consent form.
 """
 
 import datetime
+import functools
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
@@ -29,6 +30,28 @@ from sessions.presenters import booking_words
 from sessions.services import AppointmentFull
 
 
+class _LinkRefused(Exception):
+    """The link does not open: `team` is set when the token was ours (for its phone number)."""
+
+    def __init__(self, team=None):
+        super().__init__("refused")
+        self.team = team
+
+
+def _parent_page(view):
+    """A link that does not open shows the parents' "This link does not work" page (404), never
+    the staff's Page not found with its way to sign in."""
+
+    @functools.wraps(view)
+    def page(request, token, *args, **kwargs):
+        try:
+            return view(request, token, *args, **kwargs)
+        except _LinkRefused as refused:
+            return render(request, "clinics/parent/invalid_link.jinja", {"team": refused.team}, status=404)
+
+    return page
+
+
 class _Link:
     def __init__(self, token, child, clinic, parent):
         self.token, self.child, self.clinic, self.parent, self.team = token, child, clinic, parent, clinic.team
@@ -40,7 +63,7 @@ def _load(token) -> _Link:
     try:
         link = tokens.read_token(token)
     except tokens.InvalidToken:
-        raise Http404 from None
+        raise _LinkRefused from None
     today = timezone.localdate()
     clinic = (
         Session.objects.select_related("team")
@@ -52,7 +75,9 @@ def _load(token) -> _Link:
     child = Child.objects.not_blocked().filter(pk=link.child_id, team_id=getattr(clinic, "team_id", None)).first()
     parent = Parent.objects.filter(pk=link.parent_id, relationships__child=child).first() if child else None
     if parent is None:
-        raise Http404
+        # Signed by us, so the clinic's team (if it still exists) can be named for its phone.
+        refused = Session.objects.select_related("team").filter(pk=link.session_id).first()
+        raise _LinkRefused(refused.team if refused else None)
     return _Link(token, child, clinic, parent)
 
 
@@ -88,6 +113,7 @@ def _now():
 
 @login_not_required
 @never_cache
+@_parent_page
 def booking(request, token):
     """The link's landing page: the appointment booked, or the dates with free times."""
     link = _load(token)
@@ -120,6 +146,7 @@ def _free_times(link, day) -> list[tuple]:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_parent_page
 def choose_time(request, token, date):
     """The free times of one clinic date. A time taken by someone else meanwhile is refused with
     the next free times offered, never booked beyond its places."""
@@ -164,6 +191,7 @@ def choose_time(request, token, date):
 
 @login_not_required
 @never_cache
+@_parent_page
 def booking_done(request, token):
     link = _load(token)
     current = _booking(link)
@@ -184,6 +212,7 @@ def booking_done(request, token):
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_parent_page
 def cancel(request, token):
     """Cancels the appointment the link's page shows: one today or later. Pressed again, it says
     cancelled again; with none (a past appointment, one a nurse recorded as declined, none at all:

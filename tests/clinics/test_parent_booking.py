@@ -236,6 +236,36 @@ def test_a_time_already_gone_today_cannot_be_booked(client, team):
 
 
 @pytest.mark.django_db
+def test_a_link_that_no_longer_works_tells_the_parent_who_to_call(client, team):
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic, given_name="Secretname")
+    good = link(child, clinic)
+    token = good.rsplit("/", 1)[1]
+    team.phone, team.email = "0121 496 0000", "sais@example.com"
+    team.save()
+
+    altered = client.get(good[:-3] + ("abc" if not good.endswith("abc") else "xyz"))
+    page = visible_text(altered.content.decode())
+    assert altered.status_code == 404 and "This link does not work" in page
+    assert "using the phone number in the message you were sent" in page
+    assert "Secretname" not in page and "Go to the start page" not in page
+
+    # After the clinic's last date (the link in last term's invitation): the team is known.
+    with time_machine.travel(datetime.datetime(2026, 12, 11, 10, 0, tzinfo=datetime.UTC), tick=False):
+        for url in (
+            good,
+            reverse("clinics:parent_booking_done", args=[token]),
+            reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()]),
+        ):
+            response = client.get(url)
+            page = visible_text(response.content.decode())
+            assert response.status_code == 404 and "This link does not work" in page, url
+            assert f"contact {team.name} on 0121 496 0000" in page and "Secretname" not in page
+        response = client.post(reverse("clinics:parent_booking_cancel", args=[token]))
+        assert response.status_code == 404 and "This link does not work" in visible_text(response.content.decode())
+
+
+@pytest.mark.django_db
 def test_nurse_sets_appointment_times_and_books_within_them(nurse_client, team):
     clinic = booking_clinic(team, places=1)
     day = SessionDate.objects.get(session=clinic)
