@@ -10,6 +10,7 @@ into the online consent form.
 import datetime
 import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -152,9 +153,14 @@ def choose_time(request, token, date):
     the next free times offered, never booked beyond its places."""
     link = _load(token)
     day = _date_or_404(date)
-    clinic_day = SessionDate.objects.filter(session=link.clinic, value=day, value__gte=timezone.localdate()).first()
-    if clinic_day is None or not clinic_day.slot_times():
-        raise Http404
+    clinic_day = SessionDate.objects.filter(session=link.clinic, value=day).first()
+    if clinic_day is None or day < timezone.localdate() or not clinic_day.slot_times():
+        # A page open since that date, or a date the clinic no longer has: back to its dates, saying why.
+        if day < timezone.localdate():
+            messages.info(request, f"{date_day_month(day)} has passed. Choose another date")
+        else:
+            messages.info(request, f"There are no appointments to book on {date_day_month(day)}. Choose another date")
+        return redirect("clinics:parent_booking", token)
     error = None
     if request.method == "POST":
         # Any of the day's times still ahead is accepted here: whether it is still free is the

@@ -266,6 +266,31 @@ def test_a_link_that_no_longer_works_tells_the_parent_who_to_call(client, team):
 
 
 @pytest.mark.django_db
+def test_a_date_that_has_passed_or_gone_sends_the_parent_back_to_the_dates_saying_why(client, team):
+    clinic = booking_clinic(team)
+    SessionDate.objects.create(session=clinic, value=datetime.date(2026, 11, 20))  # last week
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    home = reverse("clinics:parent_booking", args=[token])
+
+    def times(day):
+        return reverse("clinics:parent_booking_time", args=[token, day.isoformat()])
+
+    # A choose-a-time page open since last week, submitted today.
+    response = client.post(times(datetime.date(2026, 11, 20)), {"time": "09:00"})
+    assert response.status_code == 302 and response["Location"] == home
+    page = visible_text(client.get(home).content.decode())
+    assert "Friday 20 November has passed. Choose another date" in page
+    assert "Thursday 10 December 2026 – 6 places free" in page
+    # A date the clinic no longer has (or has no times on): said so, not the staff's Page not found.
+    response = client.get(times(datetime.date(2026, 12, 11)), follow=True)
+    assert "There are no appointments to book on Friday 11 December. Choose another date" in visible_text(
+        response.content.decode()
+    )
+    assert not Booking.objects.exists() and not Message.objects.filter(kind="clinic_booking_confirmation").exists()
+
+
+@pytest.mark.django_db
 def test_nurse_sets_appointment_times_and_books_within_them(nurse_client, team):
     clinic = booking_clinic(team, places=1)
     day = SessionDate.objects.get(session=clinic)
