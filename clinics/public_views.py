@@ -8,14 +8,16 @@ into the online consent form.
 """
 
 import datetime
+import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from clinics import services, tokens
 from clinics.forms import AppointmentTimeForm
@@ -29,6 +31,28 @@ from sessions.presenters import booking_words
 from sessions.services import AppointmentFull
 
 
+class _LinkRefused(Exception):
+    """The link does not open: `team` is set when the token was ours (for its phone number)."""
+
+    def __init__(self, team=None):
+        super().__init__("refused")
+        self.team = team
+
+
+def _parent_page(view):
+    """A link that does not open shows the parents' "This link does not work" page (404), never
+    the staff's Page not found with its way to sign in."""
+
+    @functools.wraps(view)
+    def page(request, token, *args, **kwargs):
+        try:
+            return view(request, token, *args, **kwargs)
+        except _LinkRefused as refused:
+            return render(request, "clinics/parent/invalid_link.jinja", {"team": refused.team}, status=404)
+
+    return page
+
+
 class _Link:
     def __init__(self, token, child, clinic, parent):
         self.token, self.child, self.clinic, self.parent, self.team = token, child, clinic, parent, clinic.team
@@ -40,7 +64,7 @@ def _load(token) -> _Link:
     try:
         link = tokens.read_token(token)
     except tokens.InvalidToken:
-        raise Http404 from None
+        raise _LinkRefused from None
     today = timezone.localdate()
     clinic = (
         Session.objects.select_related("team")
@@ -52,7 +76,9 @@ def _load(token) -> _Link:
     child = Child.objects.not_blocked().filter(pk=link.child_id, team_id=getattr(clinic, "team_id", None)).first()
     parent = Parent.objects.filter(pk=link.parent_id, relationships__child=child).first() if child else None
     if parent is None:
-        raise Http404
+        # Signed by us, so the clinic's team (if it still exists) can be named for its phone.
+        refused = Session.objects.select_related("team").filter(pk=link.session_id).first()
+        raise _LinkRefused(refused.team if refused else None)
     return _Link(token, child, clinic, parent)
 
 
@@ -88,6 +114,7 @@ def _now():
 
 @login_not_required
 @never_cache
+@_parent_page
 def booking(request, token):
     """The link's landing page: the appointment booked, or the dates with free times."""
     link = _load(token)
@@ -120,18 +147,26 @@ def _free_times(link, day) -> list[tuple]:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_parent_page
 def choose_time(request, token, date):
     """The free times of one clinic date. A time taken by someone else meanwhile is refused with
     the next free times offered, never booked beyond its places."""
     link = _load(token)
     day = _date_or_404(date)
-    clinic_day = SessionDate.objects.filter(session=link.clinic, value=day, value__gte=timezone.localdate()).first()
-    if clinic_day is None or not clinic_day.slot_times():
-        raise Http404
+    clinic_day = SessionDate.objects.filter(session=link.clinic, value=day).first()
+    if clinic_day is None or day < timezone.localdate() or not clinic_day.slot_times():
+        # A page open since that date, or a date the clinic no longer has: back to its dates, saying why.
+        if day < timezone.localdate():
+            messages.info(request, f"{date_day_month(day)} has passed. Choose another date")
+        else:
+            messages.info(request, f"There are no appointments to book on {date_day_month(day)}. Choose another date")
+        return redirect("clinics:parent_booking", token)
     error = None
     if request.method == "POST":
-        # Any of the day's times is accepted here: whether it is still free is the service's to say.
-        posted = AppointmentTimeForm(request.POST, times=[(t, 0) for t in clinic_day.slot_times()])
+        # Any of the day's times still ahead is accepted here: whether it is still free is the
+        # service's to say. A time already begun (a page left open since the morning) is refused.
+        ahead = session_selectors.times_ahead(clinic_day, timezone.localdate(), _now())
+        posted = AppointmentTimeForm(request.POST, times=[(t, 0) for t in ahead])
         if posted.is_valid():
             chosen = posted.cleaned_data["time"]
             try:
@@ -162,6 +197,7 @@ def choose_time(request, token, date):
 
 @login_not_required
 @never_cache
+@_parent_page
 def booking_done(request, token):
     link = _load(token)
     current = _booking(link)
@@ -181,8 +217,18 @@ def booking_done(request, token):
 
 @login_not_required
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
+@_parent_page
 def cancel(request, token):
+    """Cancels the appointment the link's page shows: one today or later. Pressed again, it says
+    cancelled again; with none (a past appointment, one a nurse recorded as declined, none at all:
+    a page open for days) nothing is written or sent, and the link's page says how things stand.
+    Opened in a browser (a GET: the cancelled page's address pasted or reopened), it shows that page."""
     link = _load(token)
-    services.clinic_appointment_cancel(clinic=link.clinic, child=link.child, parent=link.parent)
+    if request.method == "GET":
+        return redirect("clinics:parent_booking", token)
+    if _booking(link) is not None:
+        services.clinic_appointment_cancel(clinic=link.clinic, child=link.child, parent=link.parent)
+    elif not Booking.objects.filter(session=link.clinic, child=link.child, status=Booking.Status.CANCELLED).exists():
+        return redirect("clinics:parent_booking", token)
     return render(request, "clinics/parent/cancelled.jinja", _context(link))

@@ -3,8 +3,9 @@
 from django import forms
 
 from consent.models import ConsentResponse, FluMethod, Triage
+from mavis.fields import TextField
 from patients.models import ParentRelationship
-from patients.phone import normalise_phone
+from patients.phone import has_other_digits, normalise_phone
 
 HEALTH_QUESTIONS = [
     ("allergies", "Does your child have any severe allergies?"),
@@ -14,6 +15,7 @@ HEALTH_QUESTIONS = [
 ]
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+DETAILS_TOO_LONG = "Details must be 1,000 characters or fewer"
 
 RELATIONSHIP_CHOICES = [
     (ParentRelationship.Type.MUM, "Mum"),
@@ -46,8 +48,13 @@ class ConfirmChildForm(forms.Form):
 
 
 class ParentDetailsForm(forms.Form):
-    full_name = forms.CharField(
-        label="Full name", max_length=200, error_messages={"required": "Enter the parent or guardian’s full name"}
+    full_name = TextField(
+        label="Full name",
+        max_length=200,
+        error_messages={
+            "required": "Enter the parent or guardian’s full name",
+            "max_length": "Full name must be 200 characters or fewer",
+        },
     )
     relationship = forms.ChoiceField(
         label="Relationship to the child",
@@ -55,7 +62,12 @@ class ParentDetailsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the relationship to the child"},
     )
-    other_relationship = forms.CharField(label="Relationship", max_length=100, required=False)
+    other_relationship = TextField(
+        label="Relationship",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Relationship must be 100 characters or fewer"},
+    )
     parental_responsibility = forms.ChoiceField(
         label="Do they have parental responsibility?",
         choices=YES_NO,
@@ -64,9 +76,20 @@ class ParentDetailsForm(forms.Form):
         help_text="They have the legal rights and responsibilities for the child, such as a guardian.",
     )
     email = forms.EmailField(
-        label="Email address", required=False, error_messages={"invalid": "Enter a valid email address"}
+        label="Email address",
+        required=False,
+        max_length=254,  # what a parent's record keeps (a valid address can be longer)
+        error_messages={
+            "invalid": "Enter a valid email address",
+            "max_length": "Email address must be 254 characters or fewer",
+        },
     )
-    phone = forms.CharField(label="Phone number", max_length=30, required=False)
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=30,
+        required=False,
+        error_messages={"max_length": "Phone number must be 30 characters or fewer"},
+    )
     phone_receive_updates = forms.ChoiceField(
         label="Get updates by text message",
         choices=YES_NO,
@@ -92,6 +115,8 @@ class ParentDetailsForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
+        if has_other_digits(phone):
+            raise forms.ValidationError("Enter a phone number using the digits 0 to 9, like 07700 900 982")
         if phone and not any(c.isdigit() for c in phone):
             raise forms.ValidationError("Enter a valid phone number, like 07700 900 982")
         digits = "".join(c for c in phone if c.isdigit() or c == "+")
@@ -178,8 +203,12 @@ class HealthForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": f"Answer the question: {question}"},
             )
-            self.fields[f"{key}_details"] = forms.CharField(
-                label="Give details", max_length=1000, required=False, widget=forms.Textarea
+            self.fields[f"{key}_details"] = TextField(
+                label="Give details",
+                max_length=1000,
+                required=False,
+                widget=forms.Textarea,
+                error_messages={"max_length": DETAILS_TOO_LONG},
             )
 
     def clean(self):
@@ -207,7 +236,13 @@ class TriageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose if it is safe to vaccinate"},
     )
-    notes = forms.CharField(label="Triage notes (optional)", max_length=1000, required=False, widget=forms.Textarea)
+    notes = TextField(
+        label="Triage notes (optional)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea,
+        error_messages={"max_length": "Triage notes must be 1,000 characters or fewer"},
+    )
 
 
 class RefusalForm(forms.Form):
@@ -217,12 +252,13 @@ class RefusalForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a reason for refusal"},
     )
-    notes = forms.CharField(
+    notes = TextField(
         label="Give details",
         max_length=1000,
         required=False,
         widget=forms.Textarea,
         help_text="Needed for already vaccinated, vaccinated elsewhere, medical reasons and other.",
+        error_messages={"max_length": DETAILS_TOO_LONG},
     )
 
     def clean(self):
@@ -235,8 +271,11 @@ class RefusalForm(forms.Form):
 class ReasonForm(forms.Form):
     """Why a response is withdrawn or invalidated."""
 
-    reason = forms.CharField(
-        label="Reason", max_length=1000, widget=forms.Textarea, error_messages={"required": "Enter a reason"}
+    reason = TextField(
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter a reason", "max_length": "Reason must be 1,000 characters or fewer"},
     )
 
 

@@ -124,6 +124,10 @@ def parent_form(request, token, step="start"):
     if step not in STEPS:
         raise Http404
     state = _state(request, link)
+    if "consent" in state and not {p.code for p in link.programmes} <= set(_answers(state)):
+        # A vaccination was added back to the session since the parent answered: ask again.
+        del state["consent"]
+        _save(request, link, state)
     if step != "start" and not state.get("start"):
         return redirect(_url(link, "start"))
     if step in ("health", "reason") and step not in _steps(state):
@@ -217,13 +221,22 @@ def _submit(request, link, state):
     answers = _answers(state)
     reason = state.get("reason", {}).get("data", {})
     health = state.get("health", {}).get("answers", []) if "health" in _steps(state) else []
+    done = {
+        "review": any(a["answer"] == "yes" for a in health),
+        # The confirmation goes to the stored parent's contacts: name them only to that parent.
+        "email": link.parent.email if link.parent and link.parent.email == details.email.strip().lower() else "",
+        # What was agreed, so the done page can say it back to the parent.
+        "answers": [[p.name, presenters.answer_label(p, answers[p.code])] for p in link.programmes],
+    }
     with transaction.atomic():
         try:
             with transaction.atomic():
                 # A second request waits here until the first commits (or rolls back).
                 ConsentFormSubmission.objects.create(key=f"{link.key}:{nonce}")
         except IntegrityError:
-            return redirect(reverse("consent:parent_form_done", args=[link.token]))
+            # Claimed already: by another tab, or by the first of a double click, which loaded the
+            # session with this one; this request may save it last, so it says done as well.
+            return _done(request, link, done)
         # Answers count for the link's parent; typed details never replace a stored parent.
         parent, relationship_label = services.online_respondent_resolve(
             team=link.team, child=link.child, linked_parent=link.parent, details=details
@@ -249,16 +262,12 @@ def _submit(request, link, state):
             # Only a linked parent's stored contacts get a confirmation.
             send_confirmation=link.parent is not None,
         )
-    needs_review = any(a["answer"] == "yes" for a in health)
+    return _done(request, link, done)
+
+
+def _done(request, link, done):
     request.session.pop(link.key, None)
-    # The confirmation goes to the stored parent's contacts: name them only to that parent.
-    email = parent.email if parent.email == details.email.strip().lower() and link.parent else ""
-    request.session[link.key + ":done"] = {
-        "review": needs_review,
-        "email": email,
-        # What was agreed, so the done page can say it back to the parent.
-        "answers": [[p.name, presenters.answer_label(p, answers[p.code])] for p in link.programmes],
-    }
+    request.session[link.key + ":done"] = done
     return redirect(reverse("consent:parent_form_done", args=[link.token]))
 
 

@@ -1,8 +1,27 @@
 """Form fields shared by every app."""
 
 import datetime
+import unicodedata
 
 from django import forms
+
+# Characters that show nothing: controls, format characters (zero-width spaces and joiners, word
+# joiners, direction marks), line and paragraph separators, private use, unassigned.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn"})
+
+
+def has_visible_text(value: str) -> bool:
+    return any(not c.isspace() and unicodedata.category(c) not in INVISIBLE_CATEGORIES for c in value)
+
+
+class TextField(forms.CharField):
+    """Free text a person types and another reads. Beyond CharField's strip, a value with no visible
+    character at all counts as empty: a required field asks for it, a "give details" check sees
+    nothing given. Invisible characters inside visible text stay (joiners belong in some names)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if not value or has_visible_text(value) else self.empty_value
 
 
 class DateInputWidget(forms.MultiWidget):

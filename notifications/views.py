@@ -32,12 +32,13 @@ def callback(request):
         return JsonResponse({"error": "Unauthorised"}, status=401)
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested thousands deep
         return JsonResponse({"error": "Invalid JSON"}, status=400)
-    if not isinstance(body, dict) or body.get("status") not in NOTIFY_STATUSES:
+    status = body.get("status") if isinstance(body, dict) else None
+    if not isinstance(status, str) or status not in NOTIFY_STATUSES:
         return JsonResponse({"error": "Expected a delivery receipt with a known status"}, status=400)
     notify_id, reference = _uuid_or_none(body.get("id")), _uuid_or_none(body.get("reference"))
     known = (notify_id or reference) and services.delivery_receipt_record(
-        notify_id=notify_id, reference=reference, status=body["status"]
+        notify_id=notify_id, reference=reference, status=status
     )
     return JsonResponse({"result": "recorded" if known else "unknown notification"}, status=200)

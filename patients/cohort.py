@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mavis import audit
+from mavis.fields import INVISIBLE_CATEGORIES
 from patients import hooks
 from patients.dates import parse_date
 from patients.models import Child, Parent, ParentRelationship, School
@@ -212,7 +213,7 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
 # Control (CR, LF, tab...), format (right-to-left override, zero-width space, joiners, soft
 # hyphen), line/paragraph separators, private-use and unassigned characters: invisible or
 # misleading on a page, a label or a text message.
-REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cn"}
+REFUSED_CATEGORIES = INVISIBLE_CATEGORIES  # mavis.fields: the one list of characters that show nothing
 
 
 def _text_reasons(label: str, value: str, limit: int) -> list[str]:

@@ -16,9 +16,15 @@ def normalise_uk_mobile(value: str) -> str | None:
         number = "0" + number[2:]
     if number.startswith("00"):
         return None
-    if len(number) == 11 and number.startswith("07") and number.isdigit():
+    if len(number) == 11 and number.startswith("07") and number.isascii() and number.isdigit():
         return number
     return None
+
+
+def has_other_digits(value: str) -> bool:
+    """Digits other than 0 to 9 (fullwidth, Arabic-Indic, superscripts): str.isdigit() takes them,
+    but nobody can dial them, Notify cannot text them and UK_MOBILE_SQL_REGEX does not match them."""
+    return any(c.isdigit() and not c.isascii() for c in value or "")
 
 
 def is_uk_mobile(value: str) -> bool:

@@ -118,6 +118,14 @@ def booked_counts(session, dates) -> dict[tuple, int]:
     return {(row["date"], row["time"]): row["n"] for row in rows}
 
 
+def times_ahead(day, today: datetime.date, now: datetime.time | None = None) -> list[datetime.time]:
+    """The appointment times of a clinic date that have not begun: none of a past date, today's
+    after `now` only, all of a later date's. A parent can book only these."""
+    if day.value < today:
+        return []
+    return [time for time in day.slot_times() if day.value > today or now is None or time > now]
+
+
 def free_appointments(session, today: datetime.date, now: datetime.time | None = None) -> list[tuple]:
     """[(session date, [(time, free places)])] for the clinic's dates from today with appointment
     times and at least one free place (today: times after `now` only). Two queries."""
@@ -127,9 +135,8 @@ def free_appointments(session, today: datetime.date, now: datetime.time | None =
     for day in dates:
         times = [
             (time, free)
-            for time in day.slot_times()
-            if (day.value > today or now is None or time > now)
-            and (free := day.places_per_slot - counts.get((day.value, time), 0)) > 0
+            for time in times_ahead(day, today, now)
+            if (free := day.places_per_slot - counts.get((day.value, time), 0)) > 0
         ]
         if times:
             result.append((day, times))

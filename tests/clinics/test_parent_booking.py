@@ -136,7 +136,8 @@ def test_the_family_is_told_of_a_cancellation_once_by_whoever_cancelled(client, 
     # The parent cancels through their link: they are told, with the appointment as it was.
     cancel = reverse("clinics:parent_booking_cancel", args=[token])
     client.post(cancel)
-    client.post(cancel)  # pressed again (a second tab): nothing more is cancelled or sent
+    again = client.post(cancel)  # pressed again (a second tab): nothing more is cancelled or sent
+    assert "Appointment cancelled" in visible_text(again.content.decode())
     cancelled = Message.objects.filter(kind="clinic_appointment_cancelled")
     assert {(m.parent_id, m.channel) for m in cancelled} <= {(first_parent.pk, "email"), (first_parent.pk, "sms")}
     [email] = cancelled.filter(channel="email")
@@ -156,6 +157,48 @@ def test_the_family_is_told_of_a_cancellation_once_by_whoever_cancelled(client, 
 
 
 @pytest.mark.django_db
+def test_cancel_without_an_appointment_ahead_changes_nothing_and_tells_no_one(client, team, nurse):
+    from sessions.services import BookingChange
+
+    # Two dates: the child missed an appointment on the first; the clinic still has one ahead.
+    clinic = booking_clinic(team)
+    SessionDate.objects.create(session=clinic, value=datetime.date(2026, 11, 20))
+    missed, declined, never = (make_child(team, session=clinic) for _ in range(3))
+    Booking.objects.create(
+        team=team, session=clinic, child=missed, status="booked", date=datetime.date(2026, 11, 20),
+        time=datetime.time(9, 0), source="import", updated_at=NOW,
+    )  # fmt: skip
+    services.clinic_booking_record(
+        clinic=clinic, child=declined, change=BookingChange(declined.pk, Booking.Status.DECLINED), user=nurse
+    )
+    before = list(Booking.objects.order_by("pk").values("child_id", "status", "date", "time"))
+
+    for child in (missed, declined, never):  # a cancel button on a page open for days, or a crafted POST
+        token = link(child, clinic).rsplit("/", 1)[1]
+        response = client.post(reverse("clinics:parent_booking_cancel", args=[token]))
+        assert response.status_code == 302 and response["Location"] == reverse("clinics:parent_booking", args=[token])
+        page = visible_text(client.get(response["Location"]).content.decode())
+        assert "Book a clinic appointment" in page and "Appointment cancelled" not in page
+
+    assert list(Booking.objects.order_by("pk").values("child_id", "status", "date", "time")) == before
+    assert not Message.objects.filter(kind="clinic_appointment_cancelled").exists()
+
+
+@pytest.mark.django_db
+def test_the_cancel_address_opened_in_a_browser_shows_the_appointment_not_a_blank_page(client, team):
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    client.post(reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()]), {"time": "09:20"})
+    # The cancelled page's address, pasted into a new tab or reopened from the history: a GET.
+    response = client.get(reverse("clinics:parent_booking_cancel", args=[token]), follow=True)
+    assert response.status_code == 200
+    assert "Booked for Thursday 10 December at 09:20" in visible_text(response.content.decode())
+    assert Booking.objects.get(child=child).status == "booked"
+    assert client.get(reverse("clinics:parent_booking_cancel", args=[token[:-2]])).status_code == 404
+
+
+@pytest.mark.django_db
 def test_links_that_do_not_work(client, team, other_team):
     clinic = booking_clinic(team)
     child = make_child(team, session=clinic)
@@ -171,6 +214,80 @@ def test_links_that_do_not_work(client, team, other_team):
     team.books_in_service = False
     team.save()
     assert client.get(good).status_code == 404  # the team books in its own system now
+
+
+@pytest.mark.django_db
+def test_a_time_already_gone_today_cannot_be_booked(client, team):
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    url = reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()])
+    # 09:30 on the clinic day: 09:00 and 09:20 have gone (a page left open since the morning).
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 9, 30, tzinfo=datetime.UTC), tick=False):
+        response = client.post(url, {"time": "09:20"})
+        page = visible_text(response.content.decode())
+        assert response.status_code == 200
+        assert "There is a problem That time is no longer free. Choose another time" in page
+        assert "09:40 (2 places left)" in page and "09:20 (" not in page
+        assert not Booking.objects.filter(child=child).exists()
+        assert not Message.objects.filter(kind="clinic_booking_confirmation").exists()
+        assert client.post(url, {"time": "09:40"}).status_code == 302
+    assert Booking.objects.get(child=child).time == datetime.time(9, 40)
+
+
+@pytest.mark.django_db
+def test_a_link_that_no_longer_works_tells_the_parent_who_to_call(client, team):
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic, given_name="Secretname")
+    good = link(child, clinic)
+    token = good.rsplit("/", 1)[1]
+    team.phone, team.email = "0121 496 0000", "sais@example.com"
+    team.save()
+
+    altered = client.get(good[:-3] + ("abc" if not good.endswith("abc") else "xyz"))
+    page = visible_text(altered.content.decode())
+    assert altered.status_code == 404 and "This link does not work" in page
+    assert "using the phone number in the message you were sent" in page
+    assert "Secretname" not in page and "Go to the start page" not in page
+
+    # After the clinic's last date (the link in last term's invitation): the team is known.
+    with time_machine.travel(datetime.datetime(2026, 12, 11, 10, 0, tzinfo=datetime.UTC), tick=False):
+        for url in (
+            good,
+            reverse("clinics:parent_booking_done", args=[token]),
+            reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()]),
+        ):
+            response = client.get(url)
+            page = visible_text(response.content.decode())
+            assert response.status_code == 404 and "This link does not work" in page, url
+            assert f"contact {team.name} on 0121 496 0000" in page and "Secretname" not in page
+        response = client.post(reverse("clinics:parent_booking_cancel", args=[token]))
+        assert response.status_code == 404 and "This link does not work" in visible_text(response.content.decode())
+
+
+@pytest.mark.django_db
+def test_a_date_that_has_passed_or_gone_sends_the_parent_back_to_the_dates_saying_why(client, team):
+    clinic = booking_clinic(team)
+    SessionDate.objects.create(session=clinic, value=datetime.date(2026, 11, 20))  # last week
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    home = reverse("clinics:parent_booking", args=[token])
+
+    def times(day):
+        return reverse("clinics:parent_booking_time", args=[token, day.isoformat()])
+
+    # A choose-a-time page open since last week, submitted today.
+    response = client.post(times(datetime.date(2026, 11, 20)), {"time": "09:00"})
+    assert response.status_code == 302 and response["Location"] == home
+    page = visible_text(client.get(home).content.decode())
+    assert "Friday 20 November has passed. Choose another date" in page
+    assert "Thursday 10 December 2026 – 6 places free" in page
+    # A date the clinic no longer has (or has no times on): said so, not the staff's Page not found.
+    response = client.get(times(datetime.date(2026, 12, 11)), follow=True)
+    assert "There are no appointments to book on Friday 11 December. Choose another date" in visible_text(
+        response.content.decode()
+    )
+    assert not Booking.objects.exists() and not Message.objects.filter(kind="clinic_booking_confirmation").exists()
 
 
 @pytest.mark.django_db

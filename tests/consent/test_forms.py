@@ -141,6 +141,107 @@ def test_every_parent_step_rejects_bad_input_and_keeps_what_was_typed(client, se
     assert not ConsentResponse.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "０７７００ ９００ ９８２",  # fullwidth, as some phone keyboards type them
+        "٠٧٧٠٠ ٩٠٠ ٩٨٢",  # Arabic-Indic
+        "07700 ٩٠٠ ٩٨٢",  # mixed
+        "²²²²²²²²²²²",  # superscripts: "digits" to Python, not to anyone dialling
+    ],
+)
+def test_a_phone_number_in_other_digits_is_an_error_not_a_number_nobody_can_text(client, session, phone):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    response = client.post(step_url(token, "parent"), {**PARENT, "phone": phone})
+    page = visible_text(response.content.decode())
+    assert response.status_code == 200
+    assert "There is a problem Enter a phone number using the digits 0 to 9, like 07700 900 982" in page
+    assert f'value="{phone}"' in response.content.decode()  # what was typed is kept to correct
+    # Nothing was taken: going on still asks for these details.
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
+
+
+def test_an_email_address_too_long_to_store_is_an_error_on_its_step_not_a_500_on_submit(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "com"  # 312 characters: a valid form, too long to keep
+    response = client.post(step_url(token, "parent"), {**PARENT, "email": email})
+    assert response.status_code == 200
+    page = visible_text(response.content.decode())
+    assert "There is a problem Email address must be 254 characters or fewer" in page
+    assert f'value="{email}"' in response.content.decode()
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "parent")
+
+
+def test_overlong_answers_say_how_long_they_may_be_and_keep_the_parent_on_the_step(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    typed = {**PARENT, "full_name": "J" * 201, "phone": "0" * 31, "relationship": "other"}
+    typed |= {"other_relationship": "g" * 101, "parental_responsibility": "yes"}
+    page = visible_text(client.post(step_url(token, "parent"), typed).content.decode())
+    assert "Full name must be 200 characters or fewer" in page
+    assert "Phone number must be 30 characters or fewer" in page
+    assert "Relationship must be 100 characters or fewer" in page
+    assert "Ensure this value" not in page
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_flu": "given_nasal", "programme_hpv": "refused"})
+    health = {**HEALTH_NO, "allergies": "yes", "allergies_details": "x" * 1001}
+    page = visible_text(client.post(step_url(token, "health"), health).content.decode())
+    assert "There is a problem Details must be 1,000 characters or fewer" in page
+    client.post(step_url(token, "health"), HEALTH_NO)
+    page = visible_text(
+        client.post(step_url(token, "reason"), {"reason": "other", "notes": "x" * 1001}).content.decode()
+    )
+    assert "There is a problem Details must be 1,000 characters or fewer" in page
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "reason")
+
+
+def test_answers_of_only_invisible_characters_count_as_not_given(client, session):
+    """Zero-width spaces and joiners, word joiners, direction marks: pasted from a message, they
+    look like nothing on the page and to the nurse who reads the answer."""
+    child = add_child(session)
+    token, url = link_for(session, child)
+    client.post(url, {"confirm": "yes"})
+    page = visible_text(
+        client.post(step_url(token, "parent"), {**PARENT, "full_name": "\u200b \u200d"}).content.decode()
+    )
+    assert "There is a problem Enter your full name" in page
+    # Joiners inside a name are part of it (Persian names use the zero-width non-joiner).
+    assert client.post(step_url(token, "parent"), {**PARENT, "full_name": "Mehr\u200cnaz Smith"}).status_code == 302
+    client.post(step_url(token, "consent"), {"programme_flu": "given_nasal", "programme_hpv": "refused"})
+    health = {**HEALTH_NO, "allergies": "yes", "allergies_details": "\u2060\u200e"}
+    page = visible_text(client.post(step_url(token, "health"), health).content.decode())
+    assert "There is a problem Enter details" in page
+    client.post(step_url(token, "health"), HEALTH_NO)
+    page = visible_text(client.post(step_url(token, "reason"), {"reason": "other", "notes": "\u200b"}).content.decode())
+    assert "There is a problem Enter details for the reason for refusal" in page
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "reason")
+
+
+def test_a_vaccination_added_back_to_the_session_mid_form_is_asked_about_not_a_crash(client, session):
+    child = add_child(session)
+    token, url = link_for(session, child)  # the link names flu and HPV
+    flu = session.programmes.get(code="flu")
+    session.programmes.remove(flu)  # taken off the session, so the form asks about HPV only
+    client.post(url, {"confirm": "yes"})
+    client.post(step_url(token, "parent"), PARENT)
+    client.post(step_url(token, "consent"), {"programme_hpv": "given"})
+    client.post(step_url(token, "health"), HEALTH_NO)
+    session.programmes.add(flu)  # and put back before the parent checks their answers
+    assert client.get(step_url(token, "check"))["Location"] == step_url(token, "consent")
+    assert client.post(step_url(token, "check"))["Location"] == step_url(token, "consent")
+    page = visible_text(client.get(step_url(token, "consent")).content.decode())
+    assert "Do you agree to your child having the flu vaccination?" in page
+    assert not ConsentResponse.objects.exists()
+    client.post(step_url(token, "consent"), {"programme_hpv": "given", "programme_flu": "given_nasal"})
+    assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
+    assert ConsentResponse.objects.filter(child=child).count() == 2
+
+
 def test_tampered_expired_and_unknown_tokens_show_no_data(client, session, other_team):
     child = add_child(session, given_name="Secretname")
     token, url = link_for(session, child)
@@ -330,6 +431,32 @@ def test_a_double_submit_records_once(client, session):
     store.save()
     assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
     assert ConsentResponse.objects.filter(child=child).count() == 2
+
+
+def test_a_double_click_on_submit_shows_the_parent_their_answers_were_sent(client, session):
+    """Two requests at once from one browser: each loaded the session before the other saved it.
+    The second waits for the first's claim, then saves its own copy of the session last: it must
+    not leave the parent on the start of the form, thinking nothing was sent."""
+    child = add_child(session)
+    token = answer_up_to_check(client, session, child)
+    client.get(step_url(token, "check"))
+    key = "consent_form:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+    as_loaded = dict(client.session.items())  # what the second click's request loaded
+    assert client.post(step_url(token, "check"))["Location"] == reverse("consent:parent_form_done", args=[token])
+    store = client.session
+    for name in list(store.keys()):
+        del store[name]
+    store.update(as_loaded)  # the first click's save, overwritten by the second's
+    store.save()
+    second = client.post(step_url(token, "check"))
+    assert second["Location"] == reverse("consent:parent_form_done", args=[token])
+    done = client.get(second["Location"])
+    assert done.status_code == 200
+    page = visible_text(done.content.decode())
+    assert "Your answers have been sent" in page and "What you told us Flu No HPV Yes" in page
+    assert key not in client.session  # nothing typed is kept once sent
+    assert ConsentResponse.objects.filter(child=child).count() == 2  # recorded once: flu and HPV
+    assert Message.objects.filter(child=child, kind__startswith="consent_confirmation", channel="email").count() == 1
 
 
 def test_the_parents_form_records_while_redis_is_down(client, session, settings):

@@ -130,6 +130,21 @@ def test_bad_json_is_400(client, sent_message):
     assert post(client, receipt(sent_message, "exploded")).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "body", [{"status": ["delivered"]}, {"status": {"delivered": True}}, {"status": None}, {"status": 3}]
+)
+def test_a_status_that_is_not_a_string_is_400_and_changes_nothing(client, sent_message, body):
+    response = post(client, {"id": str(sent_message.notify_id), "reference": str(sent_message.pk), **body})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Expected a delivery receipt with a known status"}
+    assert Message.objects.get(pk=sent_message.pk).status == "created"
+
+
+def test_deeply_nested_json_is_400(client, sent_message):
+    response = post(client, None, raw="[" * 100_000)
+    assert response.status_code == 400 and response.json() == {"error": "Invalid JSON"}
+
+
 def test_only_post(client, sent_message):
     response = client.get(URL, HTTP_AUTHORIZATION="Bearer local-callback-token")
     assert response.status_code == 405

@@ -54,6 +54,8 @@ def test_nhs_number_check_digit(number, valid):
         ("0121 496 0000", None),
         ("+33 6 12 34 56 78", None),
         ("", None),
+        ("07700 ٩٠٠ ١٢٣", None),  # Arabic-Indic digits are not a number Notify or the SQL rule takes
+        ("０７７００ ９００ １２３", None),
     ],
 )
 def test_uk_mobile(phone, normalised):
