@@ -211,9 +211,9 @@ def test_parent_books_a_time_and_gives_consent_from_one_link(page, browser, live
 
 
 def test_a_time_taken_meanwhile_then_cancelling_read_right_to_the_parent(browser, live_server, team):
-    """The parent's two pages no other test reaches in a browser: the time they chose went to
-    someone else while they looked ("09:00 is now full"), and, once booked, cancelling. At 375 px,
-    read as the parent reads them and checked with axe."""
+    """The parent's pages no other test reaches in a browser: the time they chose went to someone
+    else while they looked ("09:00 is now full"), once booked, cancelling, and a link altered in
+    copying. At 375 px, read as the parent reads them and checked with axe."""
     from django.urls import reverse
 
     from clinics import services
@@ -259,4 +259,14 @@ def test_a_time_taken_meanwhile_then_cancelling_read_right_to_the_parent(browser
         )
         assert_accessible(page)
         assert Booking.objects.get(child=maya).status == Booking.Status.CANCELLED
+
+        # The link altered in copying: the parents' own page, not the staff's way to sign in.
+        response = page.goto(live_server.url + reverse("clinics:parent_booking", args=[token[:-4] + "abcd"]))
+        assert response.status == 404
+        main = page.inner_text("main")
+        assert "This link does not work" in main
+        assert "contact your school-age immunisation team" in main
+        assert "Maya" not in page.inner_text("body") and "start page" not in page.inner_text("body")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert_accessible(page)
         page.context.close()
