@@ -12,6 +12,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -173,6 +174,9 @@ def choose_time(request, token, date):
                 services.clinic_appointment_book(
                     clinic=link.clinic, child=link.child, date=day, time=chosen, parent=link.parent
                 )
+            except ValidationError:
+                # The nurse changed the date's times while the parent chose: the page shows the new ones.
+                error = "That time is no longer free. Choose another time"
             except AppointmentFull:
                 times = _free_times(link, day)
                 later = [clock_time(t) for t, _ in times if t > chosen][:3] or [clock_time(t) for t, _ in times][:3]

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -233,6 +234,39 @@ def test_a_time_already_gone_today_cannot_be_booked(client, team):
         assert not Message.objects.filter(kind="clinic_booking_confirmation").exists()
         assert client.post(url, {"time": "09:40"}).status_code == 302
     assert Booking.objects.get(child=child).time == datetime.time(9, 40)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_times_changed_by_a_nurse_while_the_parent_chose_are_shown_again(client, team):
+    """The nurse moves the date's appointments to the afternoon between the page's check of the
+    chosen time and the booking's locked read of the date: an error and the new times, not a 500."""
+    clinic = booking_clinic(team)
+    child = make_child(team, session=clinic)
+    token = link(child, clinic).rsplit("/", 1)[1]
+    url = reverse("clinics:parent_booking_time", args=[token, CLINIC_DAY.isoformat()])
+    moved = []
+
+    def nurse_moves_the_times(execute, sql, params, many, context):
+        if "FOR UPDATE" in sql and SessionDate._meta.db_table in sql and not moved:
+            moved.append(True)
+            nurse = connections.create_connection(DEFAULT_DB_ALIAS)  # her own connection, committed at once
+            with nurse.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {SessionDate._meta.db_table} SET appointments_start = '14:00',"  # noqa: S608 - a model's table
+                    " appointments_end = '15:00' WHERE session_id = %s",
+                    [clinic.pk],
+                )
+            nurse.close()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(nurse_moves_the_times):
+        response = client.post(url, {"time": "09:20"})
+    page = visible_text(response.content.decode())
+    assert moved and response.status_code == 200
+    assert "There is a problem That time is no longer free. Choose another time" in page
+    assert "14:00 (2 places left)" in page and "09:20 (" not in page
+    assert not Booking.objects.filter(child=child).exists()
+    assert not Message.objects.filter(kind="clinic_booking_confirmation").exists()
 
 
 @pytest.mark.django_db
