@@ -223,6 +223,12 @@ def record(request, session_id, child_id, step="who"):
     if step == "who" and request.method == "GET" and request.GET.get("restart") == "1":
         request.session.pop(key, None)
     state = request.session.get(key, {})
+    if _answers_are_stale(state, programmes):
+        # The session's programmes (or the child's eligibility) changed since the answers were
+        # given: ask again rather than record some programmes and not others.
+        state.pop("agree")
+        request.session[key] = state
+        messages.warning(request, "The programmes to ask about have changed. Answer again for each programme.")
     steps = _record_steps(state, request.user)
     if step != "who" and "who" not in state:
         return redirect(_record_url(session, child, "who"))
@@ -266,6 +272,11 @@ def record(request, session_id, child_id, step="who"):
         f"consent/record/{step}.jinja",
         _record_context(session, child, today, state, steps, step, form, programmes),
     )
+
+
+def _answers_are_stale(state, programmes) -> bool:
+    answers = state.get("agree", {}).get("answers")
+    return answers is not None and set(answers) != {p.code for p in programmes}
 
 
 def _parent_initial(child, state):

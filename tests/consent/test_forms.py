@@ -306,6 +306,34 @@ def test_record_flow_rejects_missing_answers(nurse_client, session):
     assert not ConsentResponse.objects.filter(route="in_person").exists()
 
 
+def test_a_programme_added_to_the_session_mid_flow_is_asked_not_a_crash(nurse_client, team):
+    """The nurse answered for HPV; someone adds flu to the session before Confirm: the flow asks
+    again for every programme instead of failing (a KeyError was a 500)."""
+    from patients.models import Programme
+
+    session = make_session(team, codes=("hpv",))
+    child = add_child(session)
+    nurse_client.post(rec(session, child), {"who": "child"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "given"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    session.programmes.add(Programme.objects.get(code="flu"))
+    response = nurse_client.post(rec(session, child, "check"), follow=True)  # Confirm
+    assert response.redirect_chain[-1][0] == rec(session, child, "agree")
+    page = visible_text(response.content.decode())
+    assert "The programmes to ask about have changed. Answer again for each programme." in page
+    assert "Do they agree to the flu vaccination?" in page
+    assert nurse_client.get(rec(session, child, "check"))["Location"] == rec(session, child, "agree")
+    assert not ConsentResponse.objects.exists()
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "given", "programme_flu": "refused"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
+    assert nurse_client.post(rec(session, child, "check"))["Location"] == reverse("consent:tab", args=[session.pk])
+    assert sorted(ConsentResponse.objects.values_list("programme__code", "response")) == [
+        ("flu", "refused"),
+        ("hpv", "given"),
+    ]
+
+
 def answer_up_to_check(client, session, child):
     """A parent's answers (flu refused, HPV given) up to the check page; returns the token."""
     token, url = link_for(session, child)
