@@ -11,12 +11,19 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from consent import tokens
-from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
+from consent.models import (
+    ConsentFormSubmission,
+    ConsentRequest,
+    ConsentResponse,
+    FluMethod,
+    ParentDetailsChange,
+    Triage,
+)
 from consent.statuses import consent_status_refresh, counting_responses
 from mavis import audit, roles
 from mavis.dates import date_long, date_short
@@ -205,6 +212,19 @@ def _describe(answer: ProgrammeAnswer) -> str:
     if answer.response == ConsentResponse.Response.REFUSED:
         return f"Consent refused for {name}"
     return f"No response for {name}"
+
+
+def consent_submission_claim(*, key: str) -> bool:
+    """Claims one set of answers inside the caller's transaction, before they are recorded:
+    False when another request already recorded them (a double click, or a second tab, that
+    sends the same answers again). A second request waits here until the first commits or rolls
+    back, and a rolled-back attempt leaves nothing claimed."""
+    try:
+        with transaction.atomic():
+            ConsentFormSubmission.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
 
 
 def consent_response_record(

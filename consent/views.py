@@ -1,6 +1,8 @@
 """Staff pages: the session's Consent tab, Send consent request, Record a new consent response,
 withdraw / invalidate a response, and triage."""
 
+import secrets
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -241,6 +243,9 @@ def record(request, session_id, child_id, step="who"):
         if request.method == "POST":
             return _record_confirm(request, session, child, programmes, state)
         state["checking"] = True
+        # One Confirm per set of answers (see _record_confirm): set before the page is shown, so
+        # a second tab or a double click sends the same nonce.
+        state.setdefault("nonce", secrets.token_hex(8))
         request.session[key] = state
         return render(
             request,
@@ -400,7 +405,13 @@ def _record_confirm(request, session, child, programmes, state):
         triage = services.TriageDecision(
             status=state["triage"]["data"]["status"], notes=state["triage"]["data"].get("notes", "")
         )
+    nonce = state.setdefault("nonce", secrets.token_hex(8))
+    request.session[_record_key(session, child)] = state
     with transaction.atomic():
+        if not services.consent_submission_claim(key=f"{_record_key(session, child)}:{nonce}"):
+            request.session.pop(_record_key(session, child), None)
+            messages.info(request, f"This consent response for {child.full_name} was already recorded")
+            return redirect(reverse("consent:tab", args=[session.pk]))
         parent, label = None, ""
         if who != "child":
             p = state["parent"]["data"]

@@ -334,6 +334,40 @@ def test_a_programme_added_to_the_session_mid_flow_is_asked_not_a_crash(nurse_cl
     ]
 
 
+def test_a_nurses_double_click_on_confirm_records_once(nurse_client, team):
+    """Two tabs (or a double click) on Check and confirm: the second request still holds the
+    answers the first cleared, and must not record the response, or text the parent, again."""
+    session = make_session(team, codes=("hpv",))
+    child = add_child(session)
+    parent = child.relationships.get().parent
+    nurse_client.post(rec(session, child), {"who": f"parent:{parent.pk}"})
+    nurse_client.post(
+        rec(session, child, "parent"), {"full_name": parent.full_name, "relationship": "mum", "email": "a@example.com"}
+    )
+    nurse_client.post(rec(session, child, "route"), {"route": "phone"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "given"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    nurse_client.get(rec(session, child, "check"))
+    key = f"consent_record:{session.pk}:{child.pk}"
+    answers = nurse_client.session[key]
+    assert nurse_client.post(rec(session, child, "check"))["Location"] == reverse("consent:tab", args=[session.pk])
+    store = nurse_client.session
+    store[key] = answers  # the other tab still has them
+    store.save()
+    second = nurse_client.post(rec(session, child, "check"), follow=True)
+    assert second.redirect_chain[-1][0] == reverse("consent:tab", args=[session.pk])
+    assert f"This consent response for {child.full_name} was already recorded" in visible_text(second.content.decode())
+    assert ConsentResponse.objects.filter(child=child).count() == 1
+    assert Message.objects.filter(child=child, kind="consent_confirmation_given").count() == 1
+    # Starting again records a new response: the claim is for one set of answers only.
+    nurse_client.get(rec(session, child) + "?restart=1")
+    nurse_client.post(rec(session, child), {"who": "child"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "refused"})
+    nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
+    nurse_client.post(rec(session, child, "check"))
+    assert ConsentResponse.objects.filter(child=child).count() == 2
+
+
 def answer_up_to_check(client, session, child):
     """A parent's answers (flu refused, HPV given) up to the check page; returns the token."""
     token, url = link_for(session, child)
