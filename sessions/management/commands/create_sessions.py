@@ -1,10 +1,10 @@
 """Create a team's sessions for an academic year: the Community clinic and one per school."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from mavis import audit
-from mavis.models import Team
+from mavis.commands import team_by_ods_code
 from patients.academic import current_academic_year
 from sessions import services
 
@@ -18,10 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Show what would be created; change nothing.")
 
     def handle(self, *args, team, year, dry_run, **options):
-        try:
-            team_obj = Team.objects.get(ods_code=team)
-        except Team.DoesNotExist:
-            raise CommandError(f"No team with ODS code {team}") from None
+        team_obj = team_by_ods_code(team)
         year = year or current_academic_year()
         plan = services.sessions_for_year_plan(team=team_obj, academic_year=year)
         label = f"{year}/{(year + 1) % 100:02d}"
