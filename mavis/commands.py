@@ -23,14 +23,15 @@ def team_by_ods_code(code: str | None) -> Team:
     return team
 
 
-def whole_number(low: int, high: int):
-    """An argparse type: a whole number from low to high, in ASCII digits."""
+def whole_number(low: int, high: int, error: str = ""):
+    """An argparse type: a whole number from low to high, in ASCII digits. A bad value is a
+    CommandError naming the option ("argument --limit: must be a whole number from 1 to 100,000")."""
 
     def parse(text: str) -> int:
         text = text.strip()
         digits = text.removeprefix("-")
         if not (digits.isascii() and digits.isdigit()) or not low <= int(text) <= high:
-            raise argparse.ArgumentTypeError(f"must be a whole number from {low:,} to {high:,}")
+            raise argparse.ArgumentTypeError(error or f"must be a whole number from {low:,} to {high:,}")
         return int(text)
 
     return parse
