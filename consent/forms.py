@@ -14,6 +14,7 @@ HEALTH_QUESTIONS = [
 ]
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+ASCII_DIGITS = "0123456789"
 
 RELATIONSHIP_CHOICES = [
     (ParentRelationship.Type.MUM, "Mum"),
@@ -92,10 +93,12 @@ class ParentDetailsForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if phone and not any(c.isdigit() for c in phone):
+        # Digits 0 to 9 only: str.isdigit() also takes superscript, Arabic-Indic and fullwidth
+        # digits, which nobody can dial and GOV.UK Notify cannot text.
+        if any(c.isdigit() and c not in ASCII_DIGITS for c in phone):
             raise forms.ValidationError("Enter a valid phone number, like 07700 900 982")
-        digits = "".join(c for c in phone if c.isdigit() or c == "+")
-        if phone and len(digits.lstrip("+")) < 10:
+        digits = "".join(c for c in phone if c in ASCII_DIGITS)
+        if phone and len(digits) < 10:
             raise forms.ValidationError("Enter a valid phone number, like 07700 900 982")
         return normalise_phone(phone)
 

@@ -368,6 +368,29 @@ def test_a_nurses_double_click_on_confirm_records_once(nurse_client, team):
     assert ConsentResponse.objects.filter(child=child).count() == 2
 
 
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "²²²²²²²²²²²",  # superscript twos: str.isdigit() says yes, nobody can dial them
+        "٠٧٧٠٠ ٩٠٠ ١١١",  # Arabic-Indic digits: a number Notify cannot text or a nurse dial
+        "０７７００ ９００ １１１",  # fullwidth digits
+        "07700 ９００ 111",
+    ],
+)
+def test_a_phone_number_in_digits_other_than_0_to_9_is_refused(nurse_client, session, phone):
+    child = add_child(session)
+    nurse_client.post(rec(session, child), {"who": "new"})
+    response = nurse_client.post(
+        rec(session, child, "parent"),
+        {"full_name": "Gran Smith", "relationship": "mum", "phone": phone, "phone_receive_updates": "yes"},
+    )
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert "There is a problem" in text and "Enter a valid phone number, like 07700 900 982" in text
+    assert not Parent.objects.filter(full_name="Gran Smith").exists()
+    assert "parent" not in nurse_client.session[f"consent_record:{session.pk}:{child.pk}"]
+
+
 def answer_up_to_check(client, session, child):
     """A parent's answers (flu refused, HPV given) up to the check page; returns the token."""
     token, url = link_for(session, child)
