@@ -166,15 +166,25 @@ def header_map(headers: list[str], columns: dict = COLUMNS, required: list = REQ
     """{canonical column: index} for a file's header row (any import's columns); FileError names
     the required columns missing."""
     lookup = {alias: key for key, aliases in columns.items() for alias in aliases}
-    mapping = {}
+    names = {key: aliases[0].capitalize() for key, aliases in columns.items()}
+    found: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
         key = lookup.get(_squeeze(header))
-        if key and key not in mapping:
-            mapping[key] = index
+        if key:
+            found.setdefault(key, []).append(index)
+    for key, indexes in found.items():
+        if len(indexes) > 1:
+            # "Booking date" and "Appointment date" both name the date: which one is meant is not
+            # the import's guess to make (taking the first one booked the wrong day).
+            shown = ", ".join(headers[index].strip() for index in indexes)
+            raise FileError(
+                f"The file has more than one column for {names[key]} ({shown}): "
+                "remove or rename the ones that are not it"
+            )
+    mapping = {key: indexes[0] for key, indexes in found.items()}
     missing = [key for key in required if key not in mapping]
     if missing:
-        names = {key: aliases[0] for key, aliases in columns.items()}
-        raise FileError("The file is missing the columns: " + ", ".join(names[k].capitalize() for k in missing))
+        raise FileError("The file is missing the columns: " + ", ".join(names[k] for k in missing))
     return mapping
 
 

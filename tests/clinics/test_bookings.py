@@ -261,6 +261,25 @@ def test_unreadable_files_are_explained(nurse_client, team, clinic):
     assert not Booking.objects.exists()
 
 
+def test_two_columns_for_the_appointment_date_are_refused_not_one_picked(nurse_client, team, clinic):
+    """A booking system's export with "Booking date" (the day the parent booked) before
+    "Appointment date": both name the date column. Taking the first booked the child for the day
+    the booking was made, when that was a clinic date too."""
+    make_child(team, session=clinic, nhs_number="9434765919")
+    csv_text = "NHS number,Booking date,Appointment date,Time\n9434765919,2026-12-10,2027-01-05,10:20\n"
+    text = visible_text(upload(nurse_client, clinic, csv_text).content.decode())
+    assert "There is a problem" in text
+    assert (
+        "The file has more than one column for Date (Booking date, Appointment date): "
+        "remove or rename the ones that are not it" in text
+    )
+    assert not Booking.objects.exists()
+    # The same header twice is refused in the same words.
+    text = visible_text(upload(nurse_client, clinic, "NHS number,Date,Date\n9434765919,2026-12-10,\n").content.decode())
+    assert "The file has more than one column for Date (Date, Date)" in text
+    assert not Booking.objects.exists()
+
+
 def test_import_bookings_is_team_scoped(other_client, team, clinic):
     make_child(team, session=clinic, nhs_number="9434765919")
     response = upload(other_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n")

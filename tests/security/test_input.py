@@ -144,3 +144,13 @@ def test_names_in_any_script_are_still_welcome(team):
         team=team, content=cohort_csv([child_row(1, **{"First name": "Zoë-Siân", "Last name": "Ó Briain"})])
     )
     assert result.written and Child.objects.get().given_name == "Zoë-Siân"
+
+
+def test_a_cohort_file_with_two_columns_for_one_field_is_refused(team):
+    """ "School" (the school's name) and "School URN" both name the school column: which one is
+    meant is not the import's guess to make."""
+    rows = [child_row(1, **{"School": "Hill Primary"})]
+    content = cohort_csv(rows, headers=["School", *cohort.HEADERS])
+    with pytest.raises(cohort.FileError, match=r"more than one column for School urn \(School, School URN\)"):
+        cohort.run_import(team=team, content=content)
+    assert not Child.objects.exists()
