@@ -200,6 +200,8 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the non-blank data rows with their line numbers (the header is line 1)."""
     refuse_nul(content)
     content = content.lstrip("\ufeff")
+    if "\r" in content and "\n" not in content:
+        content = content.replace("\r", "\n")  # Excel's "CSV (Macintosh)": lines end with CR alone
     reader = csv.reader(io.StringIO(content))
     try:
         headers = next(reader)

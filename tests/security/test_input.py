@@ -154,3 +154,17 @@ def test_a_cohort_file_with_two_columns_for_one_field_is_refused(team):
     with pytest.raises(cohort.FileError, match=r"more than one column for School urn \(School, School URN\)"):
         cohort.run_import(team=team, content=content)
     assert not Child.objects.exists()
+
+
+def test_a_file_with_old_mac_line_endings_reads_like_any_other(team):
+    """Excel's "CSV (Macintosh)" ends lines with CR alone: it was "The file is not a valid CSV
+    file (new-line character seen in unquoted field - do you need to open the file in
+    universal-newline mode?)"."""
+    content = cohort_csv([child_row(1), child_row(2, **{"Date of birth": "yesterday"})]).replace("\r\n", "\r")
+    assert "\n" not in content
+    result = cohort.run_import(team=team, content=content)
+    assert result.errors == [
+        {"line": 3, "reason": "Date of birth ‘yesterday’ is not a date (use YYYY-MM-DD or DD/MM/YYYY)"}
+    ]
+    result = cohort.run_import(team=team, content=cohort_csv([child_row(1), child_row(2)]).replace("\r\n", "\r"))
+    assert result.written and Child.objects.count() == 2
