@@ -112,7 +112,21 @@ def test_bad_booking_input_is_explained_and_nothing_is_saved(nurse_client, team,
     assert "There is a problem" in text
     assert "Choose the clinic date booked" in text and "Enter the time like 10:20 or 2:30pm" in text
     text = visible_text(book(nurse_client, ada, status="booked", date="2026-12-11").content.decode())
-    assert "Select a valid choice" in text or "Choose the clinic date booked" in text
+    assert "That date is no longer one of the clinic’s dates. Choose another date" in text
+    assert not Booking.objects.exists()
+
+
+def test_a_clinic_date_removed_while_the_form_was_open_says_so_in_words(nurse_client, team, clinic):
+    """The nurse opened the form, someone removed 10 December from the clinic, the nurse chose
+    it: "Select a valid choice. 2026-12-10 is not one of the available choices." said it twice."""
+    ada = make_child(team, session=clinic)
+    clinic.dates.filter(value=CLINIC_DAY).delete()
+    text = visible_text(book(nurse_client, ada, status="booked", date=CLINIC_DAY.isoformat()).content.decode())
+    assert "There is a problem" in text
+    assert "That date is no longer one of the clinic’s dates. Choose another date" in text
+    assert "Select a valid choice" not in text and "Choose the clinic date booked" not in text
+    text = visible_text(book(nurse_client, ada, status="attended").content.decode())
+    assert "Choose booked, cancelled or declined" in text and "Select a valid choice" not in text
     assert not Booking.objects.exists()
 
 
