@@ -3,6 +3,7 @@
 from django import forms
 
 from consent.models import ConsentResponse, FluMethod, Triage
+from mavis.fields import TextField
 from patients.models import ParentRelationship
 from patients.phone import normalise_phone
 
@@ -47,7 +48,7 @@ class ConfirmChildForm(forms.Form):
 
 
 class ParentDetailsForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = TextField(
         label="Full name", max_length=200, error_messages={"required": "Enter the parent or guardian’s full name"}
     )
     relationship = forms.ChoiceField(
@@ -56,7 +57,7 @@ class ParentDetailsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the relationship to the child"},
     )
-    other_relationship = forms.CharField(label="Relationship", max_length=100, required=False)
+    other_relationship = TextField(label="Relationship", max_length=100, required=False)
     parental_responsibility = forms.ChoiceField(
         label="Do they have parental responsibility?",
         choices=YES_NO,
@@ -67,7 +68,7 @@ class ParentDetailsForm(forms.Form):
     email = forms.EmailField(
         label="Email address", required=False, error_messages={"invalid": "Enter a valid email address"}
     )
-    phone = forms.CharField(label="Phone number", max_length=30, required=False)
+    phone = TextField(label="Phone number", max_length=30, required=False)
     phone_receive_updates = forms.ChoiceField(
         label="Get updates by text message",
         choices=YES_NO,
@@ -181,8 +182,13 @@ class HealthForm(forms.Form):
                 widget=forms.RadioSelect,
                 error_messages={"required": f"Answer the question: {question}"},
             )
-            self.fields[f"{key}_details"] = forms.CharField(
-                label="Give details", max_length=1000, required=False, widget=forms.Textarea
+            self.fields[f"{key}_details"] = TextField(
+                label="Give details",
+                error_name="Details",
+                multiline=True,
+                max_length=1000,
+                required=False,
+                widget=forms.Textarea,
             )
 
     def clean(self):
@@ -210,7 +216,14 @@ class TriageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose if it is safe to vaccinate"},
     )
-    notes = forms.CharField(label="Triage notes (optional)", max_length=1000, required=False, widget=forms.Textarea)
+    notes = TextField(
+        label="Triage notes (optional)",
+        error_name="Triage notes",
+        multiline=True,
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea,
+    )
 
 
 class RefusalForm(forms.Form):
@@ -220,8 +233,10 @@ class RefusalForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a reason for refusal"},
     )
-    notes = forms.CharField(
+    notes = TextField(
         label="Give details",
+        error_name="Details",
+        multiline=True,
         max_length=1000,
         required=False,
         widget=forms.Textarea,
@@ -238,8 +253,12 @@ class RefusalForm(forms.Form):
 class ReasonForm(forms.Form):
     """Why a response is withdrawn or invalidated."""
 
-    reason = forms.CharField(
-        label="Reason", max_length=1000, widget=forms.Textarea, error_messages={"required": "Enter a reason"}
+    reason = TextField(
+        label="Reason",
+        multiline=True,
+        max_length=1000,
+        widget=forms.Textarea,
+        error_messages={"required": "Enter a reason"},
     )
 
 

@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 
+from mavis.text import hidden_character, hidden_character_message
+
 
 class DateInputWidget(forms.MultiWidget):
     """Day, month and year boxes (the NHS date input)."""
@@ -60,3 +62,20 @@ class DateField(forms.MultiValueField):
         if value.year < 1900:
             raise forms.ValidationError(f"{name} must be a real date", code="invalid")
         return value
+
+
+class TextField(forms.CharField):
+    """Text a person types (a name, a batch number, a note): refuses characters nobody can see
+    (mavis.text), naming the field as the label does. `multiline` allows line breaks and tabs."""
+
+    def __init__(self, *, multiline=False, error_name=None, **kwargs):
+        self.multiline = multiline
+        self.error_name = error_name
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        hidden = hidden_character(value or "", multiline=self.multiline)
+        if hidden is not None:
+            name = self.error_name or self.label or "Text"
+            raise forms.ValidationError(hidden_character_message(name, hidden), code="hidden_character")

@@ -11,7 +11,6 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mavis import audit
+from mavis.text import hidden_character, hidden_character_message
 from patients import hooks
 from patients.dates import parse_date
 from patients.models import Child, Parent, ParentRelationship, School
@@ -221,20 +221,14 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return headers, rows
 
 
-# Control (CR, LF, tab...), format (right-to-left override, zero-width space, joiners, soft
-# hyphen), line/paragraph separators, private-use and unassigned characters: invisible or
-# misleading on a page, a label or a text message.
-REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cn"}
-
-
 def _text_reasons(label: str, value: str, limit: int) -> list[str]:
     """Why a text field cannot be stored as it is: too long, or holding characters nobody can see."""
     reasons = []
     if len(value) > limit:
         reasons.append(f"{label} must be {limit} characters or fewer")
-    hidden = next((c for c in value if unicodedata.category(c) in REFUSED_CATEGORIES), None)
+    hidden = hidden_character(value)  # CR and LF too: an imported field is one line
     if hidden is not None:
-        reasons.append(f"{label} contains a control or invisible character (U+{ord(hidden):04X})")
+        reasons.append(hidden_character_message(label, hidden))
     return reasons
 
 

@@ -168,3 +168,72 @@ def test_a_file_with_old_mac_line_endings_reads_like_any_other(team):
     ]
     result = cohort.run_import(team=team, content=cohort_csv([child_row(1), child_row(2)]).replace("\r\n", "\r"))
     assert result.written and Child.objects.count() == 2
+
+
+# Characters nobody can see, typed into the staff forms -----------------------------------------
+
+
+@pytest.fixture
+def vaccine(team):
+    from patients.models import Programme, Vaccine
+
+    return Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="hpv"), brand="Gardasil 9", method="injection"
+    )
+
+
+HIDDEN_IN_FORMS = [
+    # (url name, kwargs builder, data, field label as the error says it)
+    (
+        "setup:batch_add",
+        "vaccine",
+        {"number": "AB\u202e12", "expiry_day": "1", "expiry_month": "1", "expiry_year": "2099"},
+        "Batch number",
+        "U+202E",
+    ),
+    ("setup:vaccine_add", None, {"programme": "hpv", "brand": "\u200b", "method": "injection"}, "Brand", "U+200B"),
+    ("setup:venue_add", None, {"name": "Riverside\u200d Hall"}, "Name", "U+200D"),
+    ("setup:venue_add", None, {"name": "Riverside", "address": "1 High St\x07"}, "Address", "U+0007"),
+]
+
+
+@pytest.mark.parametrize(("name", "needs", "data", "label", "code"), HIDDEN_IN_FORMS)
+def test_a_character_nobody_can_see_is_refused_in_the_setup_forms(
+    nurse_client, vaccine, name, needs, data, label, code
+):
+    """A batch number shown backwards (right-to-left override) or a brand that looks empty
+    (zero-width space) was saved: the cohort import has refused them all along."""
+    from django.urls import reverse
+
+    from patients.models import Batch, Vaccine
+    from sessions.models import Venue
+
+    before = (Batch.objects.count(), Vaccine.objects.count(), Venue.objects.count())
+    url = reverse(name, args=[vaccine.pk] if needs else [])
+    response = nurse_client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert f"{label} contains a control or invisible character ({code})" in html
+    assert (Batch.objects.count(), Vaccine.objects.count(), Venue.objects.count()) == before
+
+
+def test_a_character_nobody_can_see_is_refused_in_the_consent_and_note_forms(nurse_client, session):
+    from django.urls import reverse
+
+    from sessions.models import ActivityEvent
+
+    child = session.memberships.get().child
+    record = reverse("consent:record_start", args=[session.pk, child.pk])
+    nurse_client.post(record, {"who": "new"})
+    parent = reverse("consent:record_step", args=[session.pk, child.pk, "parent"])
+    html = nurse_client.post(
+        parent, {"full_name": "Gran\u202e Smith", "relationship": "mum", "phone": "07700900222"}
+    ).content.decode()
+    assert "Full name contains a control or invisible character (U+202E)" in html
+    activity = reverse("sessions:child_activity", args=[session.pk, child.pk])
+    html = nurse_client.post(activity, {"text": "Spoke to mum\u2066 today"}).content.decode()
+    assert "Note contains a control or invisible character (U+2066)" in html
+    assert not ActivityEvent.objects.filter(kind="note").exists()
+    # Lines and tabs in a note are fine.
+    assert nurse_client.post(activity, {"text": "Spoke to mum.\r\nCall back\tMonday"}).status_code == 302
