@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from mavis import audit
 from mavis.admin import AuditedAdmin, ReadOnlyMixin
@@ -55,6 +56,20 @@ class ChildAdminForm(forms.ModelForm):
     class Meta:
         model = Child
         fields = "__all__"  # noqa: DJ007 - the admin picks the fields it shows
+
+    def clean(self):
+        """The app's school rule (patients.services.check_school), as a form error: raised by the
+        service in save_model it was a 500."""
+        data = super().clean()
+        team = data.get("team") or (self.instance.team if self.instance.team_id else None)
+        if team is not None and "school_status" in data:
+            try:
+                patient_services.check_school(
+                    team, {"school_status": data["school_status"], "school": data.get("school")}
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
     def clean_nhs_number(self):
         value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "") or None
