@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from mavis import audit
-from mavis.admin import AuditedAdmin, ReadOnlyMixin
+from mavis.admin import AuditedAdmin, ModelAdmin, ReadOnlyMixin
 from patients import services as patient_services
 from patients.models import (
     Batch,
@@ -147,7 +147,7 @@ class ParentRelationshipAdmin(AuditedAdmin):
 
 
 @admin.register(VaccinationRecord)
-class VaccinationRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class VaccinationRecordAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["child", "programme", "outcome", "performed_at", "location_name", "performed_by", "team"]
     search_fields = ["child__family_name", "child__given_name", "child__nhs_number", "batch"]
     list_filter = ["team", "programme", "outcome", "method"]
@@ -156,7 +156,7 @@ class VaccinationRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CohortImport)
-class CohortImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CohortImportAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["file_name", "team", "uploaded_by", "status", "total_rows", "children_created", "created_at"]
     search_fields = ["file_name"]
     list_filter = ["team", "status"]
