@@ -237,3 +237,23 @@ def test_a_character_nobody_can_see_is_refused_in_the_consent_and_note_forms(nur
     assert not ActivityEvent.objects.filter(kind="note").exists()
     # Lines and tabs in a note are fine.
     assert nurse_client.post(activity, {"text": "Spoke to mum.\r\nCall back\tMonday"}).status_code == 302
+
+
+def test_a_garbled_row_count_in_the_session_dates_form_is_a_400_not_a_500_or_a_wipe(nurse_client, session):
+    """str.isdigit() says yes to "²", int() says no: the hidden row count and the Remove button's
+    value were a 500; and a row count that is not a number counted as no rows, so Save removed
+    every date although the dates were posted."""
+    from django.urls import reverse
+
+    from sessions.models import SessionDate
+
+    url = reverse("sessions:edit_dates", args=[session.pk])
+    before = list(SessionDate.objects.filter(session=session).values_list("value", flat=True))
+    day = before[0]
+    row = {"date_0_day": str(day.day), "date_0_month": str(day.month), "date_0_year": str(day.year)}
+    for data in ({"rows": "²", **row}, {"rows": "١", "action": "remove-٠", **row}, {"rows": "x", **row}, row):
+        response = nurse_client.post(url, data)
+        assert response.status_code == 400, data
+        assert "There is a problem with the request" in response.content.decode()
+    assert nurse_client.post(url, {"rows": "1", "action": "remove-²", **row}).status_code == 302  # saved as posted
+    assert list(SessionDate.objects.filter(session=session).values_list("value", flat=True)) == before
