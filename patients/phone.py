@@ -16,7 +16,7 @@ def normalise_uk_mobile(value: str) -> str | None:
         number = "0" + number[2:]
     if number.startswith("00"):
         return None
-    if len(number) == 11 and number.startswith("07") and number.isdigit():
+    if len(number) == 11 and number.startswith("07") and number.isascii() and number.isdigit():
         return number
     return None
 
