@@ -55,7 +55,10 @@ class ParentDetailsForm(forms.Form):
         label="Relationship to the child",
         choices=RELATIONSHIP_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the relationship to the child"},
+        error_messages={
+            "required": "Choose the relationship to the child",
+            "invalid_choice": "Choose the relationship to the child",
+        },
     )
     other_relationship = TextField(label="Relationship", max_length=100, required=False)
     parental_responsibility = forms.ChoiceField(
@@ -63,6 +66,7 @@ class ParentDetailsForm(forms.Form):
         choices=YES_NO,
         widget=forms.RadioSelect,
         required=False,
+        error_messages={"invalid_choice": "Choose if they have parental responsibility"},
         help_text="They have the legal rights and responsibilities for the child, such as a guardian.",
     )
     email = forms.EmailField(
@@ -74,6 +78,7 @@ class ParentDetailsForm(forms.Form):
         choices=YES_NO,
         widget=forms.RadioSelect,
         required=False,
+        error_messages={"invalid_choice": "Choose if they want updates by text message"},
         help_text="We will text you about your child’s vaccination as well as emailing you.",
     )
 
@@ -126,7 +131,10 @@ class RouteForm(forms.Form):
             (ConsentResponse.Route.IN_PERSON, "In person"),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how the response was given"},
+        error_messages={
+            "required": "Choose how the response was given",
+            "invalid_choice": "Choose how the response was given",
+        },
     )
 
 
@@ -157,7 +165,10 @@ class AgreeForm(forms.Form):
                 label=label,
                 choices=choices,
                 widget=forms.RadioSelect,
-                error_messages={"required": f"Choose if they agree to the {programme.name} vaccination"},
+                error_messages={
+                    "required": f"Choose if they agree to the {programme.name} vaccination",
+                    "invalid_choice": f"Choose if they agree to the {programme.name} vaccination",
+                },
             )
 
     def answers(self) -> dict[str, dict]:
@@ -180,7 +191,10 @@ class HealthForm(forms.Form):
                 label=question,
                 choices=YES_NO,
                 widget=forms.RadioSelect,
-                error_messages={"required": f"Answer the question: {question}"},
+                error_messages={
+                    "required": f"Answer the question: {question}",
+                    "invalid_choice": f"Answer the question: {question}",
+                },
             )
             self.fields[f"{key}_details"] = TextField(
                 label="Give details",
@@ -214,7 +228,10 @@ class TriageForm(forms.Form):
         label="Is it safe to vaccinate?",
         choices=Triage.Status.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose if it is safe to vaccinate"},
+        error_messages={
+            "required": "Choose if it is safe to vaccinate",
+            "invalid_choice": "Choose if it is safe to vaccinate",
+        },
     )
     notes = TextField(
         label="Triage notes (optional)",
@@ -231,7 +248,7 @@ class RefusalForm(forms.Form):
         label="Reason for refusal",
         choices=ConsentResponse.RefusalReason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a reason for refusal"},
+        error_messages={"required": "Choose a reason for refusal", "invalid_choice": "Choose a reason for refusal"},
     )
     notes = TextField(
         label="Give details",
@@ -274,5 +291,10 @@ class WhoForm(forms.Form):
             label="Who are you trying to get consent from?",
             choices=choices,
             widget=forms.RadioSelect,
-            error_messages={"required": "Choose who you are trying to get consent from"},
+            error_messages={
+                "required": "Choose who you are trying to get consent from",
+                # A contact removed from the child's record while the page was open.
+                "invalid_choice": "That contact is no longer on the child’s record. "
+                "Choose who you are trying to get consent from",
+            },
         )

@@ -51,7 +51,11 @@ class SessionProgrammesForm(forms.Form):
         queryset=Programme.objects.order_by("name"),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one programme"},
+        error_messages={
+            "required": "Choose at least one programme",
+            "invalid_choice": "Choose programmes from the list",
+            "invalid_pk_value": "Choose programmes from the list",
+        },
     )
 
 

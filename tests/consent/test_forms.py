@@ -391,6 +391,70 @@ def test_a_phone_number_in_digits_other_than_0_to_9_is_refused(nurse_client, ses
     assert "parent" not in nurse_client.session[f"consent_record:{session.pk}:{child.pk}"]
 
 
+def test_choices_not_on_the_page_are_refused_in_words_not_djangos(nurse_client, session, team):
+    """A contact removed while the page was open (or a tampered radio value) was "Select a valid
+    choice. parent:520 is not one of the available choices."."""
+    from patients.models import ParentRelationship
+
+    child = add_child(session)
+    relationship = child.relationships.get()
+    page = nurse_client.get(rec(session, child)).content.decode()
+    assert f"parent:{relationship.parent_id}" in page
+    ParentRelationship.objects.filter(pk=relationship.pk).delete()  # meanwhile, elsewhere
+    text = visible_text(
+        nurse_client.post(rec(session, child), {"who": f"parent:{relationship.parent_id}"}).content.decode()
+    )
+    assert "That contact is no longer on the child’s record. Choose who you are trying to get consent from" in text
+    nurse_client.post(rec(session, child), {"who": "new"})
+    checks = [
+        (
+            "parent",
+            {"full_name": "A", "relationship": "aunt", "email": "a@example.com"},
+            "Choose the relationship to the child",
+        ),
+        (
+            "parent",
+            {"full_name": "A", "relationship": "mum", "email": "a@example.com", "parental_responsibility": "maybe"},
+            "Choose if they have parental responsibility",
+        ),
+        (
+            "parent",
+            {"full_name": "A", "relationship": "mum", "phone": "07700900111", "phone_receive_updates": "x"},
+            "Choose if they want updates by text message",
+        ),
+        ("route", {"route": "pigeon"}, "Choose how the response was given"),
+    ]
+    for step, data, message in checks:
+        text = visible_text(nurse_client.post(rec(session, child, step), data).content.decode())
+        assert message in text and "Select a valid choice" not in text, (step, data)
+        if step == "parent":
+            nurse_client.post(
+                rec(session, child, "parent"), {"full_name": "A", "relationship": "mum", "email": "a@example.com"}
+            )
+    nurse_client.post(rec(session, child, "route"), {"route": "phone"})
+    text = visible_text(
+        nurse_client.post(
+            rec(session, child, "agree"), {"programme_flu": "maybe", "programme_hpv": "given"}
+        ).content.decode()
+    )
+    assert "Choose if they agree to the Flu vaccination" in text and "Select a valid choice" not in text
+    nurse_client.post(rec(session, child, "agree"), {"programme_flu": "refused", "programme_hpv": "given"})
+    text = visible_text(
+        nurse_client.post(rec(session, child, "health"), {**HEALTH_NO, "allergies": "x"}).content.decode()
+    )
+    assert (
+        "Answer the question: Does your child have any severe allergies?" in text
+        and "Select a valid choice" not in text
+    )
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    text = visible_text(nurse_client.post(rec(session, child, "reason"), {"reason": "x"}).content.decode())
+    assert "Choose a reason for refusal" in text and "Select a valid choice" not in text
+    triage = reverse("consent:triage", args=[session.pk, child.pk, "hpv"])
+    text = visible_text(nurse_client.post(triage, {"status": "x"}).content.decode())
+    assert "Choose if it is safe to vaccinate" in text and "Select a valid choice" not in text
+    assert not ConsentResponse.objects.exists() and not Triage.objects.exists()
+
+
 def answer_up_to_check(client, session, child):
     """A parent's answers (flu refused, HPV given) up to the check page; returns the token."""
     token, url = link_for(session, child)
