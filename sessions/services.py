@@ -113,10 +113,18 @@ def sessions_for_year_plan(*, team, academic_year: int) -> list[tuple[str, Schoo
     return missing
 
 
+# pg_advisory_xact_lock's first key for "this team's sessions of a year are being created".
+SESSIONS_CREATE_LOCK = 0x5345
+
+
 @transaction.atomic
 def sessions_create_for_year(*, team, academic_year: int) -> list[Session]:
     """The Community clinic plus one session per school; idempotent. This is the yearly
-    rollover, so the year's status rows of doses that count every year are written here too."""
+    rollover, so the year's status rows of doses that count every year are written here too.
+    Two runs at once for a team (two operators, the command and the demo seed) take turns: the
+    second finds the sessions made and makes none, instead of failing on the unique constraints."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SESSIONS_CREATE_LOCK, team.pk])
     vaccination_statuses_carry_forward(team=team, academic_year=academic_year)
     created = []
     for _name, school in sessions_for_year_plan(team=team, academic_year=academic_year):
