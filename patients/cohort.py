@@ -188,6 +188,14 @@ def header_map(headers: list[str], columns: dict = COLUMNS, required: list = REQ
     return mapping
 
 
+QUOTED_LENGTH = 40
+
+
+def quoted(value: str) -> str:
+    """A cell as an error quotes it: ‘…’, shortened (a 100,000-character cell is not shown whole)."""
+    return f"‘{value[:QUOTED_LENGTH]}…’" if len(value) > QUOTED_LENGTH else f"‘{value}’"
+
+
 def refuse_nul(content: str) -> None:
     """A NUL byte (a binary file, or a spreadsheet saved oddly) cannot be stored or read."""
     index = content.find("\x00")
@@ -243,7 +251,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     child = {}
     nhs = normalise_nhs_number(get("nhs_number"))
     if nhs and not is_valid_nhs_number(nhs):
-        reasons.append(f"NHS number ‘{get('nhs_number')}’ is not a valid 10-digit NHS number")
+        reasons.append(f"NHS number {quoted(get('nhs_number'))} is not a valid 10-digit NHS number")
     child["nhs_number"] = nhs or None
     for key, label in [("given_name", "first name"), ("family_name", "last name")]:
         value = get(key)
@@ -258,7 +266,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     if not raw_date:
         reasons.append("Enter the child’s date of birth")
     elif born is None:
-        reasons.append(f"Date of birth ‘{raw_date}’ is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        reasons.append(f"Date of birth {quoted(raw_date)} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     elif born > today:
         reasons.append("Date of birth is in the future")
     elif born.year < today.year - OLDEST_AGE:
@@ -266,7 +274,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     child["date_of_birth"] = born
     gender = get("gender").lower()
     if gender and gender not in GENDERS:
-        reasons.append(f"Gender ‘{get('gender')}’ must be female, male, not known or not specified")
+        reasons.append(f"Gender {quoted(get('gender'))} must be female, male, not known or not specified")
     child["gender"] = GENDERS.get(gender, "")
     for key, label, limit in [
         ("address_line_1", "Address line 1", 200),
@@ -277,7 +285,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         reasons += _text_reasons(label, child[key], limit)
     postcode = get("address_postcode").upper()
     if len(postcode) > 10:
-        reasons.append(f"Postcode ‘{postcode}’ is too long")
+        reasons.append(f"Postcode {quoted(postcode)} is too long")
     else:
         reasons += _text_reasons("Postcode", postcode, 10)
     child["address_postcode"] = postcode
@@ -293,7 +301,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         elif school.isascii() and school.isdigit():
             school_status, school_urn = Child.SchoolStatus.SCHOOL, school
         else:
-            reasons.append(f"School ‘{school}’ must be a school URN, home-schooled or unknown")
+            reasons.append(f"School {quoted(school)} must be a school URN, home-schooled or unknown")
 
     parents = []
     for n in (1, 2):
@@ -311,9 +319,9 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
             try:
                 validate_email(email)
             except ValidationError:
-                reasons.append(f"Parent {n}’s email ‘{email}’ is not a valid email address")
+                reasons.append(f"Parent {n}’s email {quoted(email)} is not a valid email address")
         if phone and not PHONE_CHARACTERS.match(phone):
-            reasons.append(f"Parent {n}’s phone ‘{phone}’ is not a valid phone number")
+            reasons.append(f"Parent {n}’s phone {quoted(phone)} is not a valid phone number")
         rel_type = RELATIONSHIPS.get(relationship.lower(), ParentRelationship.Type.OTHER)
         other = relationship if rel_type == ParentRelationship.Type.OTHER else ""
         parents.append(ParentRow(name, rel_type, other, email, normalise_phone(phone)))

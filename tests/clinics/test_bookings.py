@@ -294,6 +294,18 @@ def test_two_columns_for_the_appointment_date_are_refused_not_one_picked(nurse_c
     assert not Booking.objects.exists()
 
 
+def test_a_huge_cell_is_quoted_shortened_in_the_error(nurse_client, team, clinic):
+    """A 100,000-character cell came back whole in the error: a page of 100 KB per bad row."""
+    response = upload(
+        nurse_client, clinic, "NHS number,Date,Time\n" + "9" * 100_000 + ",2026-12-10," + "1" * 100_000 + "\n"
+    )
+    text = visible_text(response.content.decode())
+    assert "NHS number ‘" + "9" * 40 + "…’ is not a valid 10-digit NHS number" in text
+    assert "Time ‘" + "1" * 40 + "…’ is not a time" in text
+    assert len(response.content) < 50_000
+    assert not Booking.objects.exists()
+
+
 def test_import_bookings_is_team_scoped(other_client, team, clinic):
     make_child(team, session=clinic, nhs_number="9434765919")
     response = upload(other_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n")

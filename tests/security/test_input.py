@@ -257,3 +257,12 @@ def test_a_garbled_row_count_in_the_session_dates_form_is_a_400_not_a_500_or_a_w
         assert "There is a problem with the request" in response.content.decode()
     assert nurse_client.post(url, {"rows": "1", "action": "remove-²", **row}).status_code == 302  # saved as posted
     assert list(SessionDate.objects.filter(session=session).values_list("value", flat=True)) == before
+
+
+def test_a_huge_cell_is_quoted_shortened_in_the_cohort_errors(team):
+    content = cohort_csv([child_row(1, "9" * 100_000, **{"Gender": "g" * 100_000})])
+    result = cohort.run_import(team=team, content=content)
+    [error] = result.errors
+    assert error["reason"].startswith("NHS number ‘" + "9" * 40 + "…’ is not a valid 10-digit NHS number")
+    assert "Gender ‘" + "g" * 40 + "…’ must be" in error["reason"]
+    assert len(error["reason"]) < 500
