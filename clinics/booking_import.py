@@ -15,7 +15,7 @@ from patients.cohort import ChildIndex, FileError, header_map, quoted, read_rows
 from patients.dates import parse_date, parse_time
 from patients.nhs_number import format_nhs_number, is_valid_nhs_number, normalise_nhs_number
 from sessions.models import Booking
-from sessions.services import BookingChange
+from sessions.services import ARCHIVED_NOT_BOOKED, BookingChange
 from sessions.status import date_values
 
 COLUMNS = {
@@ -101,6 +101,8 @@ def check_bookings(*, team, clinic, content: str) -> CheckedBookings:
         if child is None:
             who = f"NHS number {format_nhs_number(row.nhs)}" if row.nhs else "this name and date of birth"
             errors.setdefault(row.line, []).append(f"No child in your team has {who}")
+        elif child.archived_at is not None:
+            errors.setdefault(row.line, []).append(ARCHIVED_NOT_BOOKED)
         elif child.pk in claimed:
             errors.setdefault(row.line, []).append(f"The same child as on line {claimed[child.pk]}")
         else:

@@ -582,6 +582,17 @@ class BookingChange:
     time: datetime.time | None = None
 
 
+# Archived children (deceased, moved away, imported in error) are out of the team's lists and
+# messages (domain.md): the import, the nurse's form and the parents' link do not book them.
+ARCHIVED_NOT_BOOKED = "This child’s record is archived: they cannot be booked"
+
+
+def _refuse_archived_bookings(*, session, changes: list[BookingChange]) -> None:
+    booked = [c.child_id for c in changes if c.status == Booking.Status.BOOKED]
+    if booked and Child.objects.filter(team_id=session.team_id, pk__in=booked, archived_at__isnull=False).exists():
+        raise ValidationError(ARCHIVED_NOT_BOOKED, code="archived")
+
+
 def booking_change_error(*, session, change: BookingChange) -> str | None:
     """Why a booking cannot be stored as given (the forms and the import show it)."""
     if change.status not in Booking.Status.values:
@@ -605,6 +616,7 @@ def bookings_record(*, session, changes: list[BookingChange], source: str, user=
     errors = [error for change in changes if (error := booking_change_error(session=session, change=change))]
     if errors:
         raise ValidationError(errors[0])
+    _refuse_archived_bookings(session=session, changes=changes)
     team_children = set(
         Child.objects.filter(team_id=session.team_id, pk__in=[c.child_id for c in changes]).values_list("pk", flat=True)
     )
@@ -672,6 +684,8 @@ def booking_book_appointment(*, session, child, date, time, source: str, user=No
     so bookings for one date queue behind each other however many arrive at once. Raises
     AppointmentFull when the time has no free place, ValidationError when it is not an
     appointment time of the clinic. Returns whether the booking changed."""
+    if child.archived_at is not None:
+        raise ValidationError(ARCHIVED_NOT_BOOKED, code="archived")
     day = SessionDate.objects.select_for_update().filter(session=session, value=date).first()
     if day is None or time not in day.slot_times():
         raise ValidationError("Choose one of the clinic’s appointment times")

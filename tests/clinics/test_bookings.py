@@ -306,6 +306,28 @@ def test_a_huge_cell_is_quoted_shortened_in_the_error(nurse_client, team, clinic
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize("books_in_service", [False, True])
+def test_an_archived_child_is_not_booked_by_the_import_or_the_nurse(nurse_client, team, clinic, books_in_service):
+    """A child archived as deceased (or moved away) was booked, and put on the clinic's list."""
+    from django.utils import timezone
+
+    from sessions.models import SessionMembership
+
+    team.books_in_service = books_in_service
+    team.save(update_fields=["books_in_service"])
+    gone = make_child(team, nhs_number="9434765919", deceased=True)
+    gone.archived_at, gone.archive_reason = timezone.now(), "deceased"
+    gone.save(update_fields=["archived_at", "archive_reason"])
+    text = visible_text(upload(nurse_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n").content.decode())
+    assert "There is a problem" in text and "2 This child’s record is archived: they cannot be booked" in text
+    text = visible_text(
+        book(nurse_client, gone, status="booked", date=CLINIC_DAY.isoformat(), time="").content.decode()
+    )
+    assert "There is a problem" in text and "This child’s record is archived: they cannot be booked" in text
+    assert not Booking.objects.exists()
+    assert not SessionMembership.objects.filter(child=gone).exists()
+
+
 def test_import_bookings_is_team_scoped(other_client, team, clinic):
     make_child(team, session=clinic, nhs_number="9434765919")
     response = upload(other_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n")
