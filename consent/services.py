@@ -6,7 +6,6 @@ commits or rolls back with the consent record): consent requests, a bulk kind, t
 set-based family_messages_enqueue_sql; one-off confirmations through family_messages_enqueue.
 """
 
-import datetime
 import json
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from notifications.services import FamilyMessage, family_messages_enqueue, famil
 from patients.models import Child, Parent, ParentRelationship, VaccinationRecord
 from patients.phone import normalise_phone
 from sessions.models import ActivityEvent
+from sessions.services import DOUBLE_CLICK_WINDOW
 
 
 class ConsentError(Exception):
@@ -514,6 +514,24 @@ def triage_record(
 ) -> Triage:
     roles.require(performed_by, roles.Clinical.TRIAGE)
     with transaction.atomic():
+        Child.objects.select_for_update().filter(pk=child.pk).first()  # a double click's second request waits here
+        repeat = (
+            Triage.objects.filter(
+                child=child,
+                programme=programme,
+                academic_year=session.academic_year,
+                session=session,
+                status=status,
+                flu_method=flu_method if programme.is_flu else "",
+                notes=notes,
+                performed_by=performed_by,
+                created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if repeat is not None:
+            return repeat
         triage = Triage.objects.create(
             team=team,
             child=child,
@@ -542,10 +560,6 @@ def triage_record(
 def consent_link(*, child, session, programmes, parent) -> str:
     token = tokens.make_token(child=child, session=session, programmes=programmes, parent=parent)
     return settings.MAVIS_BASE_URL + reverse("consent:parent_form", args=[token])
-
-
-# A second click within this time returns the first request instead of sending again.
-DOUBLE_CLICK_WINDOW = datetime.timedelta(minutes=2)
 
 
 def consent_request_send(*, team, session, child, programmes, sent_by=None) -> ConsentRequest:

@@ -554,6 +554,11 @@ def venue_archive(*, venue) -> Venue:
     return venue
 
 
+# The same thing submitted again by the same person this soon is a double click (or a second tab):
+# the first one stands (a note, a triage decision, a consent request), nothing is written twice.
+DOUBLE_CLICK_WINDOW = datetime.timedelta(minutes=2)
+
+
 @transaction.atomic
 def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
     text = (text or "").strip()
@@ -561,6 +566,21 @@ def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
         raise ValidationError("Enter a note")
     if len(text) > 1000:
         raise ValidationError("Note must be 1,000 characters or fewer")
+    Child.objects.select_for_update().filter(pk=child.pk).first()  # a double click's second request waits here
+    repeat = (
+        ActivityEvent.objects.filter(
+            kind=ActivityEvent.Kind.NOTE,
+            child=child,
+            session=session,
+            user=user,
+            text=text,
+            created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if repeat is not None:
+        return repeat
     (event_id,) = activity_record(
         team=session.team, child_ids=[child.pk], kind=ActivityEvent.Kind.NOTE, session=session, user=user, text=text
     )

@@ -266,3 +266,39 @@ def test_a_huge_cell_is_quoted_shortened_in_the_cohort_errors(team):
     assert error["reason"].startswith("NHS number ‘" + "9" * 40 + "…’ is not a valid 10-digit NHS number")
     assert "Gender ‘" + "g" * 40 + "…’ must be" in error["reason"]
     assert len(error["reason"]) < 500
+
+
+# A double click on a form's button ---------------------------------------------------------------
+
+
+def test_a_double_click_on_add_note_adds_one_note(nurse_client, session):
+    from django.urls import reverse
+
+    from sessions.models import ActivityEvent
+
+    child = session.memberships.get().child
+    url = reverse("sessions:child_activity", args=[session.pk, child.pk])
+    for _ in range(2):
+        assert nurse_client.post(url, {"text": "Mum will bring him at 10"}).status_code == 302
+    assert ActivityEvent.objects.filter(kind="note", child=child).count() == 1
+    nurse_client.post(url, {"text": "Mum rang again"})  # a different note is a new note
+    assert ActivityEvent.objects.filter(kind="note", child=child).count() == 2
+
+
+def test_a_double_click_on_a_triage_decision_records_it_once(nurse_client, team):
+    from django.urls import reverse
+
+    from consent.models import Triage
+    from sessions.models import ActivityEvent
+    from tests.consent.factories import add_child, make_session, record
+
+    session = make_session(team, codes=("hpv",))
+    child = add_child(session)
+    record(session, child, "hpv", "given", health_yes=True)
+    url = reverse("consent:triage", args=[session.pk, child.pk, "hpv"])
+    for _ in range(2):
+        assert nurse_client.post(url, {"status": "safe_to_vaccinate", "notes": "Mild"}).status_code == 302
+    assert Triage.objects.filter(child=child).count() == 1
+    assert ActivityEvent.objects.filter(kind="triage", child=child).count() == 1
+    nurse_client.post(url, {"status": "do_not_vaccinate", "notes": "Changed my mind"})  # a new decision
+    assert Triage.objects.filter(child=child).count() == 2
