@@ -232,6 +232,10 @@ def test_services_module_exports(team):
         ("reconcile_messages", ["--limit", "١٢"], "argument --limit: must be a whole number from 1 to 100,000"),
         ("reconcile_messages", ["--older-than", "-5"], "argument --older-than: must be a whole number from 0 to"),
         ("reconcile_messages", ["--older-than", "9" * 20], "argument --older-than: must be a whole number from 0 to"),
+        ("seed_demo", ["--children", "-5"], "argument --children: must be a whole number from 0 to 100,000"),
+        ("seed_demo", ["--children", "9" * 12], "argument --children: must be a whole number from 0 to 100,000"),
+        ("local_notify", ["--port", "99999"], "argument --port: must be a whole number from 1 to 65,535"),
+        ("local_notify", ["--port", "-1"], "argument --port: must be a whole number from 1 to 65,535"),
     ],
 )
 def test_absurd_numbers_for_the_commands_are_clear_errors(team, notify, command, args, error):
