@@ -11,11 +11,11 @@ import datetime
 from dataclasses import dataclass, field
 
 from mavis.dates import date_long
-from patients.cohort import ChildIndex, FileError, header_map, read_rows
+from patients.cohort import ChildIndex, FileError, header_map, quoted, read_rows
 from patients.dates import parse_date, parse_time
 from patients.nhs_number import format_nhs_number, is_valid_nhs_number, normalise_nhs_number
 from sessions.models import Booking
-from sessions.services import BookingChange
+from sessions.services import ARCHIVED_NOT_BOOKED, BookingChange
 from sessions.status import date_values
 
 COLUMNS = {
@@ -55,23 +55,23 @@ def _parse(line, values, columns, clinic_dates) -> _Row | list[str]:
     reasons = []
     nhs = normalise_nhs_number(get("nhs_number")) or None
     if nhs and not is_valid_nhs_number(nhs):
-        reasons.append(f"NHS number ‘{get('nhs_number')}’ is not a valid 10-digit NHS number")
+        reasons.append(f"NHS number {quoted(get('nhs_number'))} is not a valid 10-digit NHS number")
     born = parse_date(get("date_of_birth"))
     name_key = (get("given_name").lower(), get("family_name").lower(), born)
     if not nhs and not all(name_key):
         reasons.append("Enter the child’s NHS number, or their first name, last name and date of birth")
     elif get("date_of_birth") and born is None:
-        reasons.append(f"Date of birth ‘{get('date_of_birth')}’ is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        reasons.append(f"Date of birth {quoted(get('date_of_birth'))} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     date = parse_date(get("date"))
     if not get("date"):
         reasons.append("Enter the appointment date")
     elif date is None:
-        reasons.append(f"Date ‘{get('date')}’ is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        reasons.append(f"Date {quoted(get('date'))} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     elif date not in clinic_dates:
         reasons.append(f"{date_long(date)} is not one of the clinic’s dates")
     time = parse_time(get("time"))
     if get("time") and time is None:
-        reasons.append(f"Time ‘{get('time')}’ is not a time (use 10:20 or 2:30pm)")
+        reasons.append(f"Time {quoted(get('time'))} is not a time (use 10:20 or 2:30pm)")
     return reasons or _Row(line, nhs, name_key, date, time)
 
 
@@ -101,6 +101,8 @@ def check_bookings(*, team, clinic, content: str) -> CheckedBookings:
         if child is None:
             who = f"NHS number {format_nhs_number(row.nhs)}" if row.nhs else "this name and date of birth"
             errors.setdefault(row.line, []).append(f"No child in your team has {who}")
+        elif child.archived_at is not None:
+            errors.setdefault(row.line, []).append(ARCHIVED_NOT_BOOKED)
         elif child.pk in claimed:
             errors.setdefault(row.line, []).append(f"The same child as on line {claimed[child.pk]}")
         else:

@@ -18,9 +18,17 @@ class BookingForm(forms.Form):
             (Booking.Status.DECLINED, "Declined: the family do not want a clinic appointment"),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose booked, cancelled or declined"},
+        error_messages={
+            "required": "Choose booked, cancelled or declined",
+            "invalid_choice": "Choose booked, cancelled or declined",
+        },
     )
-    date = forms.ChoiceField(label="Clinic date", required=False)
+    date = forms.ChoiceField(
+        label="Clinic date",
+        required=False,
+        # A date removed from the clinic (or gone by) since the form was opened.
+        error_messages={"invalid_choice": "That date is no longer one of the clinic’s dates. Choose another date"},
+    )
     time = forms.CharField(label="Appointment time", required=False, max_length=10)
 
     def __init__(self, *args, dates=(), **kwargs):
@@ -42,7 +50,7 @@ class BookingForm(forms.Form):
     def clean(self):
         data = super().clean()
         booked = data.get("status") == Booking.Status.BOOKED
-        if booked and not data.get("date"):
+        if booked and not data.get("date") and "date" not in self.errors:
             self.add_error("date", "Choose the clinic date booked")
         data["date"] = self.dates.get(data.get("date")) if booked else None
         if not booked:

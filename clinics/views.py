@@ -184,7 +184,7 @@ def booking(request, child_id):
         except AppointmentFull:
             form.add_error("time", f"{clock_time(change.time)} is full. {_free_times_words(state.clinic, change.date)}")
         except ValidationError as error:
-            if team.books_in_service:
+            if team.books_in_service and getattr(error, "code", None) != "archived":
                 form.add_error("time", f"{error.messages[0]}. {_free_times_words(state.clinic, change.date)}")
             else:
                 form.add_error(None, error)

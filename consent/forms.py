@@ -60,7 +60,10 @@ class ParentDetailsForm(forms.Form):
         label="Relationship to the child",
         choices=RELATIONSHIP_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the relationship to the child"},
+        error_messages={
+            "required": "Choose the relationship to the child",
+            "invalid_choice": "Choose the relationship to the child",
+        },
     )
     other_relationship = TextField(
         label="Relationship",
@@ -73,6 +76,7 @@ class ParentDetailsForm(forms.Form):
         choices=YES_NO,
         widget=forms.RadioSelect,
         required=False,
+        error_messages={"invalid_choice": "Choose if they have parental responsibility"},
         help_text="They have the legal rights and responsibilities for the child, such as a guardian.",
     )
     email = forms.EmailField(
@@ -84,7 +88,7 @@ class ParentDetailsForm(forms.Form):
             "max_length": "Email address must be 254 characters or fewer",
         },
     )
-    phone = forms.CharField(
+    phone = TextField(
         label="Phone number",
         max_length=30,
         required=False,
@@ -95,6 +99,7 @@ class ParentDetailsForm(forms.Form):
         choices=YES_NO,
         widget=forms.RadioSelect,
         required=False,
+        error_messages={"invalid_choice": "Choose if they want updates by text message"},
         help_text="We will text you about your child’s vaccination as well as emailing you.",
     )
 
@@ -147,7 +152,10 @@ class RouteForm(forms.Form):
             (ConsentResponse.Route.IN_PERSON, "In person"),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how the response was given"},
+        error_messages={
+            "required": "Choose how the response was given",
+            "invalid_choice": "Choose how the response was given",
+        },
     )
 
 
@@ -178,7 +186,10 @@ class AgreeForm(forms.Form):
                 label=label,
                 choices=choices,
                 widget=forms.RadioSelect,
-                error_messages={"required": f"Choose if they agree to the {programme.name} vaccination"},
+                error_messages={
+                    "required": f"Choose if they agree to the {programme.name} vaccination",
+                    "invalid_choice": f"Choose if they agree to the {programme.name} vaccination",
+                },
             )
 
     def answers(self) -> dict[str, dict]:
@@ -201,10 +212,15 @@ class HealthForm(forms.Form):
                 label=question,
                 choices=YES_NO,
                 widget=forms.RadioSelect,
-                error_messages={"required": f"Answer the question: {question}"},
+                error_messages={
+                    "required": f"Answer the question: {question}",
+                    "invalid_choice": f"Answer the question: {question}",
+                },
             )
             self.fields[f"{key}_details"] = TextField(
                 label="Give details",
+                error_name="Details",
+                multiline=True,
                 max_length=1000,
                 required=False,
                 widget=forms.Textarea,
@@ -234,10 +250,15 @@ class TriageForm(forms.Form):
         label="Is it safe to vaccinate?",
         choices=Triage.Status.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose if it is safe to vaccinate"},
+        error_messages={
+            "required": "Choose if it is safe to vaccinate",
+            "invalid_choice": "Choose if it is safe to vaccinate",
+        },
     )
     notes = TextField(
         label="Triage notes (optional)",
+        error_name="Triage notes",
+        multiline=True,
         max_length=1000,
         required=False,
         widget=forms.Textarea,
@@ -250,10 +271,12 @@ class RefusalForm(forms.Form):
         label="Reason for refusal",
         choices=ConsentResponse.RefusalReason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a reason for refusal"},
+        error_messages={"required": "Choose a reason for refusal", "invalid_choice": "Choose a reason for refusal"},
     )
     notes = TextField(
         label="Give details",
+        error_name="Details",
+        multiline=True,
         max_length=1000,
         required=False,
         widget=forms.Textarea,
@@ -273,6 +296,7 @@ class ReasonForm(forms.Form):
 
     reason = TextField(
         label="Reason",
+        multiline=True,
         max_length=1000,
         widget=forms.Textarea,
         error_messages={"required": "Enter a reason", "max_length": "Reason must be 1,000 characters or fewer"},
@@ -291,5 +315,10 @@ class WhoForm(forms.Form):
             label="Who are you trying to get consent from?",
             choices=choices,
             widget=forms.RadioSelect,
-            error_messages={"required": "Choose who you are trying to get consent from"},
+            error_messages={
+                "required": "Choose who you are trying to get consent from",
+                # A contact removed from the child's record while the page was open.
+                "invalid_choice": "That contact is no longer on the child’s record. "
+                "Choose who you are trying to get consent from",
+            },
         )

@@ -6,17 +6,23 @@ commits or rolls back with the consent record): consent requests, a bulk kind, t
 set-based family_messages_enqueue_sql; one-off confirmations through family_messages_enqueue.
 """
 
-import datetime
 import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from consent import tokens
-from consent.models import ConsentRequest, ConsentResponse, FluMethod, ParentDetailsChange, Triage
+from consent.models import (
+    ConsentFormSubmission,
+    ConsentRequest,
+    ConsentResponse,
+    FluMethod,
+    ParentDetailsChange,
+    Triage,
+)
 from consent.statuses import consent_status_refresh, counting_responses
 from mavis import audit, roles
 from mavis.dates import date_long, date_short
@@ -24,6 +30,7 @@ from notifications.services import FamilyMessage, family_messages_enqueue, famil
 from patients.models import Child, Parent, ParentRelationship, VaccinationRecord
 from patients.phone import normalise_phone
 from sessions.models import ActivityEvent
+from sessions.services import DOUBLE_CLICK_WINDOW
 
 
 class ConsentError(Exception):
@@ -205,6 +212,19 @@ def _describe(answer: ProgrammeAnswer) -> str:
     if answer.response == ConsentResponse.Response.REFUSED:
         return f"Consent refused for {name}"
     return f"No response for {name}"
+
+
+def consent_submission_claim(*, key: str) -> bool:
+    """Claims one set of answers inside the caller's transaction, before they are recorded:
+    False when another request already recorded them (a double click, or a second tab, that
+    sends the same answers again). A second request waits here until the first commits or rolls
+    back, and a rolled-back attempt leaves nothing claimed."""
+    try:
+        with transaction.atomic():
+            ConsentFormSubmission.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
 
 
 def consent_response_record(
@@ -494,6 +514,24 @@ def triage_record(
 ) -> Triage:
     roles.require(performed_by, roles.Clinical.TRIAGE)
     with transaction.atomic():
+        Child.objects.select_for_update().filter(pk=child.pk).first()  # a double click's second request waits here
+        repeat = (
+            Triage.objects.filter(
+                child=child,
+                programme=programme,
+                academic_year=session.academic_year,
+                session=session,
+                status=status,
+                flu_method=flu_method if programme.is_flu else "",
+                notes=notes,
+                performed_by=performed_by,
+                created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if repeat is not None:
+            return repeat
         triage = Triage.objects.create(
             team=team,
             child=child,
@@ -522,10 +560,6 @@ def triage_record(
 def consent_link(*, child, session, programmes, parent) -> str:
     token = tokens.make_token(child=child, session=session, programmes=programmes, parent=parent)
     return settings.MAVIS_BASE_URL + reverse("consent:parent_form", args=[token])
-
-
-# A second click within this time returns the first request instead of sending again.
-DOUBLE_CLICK_WINDOW = datetime.timedelta(minutes=2)
 
 
 def consent_request_send(*, team, session, child, programmes, sent_by=None) -> ConsentRequest:

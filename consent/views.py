@@ -1,6 +1,8 @@
 """Staff pages: the session's Consent tab, Send consent request, Record a new consent response,
 withdraw / invalidate a response, and triage."""
 
+import secrets
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -223,6 +225,12 @@ def record(request, session_id, child_id, step="who"):
     if step == "who" and request.method == "GET" and request.GET.get("restart") == "1":
         request.session.pop(key, None)
     state = request.session.get(key, {})
+    if _answers_are_stale(state, programmes):
+        # The session's programmes (or the child's eligibility) changed since the answers were
+        # given: ask again rather than record some programmes and not others.
+        state.pop("agree")
+        request.session[key] = state
+        messages.warning(request, "The programmes to ask about have changed. Answer again for each programme.")
     steps = _record_steps(state, request.user)
     if step != "who" and "who" not in state:
         return redirect(_record_url(session, child, "who"))
@@ -235,6 +243,9 @@ def record(request, session_id, child_id, step="who"):
         if request.method == "POST":
             return _record_confirm(request, session, child, programmes, state)
         state["checking"] = True
+        # One Confirm per set of answers (see _record_confirm): set before the page is shown, so
+        # a second tab or a double click sends the same nonce.
+        state.setdefault("nonce", secrets.token_hex(8))
         request.session[key] = state
         return render(
             request,
@@ -266,6 +277,11 @@ def record(request, session_id, child_id, step="who"):
         f"consent/record/{step}.jinja",
         _record_context(session, child, today, state, steps, step, form, programmes),
     )
+
+
+def _answers_are_stale(state, programmes) -> bool:
+    answers = state.get("agree", {}).get("answers")
+    return answers is not None and set(answers) != {p.code for p in programmes}
 
 
 def _parent_initial(child, state):
@@ -389,7 +405,13 @@ def _record_confirm(request, session, child, programmes, state):
         triage = services.TriageDecision(
             status=state["triage"]["data"]["status"], notes=state["triage"]["data"].get("notes", "")
         )
+    nonce = state.setdefault("nonce", secrets.token_hex(8))
+    request.session[_record_key(session, child)] = state
     with transaction.atomic():
+        if not services.consent_submission_claim(key=f"{_record_key(session, child)}:{nonce}"):
+            request.session.pop(_record_key(session, child), None)
+            messages.info(request, f"This consent response for {child.full_name} was already recorded")
+            return redirect(reverse("consent:tab", args=[session.pk]))
         parent, label = None, ""
         if who != "child":
             p = state["parent"]["data"]

@@ -1,27 +1,10 @@
 """Form fields shared by every app."""
 
 import datetime
-import unicodedata
 
 from django import forms
 
-# Characters that show nothing: controls, format characters (zero-width spaces and joiners, word
-# joiners, direction marks), line and paragraph separators, private use, unassigned.
-INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn"})
-
-
-def has_visible_text(value: str) -> bool:
-    return any(not c.isspace() and unicodedata.category(c) not in INVISIBLE_CATEGORIES for c in value)
-
-
-class TextField(forms.CharField):
-    """Free text a person types and another reads. Beyond CharField's strip, a value with no visible
-    character at all counts as empty: a required field asks for it, a "give details" check sees
-    nothing given. Invisible characters inside visible text stay (joiners belong in some names)."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value if not value or has_visible_text(value) else self.empty_value
+from mavis.text import has_visible_text, hidden_character, hidden_character_message
 
 
 class DateInputWidget(forms.MultiWidget):
@@ -79,3 +62,26 @@ class DateField(forms.MultiValueField):
         if value.year < 1900:
             raise forms.ValidationError(f"{name} must be a real date", code="invalid")
         return value
+
+
+class TextField(forms.CharField):
+    """Text a person types (a name, a batch number, a note): refuses characters nobody can see
+    (mavis.text), naming the field as the label does. `multiline` allows line breaks and tabs.
+    A value with no visible character at all (zero-width spaces pasted from a message) counts as
+    empty: a required field asks for it, a "give details" check sees nothing given."""
+
+    def __init__(self, *, multiline=False, error_name=None, **kwargs):
+        self.multiline = multiline
+        self.error_name = error_name
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if not value or has_visible_text(value) else self.empty_value
+
+    def validate(self, value):
+        super().validate(value)
+        hidden = hidden_character(value or "", multiline=self.multiline)
+        if hidden is not None:
+            name = self.error_name or self.label or "Text"
+            raise forms.ValidationError(hidden_character_message(name, hidden), code="hidden_character")

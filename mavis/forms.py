@@ -30,7 +30,12 @@ class SignInForm(forms.Form):
 
 
 class ChooseTeamForm(forms.Form):
-    team = forms.TypedChoiceField(label="Which team are you working in?", coerce=int, widget=forms.RadioSelect)
+    team = forms.TypedChoiceField(
+        label="Which team are you working in?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the team you are working in", "invalid_choice": "Choose one of your teams"},
+    )
 
     def __init__(self, teams, *args, **kwargs):
         super().__init__(*args, **kwargs)

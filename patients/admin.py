@@ -2,9 +2,10 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from mavis import audit
-from mavis.admin import AuditedAdmin, ReadOnlyMixin
+from mavis.admin import AuditedAdmin, ModelAdmin, ReadOnlyMixin
 from patients import services as patient_services
 from patients.models import (
     Batch,
@@ -55,6 +56,20 @@ class ChildAdminForm(forms.ModelForm):
     class Meta:
         model = Child
         fields = "__all__"  # noqa: DJ007 - the admin picks the fields it shows
+
+    def clean(self):
+        """The app's school rule (patients.services.check_school), as a form error: raised by the
+        service in save_model it was a 500."""
+        data = super().clean()
+        team = data.get("team") or (self.instance.team if self.instance.team_id else None)
+        if team is not None and "school_status" in data:
+            try:
+                patient_services.check_school(
+                    team, {"school_status": data["school_status"], "school": data.get("school")}
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
     def clean_nhs_number(self):
         value = normalise_nhs_number(self.cleaned_data.get("nhs_number") or "") or None
@@ -132,7 +147,7 @@ class ParentRelationshipAdmin(AuditedAdmin):
 
 
 @admin.register(VaccinationRecord)
-class VaccinationRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class VaccinationRecordAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["child", "programme", "outcome", "performed_at", "location_name", "performed_by", "team"]
     search_fields = ["child__family_name", "child__given_name", "child__nhs_number", "batch"]
     list_filter = ["team", "programme", "outcome", "method"]
@@ -141,7 +156,7 @@ class VaccinationRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CohortImport)
-class CohortImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CohortImportAdmin(ReadOnlyMixin, ModelAdmin):
     list_display = ["file_name", "team", "uploaded_by", "status", "total_rows", "children_created", "created_at"]
     search_fields = ["file_name"]
     list_filter = ["team", "status"]

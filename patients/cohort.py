@@ -11,7 +11,6 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mavis import audit
-from mavis.fields import INVISIBLE_CATEGORIES
+from mavis.text import hidden_character, hidden_character_message
 from patients import hooks
 from patients.dates import parse_date
 from patients.models import Child, Parent, ParentRelationship, School
@@ -167,16 +166,34 @@ def header_map(headers: list[str], columns: dict = COLUMNS, required: list = REQ
     """{canonical column: index} for a file's header row (any import's columns); FileError names
     the required columns missing."""
     lookup = {alias: key for key, aliases in columns.items() for alias in aliases}
-    mapping = {}
+    names = {key: aliases[0].capitalize() for key, aliases in columns.items()}
+    found: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
         key = lookup.get(_squeeze(header))
-        if key and key not in mapping:
-            mapping[key] = index
+        if key:
+            found.setdefault(key, []).append(index)
+    for key, indexes in found.items():
+        if len(indexes) > 1:
+            # "Booking date" and "Appointment date" both name the date: which one is meant is not
+            # the import's guess to make (taking the first one booked the wrong day).
+            shown = ", ".join(headers[index].strip() for index in indexes)
+            raise FileError(
+                f"The file has more than one column for {names[key]} ({shown}): "
+                "remove or rename the ones that are not it"
+            )
+    mapping = {key: indexes[0] for key, indexes in found.items()}
     missing = [key for key in required if key not in mapping]
     if missing:
-        names = {key: aliases[0] for key, aliases in columns.items()}
-        raise FileError("The file is missing the columns: " + ", ".join(names[k].capitalize() for k in missing))
+        raise FileError("The file is missing the columns: " + ", ".join(names[k] for k in missing))
     return mapping
+
+
+QUOTED_LENGTH = 40
+
+
+def quoted(value: str) -> str:
+    """A cell as an error quotes it: ‘…’, shortened (a 100,000-character cell is not shown whole)."""
+    return f"‘{value[:QUOTED_LENGTH]}…’" if len(value) > QUOTED_LENGTH else f"‘{value}’"
 
 
 def refuse_nul(content: str) -> None:
@@ -191,6 +208,8 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and the non-blank data rows with their line numbers (the header is line 1)."""
     refuse_nul(content)
     content = content.lstrip("\ufeff")
+    if "\r" in content and "\n" not in content:
+        content = content.replace("\r", "\n")  # Excel's "CSV (Macintosh)": lines end with CR alone
     reader = csv.reader(io.StringIO(content))
     try:
         headers = next(reader)
@@ -210,20 +229,14 @@ def read_rows(content: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return headers, rows
 
 
-# Control (CR, LF, tab...), format (right-to-left override, zero-width space, joiners, soft
-# hyphen), line/paragraph separators, private-use and unassigned characters: invisible or
-# misleading on a page, a label or a text message.
-REFUSED_CATEGORIES = INVISIBLE_CATEGORIES  # mavis.fields: the one list of characters that show nothing
-
-
 def _text_reasons(label: str, value: str, limit: int) -> list[str]:
     """Why a text field cannot be stored as it is: too long, or holding characters nobody can see."""
     reasons = []
     if len(value) > limit:
         reasons.append(f"{label} must be {limit} characters or fewer")
-    hidden = next((c for c in value if unicodedata.category(c) in REFUSED_CATEGORIES), None)
+    hidden = hidden_character(value)  # CR and LF too: an imported field is one line
     if hidden is not None:
-        reasons.append(f"{label} contains a control or invisible character (U+{ord(hidden):04X})")
+        reasons.append(hidden_character_message(label, hidden))
     return reasons
 
 
@@ -238,7 +251,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     child = {}
     nhs = normalise_nhs_number(get("nhs_number"))
     if nhs and not is_valid_nhs_number(nhs):
-        reasons.append(f"NHS number ‘{get('nhs_number')}’ is not a valid 10-digit NHS number")
+        reasons.append(f"NHS number {quoted(get('nhs_number'))} is not a valid 10-digit NHS number")
     child["nhs_number"] = nhs or None
     for key, label in [("given_name", "first name"), ("family_name", "last name")]:
         value = get(key)
@@ -253,7 +266,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     if not raw_date:
         reasons.append("Enter the child’s date of birth")
     elif born is None:
-        reasons.append(f"Date of birth ‘{raw_date}’ is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+        reasons.append(f"Date of birth {quoted(raw_date)} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     elif born > today:
         reasons.append("Date of birth is in the future")
     elif born.year < today.year - OLDEST_AGE:
@@ -261,7 +274,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
     child["date_of_birth"] = born
     gender = get("gender").lower()
     if gender and gender not in GENDERS:
-        reasons.append(f"Gender ‘{get('gender')}’ must be female, male, not known or not specified")
+        reasons.append(f"Gender {quoted(get('gender'))} must be female, male, not known or not specified")
     child["gender"] = GENDERS.get(gender, "")
     for key, label, limit in [
         ("address_line_1", "Address line 1", 200),
@@ -272,7 +285,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         reasons += _text_reasons(label, child[key], limit)
     postcode = get("address_postcode").upper()
     if len(postcode) > 10:
-        reasons.append(f"Postcode ‘{postcode}’ is too long")
+        reasons.append(f"Postcode {quoted(postcode)} is too long")
     else:
         reasons += _text_reasons("Postcode", postcode, 10)
     child["address_postcode"] = postcode
@@ -288,7 +301,7 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
         elif school.isascii() and school.isdigit():
             school_status, school_urn = Child.SchoolStatus.SCHOOL, school
         else:
-            reasons.append(f"School ‘{school}’ must be a school URN, home-schooled or unknown")
+            reasons.append(f"School {quoted(school)} must be a school URN, home-schooled or unknown")
 
     parents = []
     for n in (1, 2):
@@ -306,9 +319,9 @@ def parse_row(line: int, values: list[str], columns: dict[str, int], today: date
             try:
                 validate_email(email)
             except ValidationError:
-                reasons.append(f"Parent {n}’s email ‘{email}’ is not a valid email address")
+                reasons.append(f"Parent {n}’s email {quoted(email)} is not a valid email address")
         if phone and not PHONE_CHARACTERS.match(phone):
-            reasons.append(f"Parent {n}’s phone ‘{phone}’ is not a valid phone number")
+            reasons.append(f"Parent {n}’s phone {quoted(phone)} is not a valid phone number")
         rel_type = RELATIONSHIPS.get(relationship.lower(), ParentRelationship.Type.OTHER)
         other = relationship if rel_type == ParentRelationship.Type.OTHER else ""
         parents.append(ParentRow(name, rel_type, other, email, normalise_phone(phone)))

@@ -9,10 +9,24 @@ YEAR_GROUPS = list(range(0, 12))
 
 
 class ChildSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Search must be 100 characters or fewer"},
+    )
+    school = forms.TypedChoiceField(
+        label="School",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose a school from the list"},
+    )
     school_status = forms.ChoiceField(
-        label="School status", required=False, choices=[("", "Any")] + list(Child.SchoolStatus.choices)
+        label="School status",
+        required=False,
+        choices=[("", "Any")] + list(Child.SchoolStatus.choices),
+        error_messages={"invalid_choice": "Choose a school status from the list"},
     )
     year_group = forms.TypedChoiceField(
         label="Year group",
@@ -20,6 +34,7 @@ class ChildSearchForm(forms.Form):
         coerce=int,
         empty_value=None,
         choices=[("", "Any")] + [(group, year_group_label(group)) for group in YEAR_GROUPS],
+        error_messages={"invalid_choice": "Choose a year group from the list"},
     )
     archived = forms.BooleanField(label="Include archived children", required=False)
 

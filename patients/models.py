@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -246,6 +247,11 @@ class ParentRelationship(models.Model):
 
     def __str__(self):
         return self.label
+
+    def clean(self):
+        # The admin can pick any parent: another team's would see this child's messages.
+        if self.child_id and self.parent_id and self.child.team_id != self.parent.team_id:
+            raise ValidationError({"parent": "This parent is in another team: choose a parent from the child’s team"})
 
     @property
     def label(self) -> str:

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 PARENT_FIELDS = {"full_name", "email", "phone", "phone_receive_updates", "contact_method", "contact_method_details"}
 
 
-def _check_school(team, fields):
+def check_school(team, fields):
     """A known school belongs to the team; Home-schooled and Unknown school have no school."""
     status = fields.get("school_status")
     school = fields.get("school")
@@ -67,7 +67,7 @@ def _clean_child_fields(fields):
 def child_create(*, team, **fields) -> Child:
     fields = _clean_child_fields(fields)
     fields.setdefault("school_status", Child.SchoolStatus.SCHOOL if fields.get("school") else "unknown")
-    _check_school(team, fields)
+    check_school(team, fields)
     child = Child(team=team, **fields)
     child.full_clean()
     child.save()
@@ -81,7 +81,7 @@ def child_update(*, child: Child, **fields) -> Child:
     fields = _clean_child_fields(fields)
     if "school" in fields and "school_status" not in fields:
         fields["school_status"] = Child.SchoolStatus.SCHOOL if fields["school"] else Child.SchoolStatus.UNKNOWN
-    _check_school(child.team, fields)
+    check_school(child.team, fields)
     before = (child.school_status, child.school_id)
     changed = []
     for name, value in fields.items():

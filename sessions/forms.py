@@ -3,7 +3,7 @@
 from django import forms
 
 from mavis.dates import date_short
-from mavis.fields import DateField
+from mavis.fields import DateField, TextField
 from patients.academic import current_academic_year
 from patients.dates import parse_time
 from patients.models import Programme, VaccinationRecord, Vaccine
@@ -51,7 +51,11 @@ class SessionProgrammesForm(forms.Form):
         queryset=Programme.objects.order_by("name"),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one programme"},
+        error_messages={
+            "required": "Choose at least one programme",
+            "invalid_choice": "Choose programmes from the list",
+            "invalid_pk_value": "Choose programmes from the list",
+        },
     )
 
 
@@ -84,8 +88,9 @@ class IdentityForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose if the child confirmed their identity"},
     )
-    confirmed_by = forms.CharField(
+    confirmed_by = TextField(
         label="Who confirmed their identity?",
+        error_name="The person who confirmed their identity",
         required=False,
         max_length=200,
         help_text="For example, their parent or a teacher, with their name",
@@ -227,8 +232,10 @@ class ReasonForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    notes = forms.CharField(
+    notes = TextField(
         label="Notes (optional)",
+        error_name="Notes",
+        multiline=True,
         required=False,
         max_length=1000,
         widget=forms.Textarea,
@@ -237,8 +244,9 @@ class ConfirmForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label="Note",
+        multiline=True,
         max_length=1000,
         widget=forms.Textarea,
         error_messages={"required": "Enter a note", "max_length": "Note must be 1,000 characters or fewer"},
@@ -257,7 +265,7 @@ class VaccineForm(forms.Form):
         empty_label=None,
         error_messages={"required": "Choose the programme", "invalid_choice": "Choose a programme from the list"},
     )
-    brand = forms.CharField(label="Brand", max_length=100, error_messages={"required": "Enter the brand"})
+    brand = TextField(label="Brand", max_length=100, error_messages={"required": "Enter the brand"})
     method = forms.ChoiceField(
         label="How is it given?",
         choices=Vaccine.Method.choices,
@@ -267,7 +275,7 @@ class VaccineForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    number = forms.CharField(
+    number = TextField(
         label="Batch number",
         max_length=50,
         error_messages={"required": "Enter the batch number", "max_length": BATCH_NUMBER_TOO_LONG},
@@ -276,8 +284,8 @@ class BatchForm(forms.Form):
 
 
 class VenueForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter the name of the venue"})
-    address = forms.CharField(label="Address (optional)", max_length=300, required=False)
+    name = TextField(label="Name", max_length=200, error_messages={"required": "Enter the name of the venue"})
+    address = TextField(label="Address (optional)", error_name="Address", max_length=300, required=False)
 
 
 class _TimeField(forms.CharField):

@@ -113,10 +113,18 @@ def sessions_for_year_plan(*, team, academic_year: int) -> list[tuple[str, Schoo
     return missing
 
 
+# pg_advisory_xact_lock's first key for "this team's sessions of a year are being created".
+SESSIONS_CREATE_LOCK = 0x5345
+
+
 @transaction.atomic
 def sessions_create_for_year(*, team, academic_year: int) -> list[Session]:
     """The Community clinic plus one session per school; idempotent. This is the yearly
-    rollover, so the year's status rows of doses that count every year are written here too."""
+    rollover, so the year's status rows of doses that count every year are written here too.
+    Two runs at once for a team (two operators, the command and the demo seed) take turns: the
+    second finds the sessions made and makes none, instead of failing on the unique constraints."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SESSIONS_CREATE_LOCK, team.pk])
     vaccination_statuses_carry_forward(team=team, academic_year=academic_year)
     created = []
     for _name, school in sessions_for_year_plan(team=team, academic_year=academic_year):
@@ -546,6 +554,11 @@ def venue_archive(*, venue) -> Venue:
     return venue
 
 
+# The same thing submitted again by the same person this soon is a double click (or a second tab):
+# the first one stands (a note, a triage decision, a consent request), nothing is written twice.
+DOUBLE_CLICK_WINDOW = datetime.timedelta(minutes=2)
+
+
 @transaction.atomic
 def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
     text = (text or "").strip()
@@ -553,6 +566,21 @@ def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
         raise ValidationError("Enter a note")
     if len(text) > 1000:
         raise ValidationError("Note must be 1,000 characters or fewer")
+    Child.objects.select_for_update().filter(pk=child.pk).first()  # a double click's second request waits here
+    repeat = (
+        ActivityEvent.objects.filter(
+            kind=ActivityEvent.Kind.NOTE,
+            child=child,
+            session=session,
+            user=user,
+            text=text,
+            created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if repeat is not None:
+        return repeat
     (event_id,) = activity_record(
         team=session.team, child_ids=[child.pk], kind=ActivityEvent.Kind.NOTE, session=session, user=user, text=text
     )
@@ -572,6 +600,17 @@ class BookingChange:
     status: str
     date: datetime.date | None = None
     time: datetime.time | None = None
+
+
+# Archived children (deceased, moved away, imported in error) are out of the team's lists and
+# messages (domain.md): the import, the nurse's form and the parents' link do not book them.
+ARCHIVED_NOT_BOOKED = "This child’s record is archived: they cannot be booked"
+
+
+def _refuse_archived_bookings(*, session, changes: list[BookingChange]) -> None:
+    booked = [c.child_id for c in changes if c.status == Booking.Status.BOOKED]
+    if booked and Child.objects.filter(team_id=session.team_id, pk__in=booked, archived_at__isnull=False).exists():
+        raise ValidationError(ARCHIVED_NOT_BOOKED, code="archived")
 
 
 def booking_change_error(*, session, change: BookingChange) -> str | None:
@@ -597,6 +636,7 @@ def bookings_record(*, session, changes: list[BookingChange], source: str, user=
     errors = [error for change in changes if (error := booking_change_error(session=session, change=change))]
     if errors:
         raise ValidationError(errors[0])
+    _refuse_archived_bookings(session=session, changes=changes)
     team_children = set(
         Child.objects.filter(team_id=session.team_id, pk__in=[c.child_id for c in changes]).values_list("pk", flat=True)
     )
@@ -664,6 +704,8 @@ def booking_book_appointment(*, session, child, date, time, source: str, user=No
     so bookings for one date queue behind each other however many arrive at once. Raises
     AppointmentFull when the time has no free place, ValidationError when it is not an
     appointment time of the clinic. Returns whether the booking changed."""
+    if child.archived_at is not None:
+        raise ValidationError(ARCHIVED_NOT_BOOKED, code="archived")
     day = SessionDate.objects.select_for_update().filter(session=session, value=date).first()
     if day is None or time not in day.slot_times():
         raise ValidationError("Choose one of the clinic’s appointment times")

@@ -350,10 +350,19 @@ def edit_programmes(request, session_id):
     )
 
 
-def _posted_dates(post) -> list[list[str]]:
-    rows = int(post.get("rows", "0") or 0) if str(post.get("rows", "0")).isdigit() else 0
-    rows = min(rows, 100)
-    return [[post.get(f"date_{i}_{part}", "") for part in ("day", "month", "year")] for i in range(rows)]
+def _ascii_number(text) -> int | None:
+    """A count or index posted by the page itself: ASCII digits ("²".isdigit() is true, int("²") fails)."""
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _posted_dates(post) -> list[list[str]] | None:
+    """The posted rows; None when the page's row count is missing or not a number (a save would
+    otherwise count no rows and remove every date)."""
+    rows = _ascii_number(post.get("rows"))
+    if rows is None:
+        return None
+    return [[post.get(f"date_{i}_{part}", "") for part in ("day", "month", "year")] for i in range(min(rows, 100))]
 
 
 def _dates_form(rows: list[list[str]]):
@@ -372,12 +381,14 @@ def edit_dates(request, session_id):
         form = _dates_form(rows)
     else:
         rows = _posted_dates(request.POST)
+        if rows is None:
+            return render(request, "errors/400.jinja", status=400)
         action = request.POST.get("action", "save")
         if action == "add":
             rows = rows + [["", "", ""]]
             form = _dates_form(rows)
-        elif action.startswith("remove-") and action[7:].isdigit():
-            index = int(action[7:])
+        elif action.startswith("remove-") and _ascii_number(action[7:]) is not None:
+            index = _ascii_number(action[7:])
             rows = [row for i, row in enumerate(rows) if i != index]
             form = _dates_form(rows)
         else:

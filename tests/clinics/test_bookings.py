@@ -112,7 +112,21 @@ def test_bad_booking_input_is_explained_and_nothing_is_saved(nurse_client, team,
     assert "There is a problem" in text
     assert "Choose the clinic date booked" in text and "Enter the time like 10:20 or 2:30pm" in text
     text = visible_text(book(nurse_client, ada, status="booked", date="2026-12-11").content.decode())
-    assert "Select a valid choice" in text or "Choose the clinic date booked" in text
+    assert "That date is no longer one of the clinic’s dates. Choose another date" in text
+    assert not Booking.objects.exists()
+
+
+def test_a_clinic_date_removed_while_the_form_was_open_says_so_in_words(nurse_client, team, clinic):
+    """The nurse opened the form, someone removed 10 December from the clinic, the nurse chose
+    it: "Select a valid choice. 2026-12-10 is not one of the available choices." said it twice."""
+    ada = make_child(team, session=clinic)
+    clinic.dates.filter(value=CLINIC_DAY).delete()
+    text = visible_text(book(nurse_client, ada, status="booked", date=CLINIC_DAY.isoformat()).content.decode())
+    assert "There is a problem" in text
+    assert "That date is no longer one of the clinic’s dates. Choose another date" in text
+    assert "Select a valid choice" not in text and "Choose the clinic date booked" not in text
+    text = visible_text(book(nurse_client, ada, status="attended").content.decode())
+    assert "Choose booked, cancelled or declined" in text and "Select a valid choice" not in text
     assert not Booking.objects.exists()
 
 
@@ -259,6 +273,59 @@ def test_unreadable_files_are_explained(nurse_client, team, clinic):
     text = visible_text(upload(nurse_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n").content.decode())
     assert "1 row has errors" in text and "No child in your team has NHS number 943 476 5919" in text
     assert not Booking.objects.exists()
+
+
+def test_two_columns_for_the_appointment_date_are_refused_not_one_picked(nurse_client, team, clinic):
+    """A booking system's export with "Booking date" (the day the parent booked) before
+    "Appointment date": both name the date column. Taking the first booked the child for the day
+    the booking was made, when that was a clinic date too."""
+    make_child(team, session=clinic, nhs_number="9434765919")
+    csv_text = "NHS number,Booking date,Appointment date,Time\n9434765919,2026-12-10,2027-01-05,10:20\n"
+    text = visible_text(upload(nurse_client, clinic, csv_text).content.decode())
+    assert "There is a problem" in text
+    assert (
+        "The file has more than one column for Date (Booking date, Appointment date): "
+        "remove or rename the ones that are not it" in text
+    )
+    assert not Booking.objects.exists()
+    # The same header twice is refused in the same words.
+    text = visible_text(upload(nurse_client, clinic, "NHS number,Date,Date\n9434765919,2026-12-10,\n").content.decode())
+    assert "The file has more than one column for Date (Date, Date)" in text
+    assert not Booking.objects.exists()
+
+
+def test_a_huge_cell_is_quoted_shortened_in_the_error(nurse_client, team, clinic):
+    """A 100,000-character cell came back whole in the error: a page of 100 KB per bad row."""
+    response = upload(
+        nurse_client, clinic, "NHS number,Date,Time\n" + "9" * 100_000 + ",2026-12-10," + "1" * 100_000 + "\n"
+    )
+    text = visible_text(response.content.decode())
+    assert "NHS number ‘" + "9" * 40 + "…’ is not a valid 10-digit NHS number" in text
+    assert "Time ‘" + "1" * 40 + "…’ is not a time" in text
+    assert len(response.content) < 50_000
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("books_in_service", [False, True])
+def test_an_archived_child_is_not_booked_by_the_import_or_the_nurse(nurse_client, team, clinic, books_in_service):
+    """A child archived as deceased (or moved away) was booked, and put on the clinic's list."""
+    from django.utils import timezone
+
+    from sessions.models import SessionMembership
+
+    team.books_in_service = books_in_service
+    team.save(update_fields=["books_in_service"])
+    gone = make_child(team, nhs_number="9434765919", deceased=True)
+    gone.archived_at, gone.archive_reason = timezone.now(), "deceased"
+    gone.save(update_fields=["archived_at", "archive_reason"])
+    text = visible_text(upload(nurse_client, clinic, "NHS number,Date\n9434765919,2026-12-10\n").content.decode())
+    assert "There is a problem" in text and "2 This child’s record is archived: they cannot be booked" in text
+    text = visible_text(
+        book(nurse_client, gone, status="booked", date=CLINIC_DAY.isoformat(), time="").content.decode()
+    )
+    assert "There is a problem" in text and "This child’s record is archived: they cannot be booked" in text
+    assert not Booking.objects.exists()
+    assert not SessionMembership.objects.filter(child=gone).exists()
 
 
 def test_import_bookings_is_team_scoped(other_client, team, clinic):

@@ -47,3 +47,28 @@ def test_date_acts_as_that_day_whatever_the_send_time(team):
 def test_bad_date_is_refused():
     with pytest.raises(CommandError, match="--date must be a date"):
         run("--date", "19/11/2026")
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("NOPE", "No team with ODS code NOPE"),
+        ("T\u200b0001", "No team with ODS code T\u200b0001"),
+        # An unset shell variable (--team "$TEAM") must not mean every team.
+        ("", "--team needs a team's ODS code"),
+        (" ", "--team needs a team's ODS code"),
+    ],
+)
+def test_an_unknown_team_is_refused_not_a_silent_run(team, code, error):
+    clinic = clinic_session(team, [datetime.date(2026, 12, 10)])
+    make_child(team, session=clinic)
+    with pytest.raises(CommandError, match=error):
+        run("--team", code, "--date", "2026-11-19")
+    assert not ClinicSweepRun.objects.exists()
+    assert not ClinicInvitation.objects.exists()
+
+
+def test_the_team_is_found_whatever_the_case_of_its_ods_code(team):
+    clinic = clinic_session(team, [datetime.date(2026, 12, 10)])
+    make_child(team, session=clinic)
+    assert "1 child invited" in run("--team", team.ods_code.lower(), "--date", "2026-11-19")

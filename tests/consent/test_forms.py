@@ -407,6 +407,155 @@ def test_record_flow_rejects_missing_answers(nurse_client, session):
     assert not ConsentResponse.objects.filter(route="in_person").exists()
 
 
+def test_a_programme_added_to_the_session_mid_flow_is_asked_not_a_crash(nurse_client, team):
+    """The nurse answered for HPV; someone adds flu to the session before Confirm: the flow asks
+    again for every programme instead of failing (a KeyError was a 500)."""
+    from patients.models import Programme
+
+    session = make_session(team, codes=("hpv",))
+    child = add_child(session)
+    nurse_client.post(rec(session, child), {"who": "child"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "given"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    session.programmes.add(Programme.objects.get(code="flu"))
+    response = nurse_client.post(rec(session, child, "check"), follow=True)  # Confirm
+    assert response.redirect_chain[-1][0] == rec(session, child, "agree")
+    page = visible_text(response.content.decode())
+    assert "The programmes to ask about have changed. Answer again for each programme." in page
+    assert "Do they agree to the flu vaccination?" in page
+    assert nurse_client.get(rec(session, child, "check"))["Location"] == rec(session, child, "agree")
+    assert not ConsentResponse.objects.exists()
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "given", "programme_flu": "refused"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
+    assert nurse_client.post(rec(session, child, "check"))["Location"] == reverse("consent:tab", args=[session.pk])
+    assert sorted(ConsentResponse.objects.values_list("programme__code", "response")) == [
+        ("flu", "refused"),
+        ("hpv", "given"),
+    ]
+
+
+def test_a_nurses_double_click_on_confirm_records_once(nurse_client, team):
+    """Two tabs (or a double click) on Check and confirm: the second request still holds the
+    answers the first cleared, and must not record the response, or text the parent, again."""
+    session = make_session(team, codes=("hpv",))
+    child = add_child(session)
+    parent = child.relationships.get().parent
+    nurse_client.post(rec(session, child), {"who": f"parent:{parent.pk}"})
+    nurse_client.post(
+        rec(session, child, "parent"), {"full_name": parent.full_name, "relationship": "mum", "email": "a@example.com"}
+    )
+    nurse_client.post(rec(session, child, "route"), {"route": "phone"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "given"})
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    nurse_client.get(rec(session, child, "check"))
+    key = f"consent_record:{session.pk}:{child.pk}"
+    answers = nurse_client.session[key]
+    assert nurse_client.post(rec(session, child, "check"))["Location"] == reverse("consent:tab", args=[session.pk])
+    store = nurse_client.session
+    store[key] = answers  # the other tab still has them
+    store.save()
+    second = nurse_client.post(rec(session, child, "check"), follow=True)
+    assert second.redirect_chain[-1][0] == reverse("consent:tab", args=[session.pk])
+    assert f"This consent response for {child.full_name} was already recorded" in visible_text(second.content.decode())
+    assert ConsentResponse.objects.filter(child=child).count() == 1
+    assert Message.objects.filter(child=child, kind="consent_confirmation_given").count() == 1
+    # Starting again records a new response: the claim is for one set of answers only.
+    nurse_client.get(rec(session, child) + "?restart=1")
+    nurse_client.post(rec(session, child), {"who": "child"})
+    nurse_client.post(rec(session, child, "agree"), {"programme_hpv": "refused"})
+    nurse_client.post(rec(session, child, "reason"), {"reason": "personal_choice"})
+    nurse_client.post(rec(session, child, "check"))
+    assert ConsentResponse.objects.filter(child=child).count() == 2
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "²²²²²²²²²²²",  # superscript twos: str.isdigit() says yes, nobody can dial them
+        "٠٧٧٠٠ ٩٠٠ ١١١",  # Arabic-Indic digits: a number Notify cannot text or a nurse dial
+        "０７７００ ９００ １１１",  # fullwidth digits
+        "07700 ９００ 111",
+    ],
+)
+def test_a_phone_number_in_digits_other_than_0_to_9_is_refused(nurse_client, session, phone):
+    child = add_child(session)
+    nurse_client.post(rec(session, child), {"who": "new"})
+    response = nurse_client.post(
+        rec(session, child, "parent"),
+        {"full_name": "Gran Smith", "relationship": "mum", "phone": phone, "phone_receive_updates": "yes"},
+    )
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert "There is a problem" in text and "Enter a phone number using the digits 0 to 9, like 07700 900 982" in text
+    assert not Parent.objects.filter(full_name="Gran Smith").exists()
+    assert "parent" not in nurse_client.session[f"consent_record:{session.pk}:{child.pk}"]
+
+
+def test_choices_not_on_the_page_are_refused_in_words_not_djangos(nurse_client, session, team):
+    """A contact removed while the page was open (or a tampered radio value) was "Select a valid
+    choice. parent:520 is not one of the available choices."."""
+    from patients.models import ParentRelationship
+
+    child = add_child(session)
+    relationship = child.relationships.get()
+    page = nurse_client.get(rec(session, child)).content.decode()
+    assert f"parent:{relationship.parent_id}" in page
+    ParentRelationship.objects.filter(pk=relationship.pk).delete()  # meanwhile, elsewhere
+    text = visible_text(
+        nurse_client.post(rec(session, child), {"who": f"parent:{relationship.parent_id}"}).content.decode()
+    )
+    assert "That contact is no longer on the child’s record. Choose who you are trying to get consent from" in text
+    nurse_client.post(rec(session, child), {"who": "new"})
+    checks = [
+        (
+            "parent",
+            {"full_name": "A", "relationship": "aunt", "email": "a@example.com"},
+            "Choose the relationship to the child",
+        ),
+        (
+            "parent",
+            {"full_name": "A", "relationship": "mum", "email": "a@example.com", "parental_responsibility": "maybe"},
+            "Choose if they have parental responsibility",
+        ),
+        (
+            "parent",
+            {"full_name": "A", "relationship": "mum", "phone": "07700900111", "phone_receive_updates": "x"},
+            "Choose if they want updates by text message",
+        ),
+        ("route", {"route": "pigeon"}, "Choose how the response was given"),
+    ]
+    for step, data, message in checks:
+        text = visible_text(nurse_client.post(rec(session, child, step), data).content.decode())
+        assert message in text and "Select a valid choice" not in text, (step, data)
+        if step == "parent":
+            nurse_client.post(
+                rec(session, child, "parent"), {"full_name": "A", "relationship": "mum", "email": "a@example.com"}
+            )
+    nurse_client.post(rec(session, child, "route"), {"route": "phone"})
+    text = visible_text(
+        nurse_client.post(
+            rec(session, child, "agree"), {"programme_flu": "maybe", "programme_hpv": "given"}
+        ).content.decode()
+    )
+    assert "Choose if they agree to the Flu vaccination" in text and "Select a valid choice" not in text
+    nurse_client.post(rec(session, child, "agree"), {"programme_flu": "refused", "programme_hpv": "given"})
+    text = visible_text(
+        nurse_client.post(rec(session, child, "health"), {**HEALTH_NO, "allergies": "x"}).content.decode()
+    )
+    assert (
+        "Answer the question: Does your child have any severe allergies?" in text
+        and "Select a valid choice" not in text
+    )
+    nurse_client.post(rec(session, child, "health"), HEALTH_NO)
+    text = visible_text(nurse_client.post(rec(session, child, "reason"), {"reason": "x"}).content.decode())
+    assert "Choose a reason for refusal" in text and "Select a valid choice" not in text
+    triage = reverse("consent:triage", args=[session.pk, child.pk, "hpv"])
+    text = visible_text(nurse_client.post(triage, {"status": "x"}).content.decode())
+    assert "Choose if it is safe to vaccinate" in text and "Select a valid choice" not in text
+    assert not ConsentResponse.objects.exists() and not Triage.objects.exists()
+
+
 def answer_up_to_check(client, session, child):
     """A parent's answers (flu refused, HPV given) up to the check page; returns the token."""
     token, url = link_for(session, child)

@@ -54,3 +54,31 @@ def test_admin_creates_a_team_and_a_nurse_in_it(admin_client):
         ("admin.added", "mavis.Team"),
         ("admin.added", "mavis.User"),
     }
+
+
+def _changelists():
+    from django.contrib import admin
+
+    return sorted(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist" for m in admin.site._registry)
+
+
+@pytest.mark.parametrize("name", _changelists())
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_at__year=99999",
+        "created_at__year=0",
+        "created_at__year=2026&created_at__month=13",
+        "o=abc",
+        "p=99999999999999999999",
+        "team__id__exact=99999999999999999999",
+    ],
+)
+def test_odd_filters_in_an_admin_list_are_the_admins_notice_not_a_500(admin_client, name, query):
+    """?created_at__year=99999 on a list with a date and time field was a 500 (ValueError)."""
+    url = reverse(name)
+    response = admin_client.get(f"{url}?{query}")
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 302:
+        assert response["Location"] == f"{url}?e=1"
+        assert admin_client.get(response["Location"]).status_code == 200

@@ -30,3 +30,17 @@ def test_a_wrong_date_says_what_is_wrong(parts, message):
     with pytest.raises(forms.ValidationError) as error:
         field.clean(parts)
     assert error.value.messages == [message]
+
+
+def test_a_choice_not_on_the_page_is_refused_in_words(nurse_client, team, other_team):
+    """Another team's id as the team, a programme that does not exist: not Django's "Select a
+    valid choice. 693 is not one of the available choices."."""
+    from tests.consent.factories import make_session
+
+    text = visible_text(nurse_client.post(reverse("mavis:choose_team"), {"team": other_team.pk}).content.decode())
+    assert "Choose one of your teams" in text and "Select a valid choice" not in text
+    session = make_session(team, codes=("hpv",))
+    url = reverse("sessions:edit_programmes", args=[session.pk])
+    text = visible_text(nurse_client.post(url, {"programmes": ["hpv", "nope"]}).content.decode())
+    assert "Choose programmes from the list" in text and "Select a valid choice" not in text
+    assert list(session.programmes.values_list("code", flat=True)) == ["hpv"]

@@ -219,3 +219,32 @@ def test_backoff_grows_with_jitter(notify_settings):
 
 def test_services_module_exports(team):
     assert callable(services.delivery_receipt_record)
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "error"),
+    [
+        ("dispatch_messages", ["--max-batches", "-1"], "argument --max-batches: must be a whole number from 1 to"),
+        ("dispatch_messages", ["--max-batches", "0"], "argument --max-batches: must be a whole number from 1 to"),
+        ("dispatch_messages", ["--max-batches", "9" * 20], "argument --max-batches: must be a whole number from 1 to"),
+        ("reconcile_messages", ["--limit", "-1"], "argument --limit: must be a whole number from 1 to 100,000"),
+        ("reconcile_messages", ["--limit", "9" * 20], "argument --limit: must be a whole number from 1 to 100,000"),
+        ("reconcile_messages", ["--limit", "١٢"], "argument --limit: must be a whole number from 1 to 100,000"),
+        ("reconcile_messages", ["--older-than", "-5"], "argument --older-than: must be a whole number from 0 to"),
+        ("reconcile_messages", ["--older-than", "9" * 20], "argument --older-than: must be a whole number from 0 to"),
+        ("seed_demo", ["--children", "-5"], "argument --children: must be a whole number from 0 to 100,000"),
+        ("seed_demo", ["--children", "9" * 12], "argument --children: must be a whole number from 0 to 100,000"),
+        ("local_notify", ["--port", "99999"], "argument --port: must be a whole number from 1 to 65,535"),
+        ("local_notify", ["--port", "-1"], "argument --port: must be a whole number from 1 to 65,535"),
+    ],
+)
+def test_absurd_numbers_for_the_commands_are_clear_errors(team, notify, command, args, error):
+    """A negative or huge --limit was a traceback (negative indexing, bigint out of range,
+    an overflowing timedelta); a negative --max-batches silently sent nothing."""
+    from django.core.management import CommandError
+
+    outbox_rows(team, 2)
+    with pytest.raises(CommandError, match=error):
+        call_command(command, *args)
+    assert notify.requests == 0
+    assert Message.objects.filter(status="pending").count() == 2

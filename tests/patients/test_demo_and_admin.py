@@ -118,3 +118,61 @@ def test_consent_triage_and_sessions_are_read_only_in_the_admin(admin_client, te
     for model in ("consent_consentresponse", "consent_triage", "vaccination_sessions_session"):
         assert admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
         assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 403
+
+
+def _child_change_data(admin_client, child):
+    url = reverse("admin:patients_child_change", args=[child.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("parents",)}
+    data.update(
+        {
+            "date_of_birth": child.date_of_birth.isoformat(),
+            "relationships-TOTAL_FORMS": 0,
+            "relationships-INITIAL_FORMS": 0,
+        }
+    )
+    return url, data
+
+
+def test_admin_choosing_another_teams_school_is_a_form_error_not_a_500(admin_client, team, other_team):
+    from tests.factories import SchoolFactory
+
+    child = ChildFactory(team=team, school_status="home_schooled", school=None)
+    theirs = SchoolFactory(team=other_team)
+    url, data = _child_change_data(admin_client, child)
+    data.update({"school_status": "school", "school": theirs.pk})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Choose one of your team&#x27;s schools" in response.content.decode()
+    child.refresh_from_db()
+    assert child.school_id is None and child.school_status == "home_schooled"
+
+
+def test_admin_cannot_link_a_child_to_another_teams_parent(admin_client, team, other_team):
+    """Team B's parent on team A's child: team A's nurses would see B's parent's contacts, and
+    A's messages would go to them."""
+    from patients.models import ParentRelationship
+    from tests.factories import ParentFactory
+
+    child = ChildFactory(team=team, school_status="home_schooled", school=None)
+    theirs = ParentFactory(team=other_team)
+    url, data = _child_change_data(admin_client, child)
+    data.update(
+        {
+            "relationships-TOTAL_FORMS": 1,
+            "relationships-0-parent": theirs.pk,
+            "relationships-0-type": "mum",
+            "relationships-0-child": child.pk,
+            "relationships-0-parental_responsibility": "on",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "This parent is in another team: choose a parent from the child’s team" in response.content.decode()
+    response = admin_client.post(
+        reverse("admin:patients_parentrelationship_add"),
+        {"child": child.pk, "parent": theirs.pk, "type": "mum", "parental_responsibility": "on"},
+    )
+    assert response.status_code == 200
+    assert "This parent is in another team: choose a parent from the child’s team" in response.content.decode()
+    assert not ParentRelationship.objects.filter(parent=theirs).exists()

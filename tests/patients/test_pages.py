@@ -177,3 +177,22 @@ def test_back_link_sits_in_one_back_landmark(nurse_client, team):
     back = html.split('<nav aria-label="Back">', 1)[1].split("</nav>", 1)[0]
     assert f'href="{CHILDREN}"' in back and "nhsuk-back-link" in back
     assert '<nav aria-label="Back">' not in nurse_client.get(CHILDREN).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"q": "Smith" + "x" * 200}, "Search must be 100 characters or fewer"),
+        ({"school": "99999999999999999999"}, "Choose a school from the list"),
+        ({"year_group": "99"}, "Choose a year group from the list"),
+        ({"school_status": "garbage"}, "Choose a school status from the list"),
+    ],
+)
+def test_children_filters_out_of_range_say_so_in_words(nurse_client, team, query, message):
+    """Was Django's "Ensure this value has at most 100 characters (it has 205)." and "Select a
+    valid choice. 99 is not one of the available choices."."""
+    from tests.text import visible_text
+
+    text = visible_text(nurse_client.get(reverse("patients:children"), query).content.decode())
+    assert "There is a problem" in text and message in text
+    assert "Select a valid choice" not in text and "Ensure this value" not in text

@@ -54,6 +54,11 @@ def test_nhs_number_check_digit(number, valid):
         ("0121 496 0000", None),
         ("+33 6 12 34 56 78", None),
         ("", None),
+        # Digits other than 0 to 9: str.isdigit() says yes, but GOV.UK Notify cannot text them
+        # and the SQL that picks textable parents (UK_MOBILE_SQL_REGEX) says no.
+        ("07²²²²²²²²²", None),
+        ("07٧٠٠٩٠٠١٢٣", None),
+        ("07７００９００１２３", None),
         ("07700 ٩٠٠ ١٢٣", None),  # Arabic-Indic digits are not a number Notify or the SQL rule takes
         ("０７７００ ９００ １２３", None),
     ],

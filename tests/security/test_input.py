@@ -144,3 +144,168 @@ def test_names_in_any_script_are_still_welcome(team):
         team=team, content=cohort_csv([child_row(1, **{"First name": "Zoë-Siân", "Last name": "Ó Briain"})])
     )
     assert result.written and Child.objects.get().given_name == "Zoë-Siân"
+
+
+def test_a_cohort_file_with_two_columns_for_one_field_is_refused(team):
+    """ "School" (the school's name) and "School URN" both name the school column: which one is
+    meant is not the import's guess to make."""
+    rows = [child_row(1, **{"School": "Hill Primary"})]
+    content = cohort_csv(rows, headers=["School", *cohort.HEADERS])
+    with pytest.raises(cohort.FileError, match=r"more than one column for School urn \(School, School URN\)"):
+        cohort.run_import(team=team, content=content)
+    assert not Child.objects.exists()
+
+
+def test_a_file_with_old_mac_line_endings_reads_like_any_other(team):
+    """Excel's "CSV (Macintosh)" ends lines with CR alone: it was "The file is not a valid CSV
+    file (new-line character seen in unquoted field - do you need to open the file in
+    universal-newline mode?)"."""
+    content = cohort_csv([child_row(1), child_row(2, **{"Date of birth": "yesterday"})]).replace("\r\n", "\r")
+    assert "\n" not in content
+    result = cohort.run_import(team=team, content=content)
+    assert result.errors == [
+        {"line": 3, "reason": "Date of birth ‘yesterday’ is not a date (use YYYY-MM-DD or DD/MM/YYYY)"}
+    ]
+    result = cohort.run_import(team=team, content=cohort_csv([child_row(1), child_row(2)]).replace("\r\n", "\r"))
+    assert result.written and Child.objects.count() == 2
+
+
+# Characters nobody can see, typed into the staff forms -----------------------------------------
+
+
+@pytest.fixture
+def vaccine(team):
+    from patients.models import Programme, Vaccine
+
+    return Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="hpv"), brand="Gardasil 9", method="injection"
+    )
+
+
+HIDDEN_IN_FORMS = [
+    # (url name, kwargs builder, data, field label as the error says it)
+    (
+        "setup:batch_add",
+        "vaccine",
+        {"number": "AB\u202e12", "expiry_day": "1", "expiry_month": "1", "expiry_year": "2099"},
+        "Batch number",
+        "U+202E",
+    ),
+    (
+        "setup:vaccine_add",
+        None,
+        {"programme": "hpv", "brand": "Gardasil\u200b", "method": "injection"},
+        "Brand",
+        "U+200B",
+    ),
+    ("setup:venue_add", None, {"name": "Riverside\u200d Hall"}, "Name", "U+200D"),
+    ("setup:venue_add", None, {"name": "Riverside", "address": "1 High St\x07"}, "Address", "U+0007"),
+]
+
+
+@pytest.mark.parametrize(("name", "needs", "data", "label", "code"), HIDDEN_IN_FORMS)
+def test_a_character_nobody_can_see_is_refused_in_the_setup_forms(
+    nurse_client, vaccine, name, needs, data, label, code
+):
+    """A batch number shown backwards (right-to-left override) or a brand with a zero-width space
+    was saved: the cohort import has refused them all along. (A brand of nothing but invisible
+    characters is no brand: "Enter the brand".)"""
+    from django.urls import reverse
+
+    from patients.models import Batch, Vaccine
+    from sessions.models import Venue
+
+    before = (Batch.objects.count(), Vaccine.objects.count(), Venue.objects.count())
+    url = reverse(name, args=[vaccine.pk] if needs else [])
+    response = nurse_client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert f"{label} contains a control or invisible character ({code})" in html
+    assert (Batch.objects.count(), Vaccine.objects.count(), Venue.objects.count()) == before
+
+
+def test_a_character_nobody_can_see_is_refused_in_the_consent_and_note_forms(nurse_client, session):
+    from django.urls import reverse
+
+    from sessions.models import ActivityEvent
+
+    child = session.memberships.get().child
+    record = reverse("consent:record_start", args=[session.pk, child.pk])
+    nurse_client.post(record, {"who": "new"})
+    parent = reverse("consent:record_step", args=[session.pk, child.pk, "parent"])
+    html = nurse_client.post(
+        parent, {"full_name": "Gran\u202e Smith", "relationship": "mum", "phone": "07700900222"}
+    ).content.decode()
+    assert "Full name contains a control or invisible character (U+202E)" in html
+    activity = reverse("sessions:child_activity", args=[session.pk, child.pk])
+    html = nurse_client.post(activity, {"text": "Spoke to mum\u2066 today"}).content.decode()
+    assert "Note contains a control or invisible character (U+2066)" in html
+    assert not ActivityEvent.objects.filter(kind="note").exists()
+    # Lines and tabs in a note are fine.
+    assert nurse_client.post(activity, {"text": "Spoke to mum.\r\nCall back\tMonday"}).status_code == 302
+
+
+def test_a_garbled_row_count_in_the_session_dates_form_is_a_400_not_a_500_or_a_wipe(nurse_client, session):
+    """str.isdigit() says yes to "²", int() says no: the hidden row count and the Remove button's
+    value were a 500; and a row count that is not a number counted as no rows, so Save removed
+    every date although the dates were posted."""
+    from django.urls import reverse
+
+    from sessions.models import SessionDate
+
+    url = reverse("sessions:edit_dates", args=[session.pk])
+    before = list(SessionDate.objects.filter(session=session).values_list("value", flat=True))
+    day = before[0]
+    row = {"date_0_day": str(day.day), "date_0_month": str(day.month), "date_0_year": str(day.year)}
+    for data in ({"rows": "²", **row}, {"rows": "١", "action": "remove-٠", **row}, {"rows": "x", **row}, row):
+        response = nurse_client.post(url, data)
+        assert response.status_code == 400, data
+        assert "There is a problem with the request" in response.content.decode()
+    assert nurse_client.post(url, {"rows": "1", "action": "remove-²", **row}).status_code == 302  # saved as posted
+    assert list(SessionDate.objects.filter(session=session).values_list("value", flat=True)) == before
+
+
+def test_a_huge_cell_is_quoted_shortened_in_the_cohort_errors(team):
+    content = cohort_csv([child_row(1, "9" * 100_000, **{"Gender": "g" * 100_000})])
+    result = cohort.run_import(team=team, content=content)
+    [error] = result.errors
+    assert error["reason"].startswith("NHS number ‘" + "9" * 40 + "…’ is not a valid 10-digit NHS number")
+    assert "Gender ‘" + "g" * 40 + "…’ must be" in error["reason"]
+    assert len(error["reason"]) < 500
+
+
+# A double click on a form's button ---------------------------------------------------------------
+
+
+def test_a_double_click_on_add_note_adds_one_note(nurse_client, session):
+    from django.urls import reverse
+
+    from sessions.models import ActivityEvent
+
+    child = session.memberships.get().child
+    url = reverse("sessions:child_activity", args=[session.pk, child.pk])
+    for _ in range(2):
+        assert nurse_client.post(url, {"text": "Mum will bring him at 10"}).status_code == 302
+    assert ActivityEvent.objects.filter(kind="note", child=child).count() == 1
+    nurse_client.post(url, {"text": "Mum rang again"})  # a different note is a new note
+    assert ActivityEvent.objects.filter(kind="note", child=child).count() == 2
+
+
+def test_a_double_click_on_a_triage_decision_records_it_once(nurse_client, team):
+    from django.urls import reverse
+
+    from consent.models import Triage
+    from sessions.models import ActivityEvent
+    from tests.consent.factories import add_child, make_session, record
+
+    session = make_session(team, codes=("hpv",))
+    child = add_child(session)
+    record(session, child, "hpv", "given", health_yes=True)
+    url = reverse("consent:triage", args=[session.pk, child.pk, "hpv"])
+    for _ in range(2):
+        assert nurse_client.post(url, {"status": "safe_to_vaccinate", "notes": "Mild"}).status_code == 302
+    assert Triage.objects.filter(child=child).count() == 1
+    assert ActivityEvent.objects.filter(kind="triage", child=child).count() == 1
+    nurse_client.post(url, {"status": "do_not_vaccinate", "notes": "Changed my mind"})  # a new decision
+    assert Triage.objects.filter(child=child).count() == 2

@@ -83,3 +83,19 @@ def test_membership_add_is_set_based_and_only_records_new_members(team, other_te
     assert added == 1
     assert set(session.memberships.values_list("child_id", flat=True)) == {first.pk, second.pk}
     assert ActivityEvent.objects.filter(session=session, kind=ActivityEvent.Kind.ADDED_TO_SESSION).count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("year", ["99999", "9999", "-1", "0", "1", "1999", "2028", "２０２６", "2026.0", "x"])
+def test_create_sessions_refuses_an_absurd_year_with_a_clear_error(team, year):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="argument --year: must be an academic year from 2000 to 2027, like 2026"):
+        run("--team", team.ods_code, "--year", year)
+    assert not Session.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_create_sessions_for_next_year(team):
+    assert "Created 1 sessions" in run("--team", team.ods_code, "--year", "2027")
+    assert Session.objects.get().academic_year == 2027

@@ -8,6 +8,7 @@ from django.utils import timezone
 from clinics import services
 from clinics.eligibility import CANNOT_BE_CONTACTED_REASON
 from mavis import audit
+from mavis.commands import team_by_ods_code
 from mavis.models import Team
 
 
@@ -30,9 +31,7 @@ class Command(BaseCommand):
                 raise CommandError("--date must be a date like 2026-12-01") from None
         else:
             today = timezone.localdate()
-        teams = Team.objects.order_by("name")
-        if team:
-            teams = teams.filter(ods_code=team)
+        teams = Team.objects.order_by("name") if team is None else [team_by_ods_code(team)]
         total = 0
         with audit.acting_as("command:invitation_sweep"):
             for each in teams:

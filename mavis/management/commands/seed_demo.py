@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from mavis import audit, demo
+from mavis.commands import whole_number
 from mavis.models import Team, User
 
 DEMO_PASSWORD = "vaccinate-2026"  # noqa: S105 - demo logins, printed for the developer
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     help = "Create (once) a demo team with schools, children, sessions, consent and invitations."
 
     def add_arguments(self, parser):
-        parser.add_argument("--children", type=int, default=3000, help="How many children to create.")
+        parser.add_argument(
+            "--children", type=whole_number(0, 100_000), default=3000, help="How many children to create."
+        )
         parser.add_argument(
             "--clinic-day", action="store_true", help="Put today's date on the Community clinic (try the clinic day)."
         )

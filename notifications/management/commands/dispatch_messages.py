@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from mavis import audit
+from mavis.commands import whole_number
 from notifications import control, dispatch
 
 
@@ -11,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only say how many are due.")
         parser.add_argument(
             "--max-batches",
-            type=int,
+            type=whole_number(1, 1_000_000),
             default=1000,
             help="Stop after this many batches of NOTIFY_BATCH_SIZE messages (default 1000).",
         )

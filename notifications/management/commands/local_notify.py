@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from mavis.commands import whole_number
 from notifications import local_notify
 
 
@@ -14,7 +15,10 @@ class Command(BaseCommand):
             "--host", default=None, help="Address to listen on (default: the host of NOTIFY_BASE_URL, 127.0.0.1)."
         )
         parser.add_argument(
-            "--port", type=int, default=None, help="Port to listen on (default: the port of NOTIFY_BASE_URL, 6011)."
+            "--port",
+            type=whole_number(1, 65_535),
+            default=None,
+            help="Port to listen on (default: the port of NOTIFY_BASE_URL, 6011).",
         )
         parser.add_argument("--callback-url", default=None, help="Where delivery receipts go.")
         parser.add_argument("--no-callbacks", action="store_true", help="Do not send delivery receipts.")

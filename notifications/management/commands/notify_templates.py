@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from mavis.models import Team
+from mavis.commands import team_by_ods_code
 from notifications import templates
 
 
@@ -11,9 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--team", required=True, help="The team's ODS code.")
 
     def handle(self, *args, team, **options):
-        found = Team.objects.filter(ods_code__iexact=team).first()
-        if found is None:
-            raise CommandError(f"No team with ODS code {team}.")
+        found = team_by_ods_code(team)
         errors = templates.override_errors(found.notify_template_overrides or {})
         if errors:
             raise CommandError("Template overrides are wrong:\n" + "\n".join(errors))

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from mavis import audit
+from mavis.commands import whole_number
 from notifications import dispatch
 
 
@@ -13,9 +14,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Look up, but record nothing.")
         parser.add_argument(
-            "--limit", type=int, default=1000, help="Look up at most this many messages (default 1000)."
+            "--limit",
+            type=whole_number(1, 100_000),
+            default=1000,
+            help="Look up at most this many messages (default 1000).",
         )
-        parser.add_argument("--older-than", type=int, default=600, help="Seconds without a receipt (default 600).")
+        parser.add_argument(
+            "--older-than",
+            type=whole_number(0, 365 * 24 * 3600),
+            default=600,
+            help="Seconds without a receipt (default 600).",
+        )
 
     def handle(self, *args, dry_run=False, limit=1000, older_than=600, **options):
         with audit.acting_as("command:reconcile_messages"):

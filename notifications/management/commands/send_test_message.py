@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mavis import audit
-from mavis.models import Team
+from mavis.commands import team_by_ods_code
 from notifications import services
 from patients.phone import normalise_uk_mobile
 
@@ -17,9 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, team, email, phone, **options):
         if not email and not phone:
             raise CommandError("Give --email or --phone (or both).")
-        found = Team.objects.filter(ods_code__iexact=team).first()
-        if found is None:
-            raise CommandError(f"No team with ODS code {team}.")
+        found = team_by_ods_code(team)
         if phone and not normalise_uk_mobile(phone):
             raise CommandError("Phone number is not a UK mobile.")
         with audit.acting_as("command:send_test_message"):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from mavis import audit
-from mavis.models import Team
+from mavis.commands import team_by_ods_code
 from patients import cohort
 
 
@@ -22,10 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check every row and write nothing.")
 
     def handle(self, *args, file, team, valid_rows_only, dry_run, **options):
-        try:
-            team_obj = Team.objects.get(ods_code=team)
-        except Team.DoesNotExist:
-            raise CommandError(f"No team with ODS code {team}") from None
+        team_obj = team_by_ods_code(team)
         try:
             content = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:

@@ -1,12 +1,14 @@
 """Create a team's sessions for an academic year: the Community clinic and one per school."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from mavis import audit
-from mavis.models import Team
+from mavis.commands import team_by_ods_code, whole_number
 from patients.academic import current_academic_year
 from sessions import services
+
+FIRST_YEAR = 2000  # an earlier year is a typing mistake, not a year of this service's records
 
 
 class Command(BaseCommand):
@@ -14,15 +16,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--team", required=True, help="The team's ODS code.")
-        parser.add_argument("--year", type=int, default=None, help="Academic year (the year it starts), e.g. 2026.")
+        current = current_academic_year()
+        parser.add_argument(
+            "--year",
+            type=whole_number(
+                FIRST_YEAR, current + 1, f"must be an academic year from {FIRST_YEAR} to {current + 1}, like {current}"
+            ),
+            default=None,
+            help="Academic year (the year it starts), e.g. 2026: up to next year's (default: this year's).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Show what would be created; change nothing.")
 
     def handle(self, *args, team, year, dry_run, **options):
-        try:
-            team_obj = Team.objects.get(ods_code=team)
-        except Team.DoesNotExist:
-            raise CommandError(f"No team with ODS code {team}") from None
-        year = year or current_academic_year()
+        team_obj = team_by_ods_code(team)
+        year = current_academic_year() if year is None else year
         plan = services.sessions_for_year_plan(team=team_obj, academic_year=year)
         label = f"{year}/{(year + 1) % 100:02d}"
         if not plan:
