@@ -8,7 +8,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from consent import forms, presenters, services, tokens
-from consent.models import ConsentFormSubmission, ConsentResponse
+from consent.models import ConsentResponse
 from patients.models import Child, Parent
 from sessions.models import Session
 
@@ -229,11 +229,7 @@ def _submit(request, link, state):
         "answers": [[p.name, presenters.answer_label(p, answers[p.code])] for p in link.programmes],
     }
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                # A second request waits here until the first commits (or rolls back).
-                ConsentFormSubmission.objects.create(key=f"{link.key}:{nonce}")
-        except IntegrityError:
+        if not services.consent_submission_claim(key=f"{link.key}:{nonce}"):
             # Claimed already: by another tab, or by the first of a double click, which loaded the
             # session with this one; this request may save it last, so it says done as well.
             return _done(request, link, done)
