@@ -45,3 +45,13 @@ class ChooseTeamForm(forms.Form):
 def posted(request):
     """The POST data on a POST (even when empty, so a blank submit shows its errors), else None."""
     return request.POST if request.method == "POST" else None
+
+
+def valid_filters(form) -> dict:
+    """A GET filter form's valid choices. A value that is not valid (a search too long, a choice
+    not in the list) is left out and its error is shown; the others still apply, so the list
+    and its count are filtered by what the form says, never silently by nothing."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()  # cleans every field: cleaned_data keeps the valid ones
+    return form.cleaned_data

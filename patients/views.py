@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from mavis import downloads
+from mavis.forms import valid_filters
 from mavis.middleware import require_team
 from patients import selectors, services
 from patients.cohort import HEADERS
@@ -20,7 +21,7 @@ def children(request):
     team = require_team(request)
     schools = list(selectors.schools_for_team(team))
     form = ChildSearchForm(request.GET or None, schools=schools)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = valid_filters(form)
     queryset = selectors.children_for_team(
         team,
         search=filters.get("q", ""),

@@ -15,12 +15,37 @@ from sessions.services import SCREENING_NOT_PASSED
 STATUS_CHOICES = [("", "Any")] + [(s.value, s.label) for s in Session.Status]
 
 
+# The filters' errors (mavis.forms.valid_filters leaves an invalid one out and the page says so).
+SEARCH_ERRORS = {"max_length": "Search must be 100 characters or fewer"}
+CHOOSE_PROGRAMME = "Choose a programme from the list"
+
+
 class SessionFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
-    type = forms.ChoiceField(label="Type", required=False, choices=[("", "Any")] + list(Session.Kind.choices))
-    programme = forms.ChoiceField(label="Programme", required=False)
-    year = forms.TypedChoiceField(label="Academic year", required=False, coerce=int, empty_value=None)
-    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Location name")
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=STATUS_CHOICES,
+        error_messages={"invalid_choice": "Choose a status from the list"},
+    )
+    type = forms.ChoiceField(
+        label="Type",
+        required=False,
+        choices=[("", "Any")] + list(Session.Kind.choices),
+        error_messages={"invalid_choice": "Choose a type from the list"},
+    )
+    programme = forms.ChoiceField(
+        label="Programme", required=False, error_messages={"invalid_choice": CHOOSE_PROGRAMME}
+    )
+    year = forms.TypedChoiceField(
+        label="Academic year",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose an academic year from the list"},
+    )
+    q = forms.CharField(
+        label="Search", required=False, max_length=100, help_text="Location name", error_messages=SEARCH_ERRORS
+    )
 
     def __init__(self, *args, programmes=(), years=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,11 +57,24 @@ class SessionFilterForm(forms.Form):
 
 
 class ChildrenFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Name or NHS number")
-    programme = forms.ChoiceField(label="Programme", required=False)
-    outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any")] + list(OUTCOME_LABELS.items()))
-
-    booked = forms.ChoiceField(label="Booked", required=False, choices=[("", "Any")] + list(BOOKING_STATES.items()))
+    q = forms.CharField(
+        label="Search", required=False, max_length=100, help_text="Name or NHS number", error_messages=SEARCH_ERRORS
+    )
+    programme = forms.ChoiceField(
+        label="Programme", required=False, error_messages={"invalid_choice": CHOOSE_PROGRAMME}
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=[("", "Any")] + list(OUTCOME_LABELS.items()),
+        error_messages={"invalid_choice": "Choose an outcome from the list"},
+    )
+    booked = forms.ChoiceField(
+        label="Booked",
+        required=False,
+        choices=[("", "Any")] + list(BOOKING_STATES.items()),
+        error_messages={"invalid_choice": "Choose a booking from the list"},
+    )
 
     def __init__(self, *args, programmes=(), clinic=False, **kwargs):
         super().__init__(*args, **kwargs)

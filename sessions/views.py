@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from mavis import downloads
 from mavis.dates import clock_time
-from mavis.forms import posted
+from mavis.forms import posted, valid_filters
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
 from patients import selectors as patient_selectors
@@ -77,7 +77,7 @@ def session_list(request):
     years = selectors.academic_years_for_team(team)
     programmes = patient_selectors.programmes()
     form = SessionFilterForm(request.GET or None, programmes=programmes, years=years)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = valid_filters(form)
     academic_year = filters.get("year") or current_academic_year(today)
     queryset = selectors.sessions_for_team(
         team,
@@ -154,7 +154,7 @@ def children(request, session_id):
     session = selectors.session_for_team(team, session_id)
     programmes = list(session.programmes.all())
     form = ChildrenFilterForm(request.GET or None, programmes=programmes, clinic=session.is_community_clinic)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = valid_filters(form)
     queryset = selectors.session_children_page_queryset(
         session,
         search=filters.get("q", ""),
@@ -231,7 +231,7 @@ def register(request, session_id):
                 messages.success(request, f"{child.full_name} is {label} today")
         return redirect(reverse("sessions:register", args=[session.pk]) + _next_query(request))
     form = ChildrenFilterForm(request.GET or None, programmes=session.programmes.all())
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = valid_filters(form)
     queryset = selectors.in_day_order(selectors.session_children(session).search(filters.get("q", "")), session, today)
     if downloads.wants_csv(request):
         everyone = list(queryset)

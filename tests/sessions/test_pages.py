@@ -66,3 +66,37 @@ def test_overview_children_and_child_pages(nurse_client, team):
     assert page.status_code == 200
     assert "Vaccinated" in page.content.decode()
     assert VaccinationRecord.objects.count() == 1
+
+
+@time_machine.travel(TODAY, tick=False)
+@pytest.mark.parametrize(
+    ("page", "query", "message"),
+    [
+        ("sessions:children", {"q": "Vera", "outcome": "garbage"}, "Choose an outcome from the list"),
+        ("sessions:children", {"q": "Vera", "programme": "nope"}, "Choose a programme from the list"),
+        ("sessions:children", {"q": "Vera" + "x" * 200}, "Search must be 100 characters or fewer"),
+        ("sessions:register", {"q": "Vera" + "x" * 200}, "Search must be 100 characters or fewer"),
+    ],
+)
+def test_a_filter_that_is_not_valid_is_said_and_the_others_still_apply(nurse_client, team, page, query, message):
+    """A tampered or overlong filter used to drop every filter and list the whole session, with
+    no error shown while the form kept the values typed: the count looked filtered and was not."""
+    from tests.text import visible_text
+
+    session = SessionFactory(team=team, dates=[datetime.date(2026, 11, 23)])
+    member(session, given_name="Vera", family_name="Adams")
+    member(session, given_name="Nobody", family_name="Baker")
+    response = nurse_client.get(reverse(page, args=[session.pk]), query)
+    text = visible_text(response.content.decode())
+    assert response.status_code == 200
+    assert f"There is a problem {message}" in text
+    assert "Select a valid choice" not in text and "Ensure this value" not in text
+    if len(query["q"]) <= 100:  # the search is valid: it still applies beside the error
+        assert "1 child" in text and "Vera" in text and "Nobody" not in text
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_sessions_list_says_which_filter_is_not_valid(nurse_client, team):
+    SessionFactory(team=team, dates=[datetime.date(2026, 12, 1)])
+    text = nurse_client.get(reverse("sessions:list"), {"type": "garbage", "year": "99999"}).content.decode()
+    assert "Choose a type from the list" in text and "Choose an academic year from the list" in text
