@@ -15,7 +15,6 @@ HEALTH_QUESTIONS = [
 ]
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-DETAILS_TOO_LONG = "Details must be 1,000 characters or fewer"
 
 RELATIONSHIP_CHOICES = [
     (ParentRelationship.Type.MUM, "Mum"),
@@ -51,10 +50,7 @@ class ParentDetailsForm(forms.Form):
     full_name = TextField(
         label="Full name",
         max_length=200,
-        error_messages={
-            "required": "Enter the parent or guardian’s full name",
-            "max_length": "Full name must be 200 characters or fewer",
-        },
+        error_messages={"required": "Enter the parent or guardian’s full name"},
     )
     relationship = forms.ChoiceField(
         label="Relationship to the child",
@@ -69,7 +65,6 @@ class ParentDetailsForm(forms.Form):
         label="Relationship",
         max_length=100,
         required=False,
-        error_messages={"max_length": "Relationship must be 100 characters or fewer"},
     )
     parental_responsibility = forms.ChoiceField(
         label="Do they have parental responsibility?",
@@ -88,12 +83,7 @@ class ParentDetailsForm(forms.Form):
             "max_length": "Email address must be 254 characters or fewer",
         },
     )
-    phone = TextField(
-        label="Phone number",
-        max_length=30,
-        required=False,
-        error_messages={"max_length": "Phone number must be 30 characters or fewer"},
-    )
+    phone = TextField(label="Phone number", max_length=30, required=False)
     phone_receive_updates = forms.ChoiceField(
         label="Get updates by text message",
         choices=YES_NO,
@@ -224,7 +214,6 @@ class HealthForm(forms.Form):
                 max_length=1000,
                 required=False,
                 widget=forms.Textarea,
-                error_messages={"max_length": DETAILS_TOO_LONG},
             )
 
     def clean(self):
@@ -262,7 +251,6 @@ class TriageForm(forms.Form):
         max_length=1000,
         required=False,
         widget=forms.Textarea,
-        error_messages={"max_length": "Triage notes must be 1,000 characters or fewer"},
     )
 
 
@@ -281,7 +269,6 @@ class RefusalForm(forms.Form):
         required=False,
         widget=forms.Textarea,
         help_text="Needed for already vaccinated, vaccinated elsewhere, medical reasons and other.",
-        error_messages={"max_length": DETAILS_TOO_LONG},
     )
 
     def clean(self):
@@ -299,7 +286,7 @@ class ReasonForm(forms.Form):
         multiline=True,
         max_length=1000,
         widget=forms.Textarea,
-        error_messages={"required": "Enter a reason", "max_length": "Reason must be 1,000 characters or fewer"},
+        error_messages={"required": "Enter a reason"},
     )
 
 

@@ -515,34 +515,24 @@ def triage_record(
     roles.require(performed_by, roles.Clinical.TRIAGE)
     with transaction.atomic():
         Child.objects.select_for_update().filter(pk=child.pk).first()  # a double click's second request waits here
+        decision = {
+            "child": child,
+            "programme": programme,
+            "academic_year": session.academic_year,
+            "session": session,
+            "status": status,
+            "flu_method": flu_method if programme.is_flu else "",
+            "notes": notes,
+            "performed_by": performed_by,
+        }
         repeat = (
-            Triage.objects.filter(
-                child=child,
-                programme=programme,
-                academic_year=session.academic_year,
-                session=session,
-                status=status,
-                flu_method=flu_method if programme.is_flu else "",
-                notes=notes,
-                performed_by=performed_by,
-                created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
-            )
+            Triage.objects.filter(**decision, created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW)
             .order_by("-created_at")
             .first()
         )
         if repeat is not None:
             return repeat
-        triage = Triage.objects.create(
-            team=team,
-            child=child,
-            programme=programme,
-            academic_year=session.academic_year,
-            session=session,
-            status=status,
-            flu_method=flu_method if programme.is_flu else "",
-            notes=notes,
-            performed_by=performed_by,
-        )
+        triage = Triage.objects.create(team=team, **decision)
         consent_status_refresh(child_id=child.pk, programme=programme, academic_year=session.academic_year)
         _event(
             team=team,

@@ -66,7 +66,9 @@ class DateField(forms.MultiValueField):
 
 class TextField(forms.CharField):
     """Text a person types (a name, a batch number, a note): refuses characters nobody can see
-    (mavis.text), naming the field as the label does. `multiline` allows line breaks and tabs.
+    (mavis.text), naming the field as the label does (or `error_name`), and says how long it may
+    be in the NHS pattern ("Full name must be 200 characters or fewer"). `multiline` allows line
+    breaks and tabs.
     A value with no visible character at all (zero-width spaces pasted from a message) counts as
     empty: a required field asks for it, a "give details" check sees nothing given."""
 
@@ -74,6 +76,9 @@ class TextField(forms.CharField):
         self.multiline = multiline
         self.error_name = error_name
         super().__init__(**kwargs)
+        if self.max_length is not None and "max_length" not in kwargs.get("error_messages", {}):
+            name = error_name or self.label or "Text"
+            self.error_messages["max_length"] = f"{name} must be {self.max_length:,} characters or fewer"
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -277,7 +277,6 @@ class ConfirmForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea,
-        error_messages={"max_length": "Notes must be 1,000 characters or fewer"},
     )
 
 
@@ -287,7 +286,7 @@ class NoteForm(forms.Form):
         multiline=True,
         max_length=1000,
         widget=forms.Textarea,
-        error_messages={"required": "Enter a note", "max_length": "Note must be 1,000 characters or fewer"},
+        error_messages={"required": "Enter a note"},
     )
 
 
