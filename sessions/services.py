@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from mavis import audit, roles
@@ -537,9 +537,14 @@ def default_batch_set(*, user, date, vaccine_batch, today=None) -> DefaultBatch:
 @transaction.atomic
 def venue_add(*, team, name: str, address: str = "") -> Venue:
     name = name.strip()
+    duplicate = ValidationError(f"{name} is already in your list of venues")
     if Venue.objects.for_team(team).filter(name__iexact=name).exists():
-        raise ValidationError(f"{name} is already in your list of venues")
-    venue = Venue.objects.create(team=team, name=name, address=address.strip())
+        raise duplicate
+    try:
+        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
+            venue = Venue.objects.create(team=team, name=name, address=address.strip())
+    except IntegrityError:
+        raise duplicate from None
     audit.record("venue.added", venue)
     return venue
 
