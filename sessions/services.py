@@ -235,16 +235,30 @@ def months_before(value: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(value.day, calendar.monthrange(year, month)[1]))
 
 
+def _hand_set_stands(session, field, first_date) -> bool:
+    """A date set by hand stays while it still fits the new first date (_message_date_fit_error);
+    one the new dates leave behind (the clinic moved before it, or more than 3 months after it)
+    follows the first date again, so no invitation goes out after the clinic."""
+    if not getattr(session, f"{field}_set_by_hand"):
+        return False
+    if first_date is None or _message_date_fit_error(getattr(session, field), first_date) is None:
+        return True
+    setattr(session, f"{field}_set_by_hand", False)
+    return False
+
+
 def _recompute_message_dates(session, first_date):
     """Dates derived from the first session date, unless set by hand (or frozen once sent)."""
     team = session.team
     if session.is_community_clinic:
-        if not session.invitation_date_set_by_hand and not selectors.invitation_sent(session):
+        if not _hand_set_stands(session, "invitation_date", first_date) and not selectors.invitation_sent(session):
             session.invitation_date = (
                 first_date - datetime.timedelta(days=team.days_before_invitations) if first_date else None
             )
     else:
-        if not session.consent_request_date_set_by_hand and not selectors.consent_request_sent(session):
+        if not _hand_set_stands(session, "consent_request_date", first_date) and not selectors.consent_request_sent(
+            session
+        ):
             session.consent_request_date = (
                 first_date - datetime.timedelta(days=team.days_before_consent_requests) if first_date else None
             )
@@ -318,9 +332,14 @@ def message_date_error(*, session, value: datetime.date | None, field: str) -> s
     values = date_values(session)
     if not values:
         return "Add a session date first"
-    first = values[0]
     if value is None:
         return "Enter a date"
+    return _message_date_fit_error(value, values[0])
+
+
+def _message_date_fit_error(value: datetime.date, first: datetime.date) -> str | None:
+    """The rule of an invitation or consent-request date: before the first session date, at most
+    3 months before it."""
     if value >= first:
         return f"Enter a date before the first session date ({date_short(first)})"
     if value < months_before(first, 3):
