@@ -404,10 +404,26 @@ def _require_ready(*, session, child, programme, today):
     return consented_methods(programme, consent=status["consent"], injection_accepted=row.injection_accepted)
 
 
+def _vaccinated_today(*, session, child, today) -> bool:
+    """A dose given in the session today: the child was there, whatever the register says later."""
+    from django.db.models.functions import TruncDate
+
+    return (
+        VaccinationRecord.objects.filter(
+            session_id=session.pk, child=child, outcome=VaccinationRecord.Outcome.VACCINATED
+        )
+        .annotate(day=TruncDate("performed_at"))
+        .filter(day=today)
+        .exists()
+    )
+
+
 @transaction.atomic
 def attendance_record(*, session, child, status: str, user=None, today=None) -> Attendance:
     today = today or timezone.localdate()
     _require_session_day(session, today)
+    if status == Attendance.Status.ABSENT and _vaccinated_today(session=session, child=child, today=today):
+        raise ValidationError(f"You cannot mark {child.full_name} as absent: they were vaccinated today")
     attendance, _ = Attendance.objects.update_or_create(
         session=session, child=child, date=today, defaults={"status": status, "recorded_by": user}
     )

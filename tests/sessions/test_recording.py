@@ -184,3 +184,35 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
         child = member(session)
         VaccinationRecordFactory(child=child, session_id=session.pk)
     assert counts() == small
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_child_vaccinated_today_cannot_then_be_marked_absent(nurse_client, team, nurse):
+    from sessions import services
+    from tests.text import visible_text
+
+    session = SessionFactory(team=team, dates=[TODAY])
+    here = member(session, given_name="Hereby")
+    consent_given(session, here)
+    register = reverse("sessions:register", args=[session.pk])
+    nurse_client.post(register, {"child_id": here.pk, "status": "attending"})
+    fluenz = Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="flu"), brand="Fluenz", method="nasal"
+    )
+    batch = Batch.objects.create(team=team, vaccine=fluenz, number="AB12", expiry=datetime.date(2027, 6, 1))
+    services.vaccination_record_add(
+        session=session,
+        child=here,
+        programme=fluenz.programme,
+        outcome="vaccinated",
+        user=nurse,
+        vaccine_batch=batch,
+        method="nasal",
+        site="nose",
+    )
+    nurse_client.get(register)  # shows (and clears) the earlier messages
+    response = nurse_client.post(register, {"child_id": here.pk, "status": "absent"}, follow=True)
+    text = visible_text(response.content.decode())
+    assert f"You cannot mark {here.full_name} as absent: they were vaccinated today" in text
+    assert Attendance.objects.get(child=here).status == "attending"
+    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.ATTENDANCE).count() == 1
