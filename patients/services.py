@@ -361,6 +361,14 @@ def vaccine_add(*, team, programme, brand: str, method: str) -> Vaccine:
 
 
 BATCH_NUMBER_TOO_LONG = "Batch number must be 50 characters or fewer"
+BATCH_EXPIRY_MAX_YEARS = 15  # as Mavis: no vaccine keeps longer
+
+
+def _years_after(value: datetime.date, years: int) -> datetime.date:
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February
+        return value.replace(year=value.year + years, day=28)
 
 
 @transaction.atomic
@@ -372,6 +380,10 @@ def batch_add(*, vaccine, number: str, expiry: datetime.date, today: datetime.da
     today = today or timezone.localdate()
     if expiry < today:
         raise ValidationError({"expiry": "Enter an expiry date that is today or in the future"})
+    if expiry > _years_after(today, BATCH_EXPIRY_MAX_YEARS):  # a typo ("2207") would never expire
+        raise ValidationError(
+            {"expiry": f"Enter an expiry date no more than {BATCH_EXPIRY_MAX_YEARS} years from today"}
+        )
     duplicate = ValidationError({"number": f"Batch {number} of {vaccine.brand} is already in the list"})
     if Batch.objects.filter(vaccine=vaccine, number=number).exists():
         raise duplicate
