@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from mavis import audit, roles
@@ -286,6 +287,24 @@ def session_dates_errors(*, session, dates: list[datetime.date]) -> list[tuple[i
         seen.add(value)
     for locked in sorted(selectors.dates_with_records(session) - set(dates)):
         errors.append((None, f"You cannot remove or change {date_short(locked)}: something was recorded on that date"))
+    # Children booked on a date still count as booked for it: the date stays until they are moved.
+    removed = set(date_values(session)) - set(dates)
+    booked = (
+        Booking.objects.filter(session=session, status=Booking.Status.BOOKED, date__in=removed)
+        .values("date")
+        .annotate(children=Count("pk"))
+        .order_by("date")
+    )
+    for row in booked:
+        n = row["children"]
+        who = "1 child is" if n == 1 else f"{n} children are"
+        errors.append(
+            (
+                None,
+                f"You cannot remove {date_short(row['date'])}: {who} booked on that date. "
+                f"Move their {'appointment' if n == 1 else 'appointments'} first",
+            )
+        )
     return errors
 
 

@@ -197,3 +197,30 @@ def test_a_hand_set_consent_request_date_after_the_new_first_date_follows_it_aga
     session.refresh_from_db()
     assert session.consent_request_date == datetime.date(2026, 12, 15)
     assert session.consent_request_date < datetime.date(2027, 1, 5)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_clinic_date_children_are_booked_on_cannot_be_removed(nurse_client, team):
+    from django.utils import timezone
+
+    from sessions.models import Booking
+
+    session = clinic(team, dates=[datetime.date(2027, 1, 12), datetime.date(2027, 1, 20)])
+    child = member(session)
+    Booking.objects.create(
+        team=team,
+        session=session,
+        child=child,
+        status=Booking.Status.BOOKED,
+        date=datetime.date(2027, 1, 12),
+        source=Booking.Source.IMPORT,
+        updated_at=timezone.now(),
+    )
+    response = post_dates(nurse_client, session, ("20", "1", "2027"))
+    text = visible_text(response.content.decode())
+    assert "You cannot remove 12 January 2027: 1 child is booked on that date. Move their appointment first" in text
+    assert stored(session) == [datetime.date(2027, 1, 12), datetime.date(2027, 1, 20)]
+    # Moved (or cancelled), the date can go.
+    Booking.objects.update(status=Booking.Status.CANCELLED)
+    assert post_dates(nurse_client, session, ("20", "1", "2027")).status_code == 302
+    assert stored(session) == [datetime.date(2027, 1, 20)]
