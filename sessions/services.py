@@ -388,6 +388,19 @@ def session_programmes_set(*, session, programmes) -> Session:
     programmes = list(programmes)
     if not programmes:
         raise ValidationError("Choose at least one programme")
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    # As a date with records: the session's pages show outcomes only for its programmes.
+    removed = session.programmes.exclude(pk__in=[p.pk for p in programmes])
+    recorded = Programme.objects.filter(
+        pk__in=VaccinationRecord.objects.filter(session_id=session.pk, programme__in=removed).values("programme")
+    ).order_by("name")
+    if recorded:
+        raise ValidationError(
+            [
+                f"You cannot remove {programme.name}: vaccination outcomes were recorded for it in this session"
+                for programme in recorded
+            ]
+        )
     before = sorted(session.programmes.values_list("code", flat=True))
     session.programmes.set(programmes)
     audit.record("session.programmes_set", session, before=before, after=sorted(p.code for p in programmes))

@@ -224,3 +224,21 @@ def test_a_clinic_date_children_are_booked_on_cannot_be_removed(nurse_client, te
     Booking.objects.update(status=Booking.Status.CANCELLED)
     assert post_dates(nurse_client, session, ("20", "1", "2027")).status_code == 302
     assert stored(session) == [datetime.date(2027, 1, 20)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_programme_with_outcomes_recorded_in_the_session_cannot_be_removed(nurse_client, team):
+    from patients.models import Programme
+    from tests.factories import VaccinationRecordFactory
+
+    session = SessionFactory(team=team, programmes=["flu", "hpv"], dates=[datetime.date(2026, 11, 20)])
+    child = member(session)
+    VaccinationRecordFactory(child=child, session_id=session.pk, programme=Programme.objects.get(code="flu"))
+    url = reverse("sessions:edit_programmes", args=[session.pk])
+    response = nurse_client.post(url, {"programmes": ["hpv"]})
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert "You cannot remove Flu: vaccination outcomes were recorded for it in this session" in text
+    assert sorted(session.programmes.values_list("code", flat=True)) == ["flu", "hpv"]
+    assert nurse_client.post(url, {"programmes": ["flu"]}).status_code == 302  # HPV has none
+    assert list(session.programmes.values_list("code", flat=True)) == ["flu"]
