@@ -242,3 +242,23 @@ def test_a_programme_with_outcomes_recorded_in_the_session_cannot_be_removed(nur
     assert sorted(session.programmes.values_list("code", flat=True)) == ["flu", "hpv"]
     assert nurse_client.post(url, {"programmes": ["flu"]}).status_code == 302  # HPV has none
     assert list(session.programmes.values_list("code", flat=True)) == ["flu"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_past_clinic_date_with_bookings_gone_by_can_be_removed(nurse_client, team):
+    from django.utils import timezone
+
+    from sessions.models import Booking
+
+    session = clinic(team, dates=[datetime.date(2026, 11, 2), datetime.date(2027, 1, 20)])
+    Booking.objects.create(
+        team=team,
+        session=session,
+        child=member(session),
+        status=Booking.Status.BOOKED,
+        date=datetime.date(2026, 11, 2),
+        source=Booking.Source.IMPORT,
+        updated_at=timezone.now(),
+    )
+    assert post_dates(nurse_client, session, ("20", "1", "2027")).status_code == 302
+    assert stored(session) == [datetime.date(2027, 1, 20)]
