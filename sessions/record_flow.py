@@ -345,6 +345,7 @@ def step(request, session_id, child_id, programme_code, step):
         else reverse("sessions:child", args=[flow.session.pk, flow.child.pk]),
         "rows": _summary(flow) if step == "check" else [],
         "no_batches": step == "batch" and not form.fields["batch"].choices,
+        "no_venues": step == "venue" and not form.fields["venue"].choices,
     }
     return render(request, "sessions/record_step.jinja", context)
 

@@ -463,3 +463,25 @@ def test_answers_changed_in_another_tab_are_shown_again_before_anything_is_recor
     )
     assert nurse_client.post(walk.url("check"), {"answers": fresh.group(1), "notes": ""}).status_code == 302
     assert VaccinationRecord.objects.get().outcome == "refused"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_clinic_with_no_venue_in_use_says_so_instead_of_an_empty_question(nurse_client, team):
+    from tests.text import visible_text
+
+    session, child = setup(team, codes=("hpv",), session=clinic(team, dates=[TODAY], programmes=["hpv"]))
+    batches = stock(team)
+    Venue.objects.create(team=team, name="Old Library", archived_at=NOW)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "venue")
+    page = walk.page("venue")
+    assert "There is no venue for the Community clinic in your list" in page
+    assert reverse("setup:venues") in page and "Continue" not in visible_text(page)
