@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from mavis import audit, roles
-from mavis.dates import date_long, date_short
+from mavis.dates import clock_time, date_long, date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
@@ -505,6 +505,20 @@ def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, toda
     return errors
 
 
+def _outcome_just_recorded(session, child, programme) -> VaccinationRecord | None:
+    return (
+        VaccinationRecord.objects.filter(
+            session_id=session.pk,
+            child=child,
+            programme=programme,
+            performed_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
+        )
+        .select_related("performed_by")
+        .order_by("-performed_at")
+        .first()
+    )
+
+
 @transaction.atomic
 def vaccination_record_add(
     *,
@@ -548,6 +562,16 @@ def vaccination_record_add(
     )
     if errors:
         raise ValidationError(errors)
+    if outcome != VaccinationRecord.Outcome.VACCINATED and (
+        repeat := _outcome_just_recorded(session, child, programme)
+    ):
+        # Two nurses (or a double click the Confirm claim missed) recording "not given" at once:
+        # the status lock above queued this one behind the first; it is not written twice.
+        raise ValidationError(
+            f"{_actor(repeat.performed_by)} recorded an outcome for {child.full_name} at "
+            f"{clock_time(timezone.localtime(repeat.performed_at))} "
+            f"({programme.name}: {VaccinationRecord.Outcome(repeat.outcome).label}): check it before recording another"
+        )
     if vaccine_batch is not None:
         vaccine, batch = vaccine_batch.vaccine.brand, vaccine_batch.number
     record = VaccinationRecord.objects.create(
