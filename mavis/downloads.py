@@ -1,6 +1,7 @@
 """CSV downloads of the lists on screen (Children, Consent, Register), with the page's filters."""
 
 import csv
+import unicodedata
 from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
@@ -9,9 +10,17 @@ from django.http import StreamingHttpResponse
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could read the cell as a formula: it starts with one of FORMULA_STARTS,
+    also behind spaces or line breaks (LibreOffice and Excel skip them) and in the fullwidth or
+    small forms some locales read as the same sign ("＝", "＋", "﹦": NFKC folds them)."""
+    folded = unicodedata.normalize("NFKC", text)
+    return text.startswith(FORMULA_STARTS) or folded.lstrip().startswith(FORMULA_STARTS)
+
+
 def safe_cell(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if formula_like(text) else text
 
 
 class _Echo:

@@ -9,7 +9,7 @@ import logging
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from mavis import audit
@@ -346,16 +346,29 @@ def _save_result(cohort_import: CohortImport, result) -> None:
 @transaction.atomic
 def vaccine_add(*, team, programme, brand: str, method: str) -> Vaccine:
     brand = brand.strip()
+    duplicate = ValidationError(f"{brand} is already in your list of vaccines")
     if Vaccine.objects.for_team(team).filter(brand__iexact=brand).exists():
-        raise ValidationError(f"{brand} is already in your list of vaccines")
+        raise duplicate
     if not programme.is_flu and method == Vaccine.Method.NASAL:
         raise ValidationError(f"{programme.name} vaccines are injected")
-    vaccine = Vaccine.objects.create(team=team, programme=programme, brand=brand, method=method)
+    try:
+        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
+            vaccine = Vaccine.objects.create(team=team, programme=programme, brand=brand, method=method)
+    except IntegrityError:
+        raise duplicate from None
     audit.record("vaccine.added", vaccine, programme=programme.code, method=method)
     return vaccine
 
 
 BATCH_NUMBER_TOO_LONG = "Batch number must be 50 characters or fewer"
+BATCH_EXPIRY_MAX_YEARS = 15  # as Mavis: no vaccine keeps longer
+
+
+def _years_after(value: datetime.date, years: int) -> datetime.date:
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February
+        return value.replace(year=value.year + years, day=28)
 
 
 @transaction.atomic
@@ -367,9 +380,18 @@ def batch_add(*, vaccine, number: str, expiry: datetime.date, today: datetime.da
     today = today or timezone.localdate()
     if expiry < today:
         raise ValidationError({"expiry": "Enter an expiry date that is today or in the future"})
+    if expiry > _years_after(today, BATCH_EXPIRY_MAX_YEARS):  # a typo ("2207") would never expire
+        raise ValidationError(
+            {"expiry": f"Enter an expiry date no more than {BATCH_EXPIRY_MAX_YEARS} years from today"}
+        )
+    duplicate = ValidationError({"number": f"Batch {number} of {vaccine.brand} is already in the list"})
     if Batch.objects.filter(vaccine=vaccine, number=number).exists():
-        raise ValidationError({"number": f"Batch {number} of {vaccine.brand} is already in the list"})
-    batch = Batch.objects.create(team=vaccine.team, vaccine=vaccine, number=number, expiry=expiry)
+        raise duplicate
+    try:
+        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
+            batch = Batch.objects.create(team=vaccine.team, vaccine=vaccine, number=number, expiry=expiry)
+    except IntegrityError:
+        raise duplicate from None
     audit.record("batch.added", batch, vaccine=vaccine.brand, expiry=expiry.isoformat())
     return batch
 

@@ -270,6 +270,8 @@ class ReasonForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
+    # Which answers the page showed (record_flow.Flow.fingerprint): Confirm records only those.
+    answers = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     notes = TextField(
         label="Notes (optional)",
         error_name="Notes",

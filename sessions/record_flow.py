@@ -7,6 +7,8 @@ sessions.services.vaccination_record_add, which checks everything again in its t
 (an answer gone stale since, such as a batch archived meanwhile, is shown as an error on the
 Check and confirm page, and the answers are kept)."""
 
+import hashlib
+import json
 import logging
 import uuid
 
@@ -152,6 +154,12 @@ class Flow:
     def clear(self):
         self.request.session.pop(self.key, None)
 
+    def fingerprint(self) -> str:
+        """The answers Check and confirm shows (not the notes typed on it): a Confirm from a page
+        showing other answers (changed since in another tab) records nothing."""
+        shown = {k: v for k, v in self.answers.items() if k != "notes"}
+        return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
 
 def _flow(request, session_id, child_id, programme_code):
     team = require_team(request)
@@ -211,7 +219,7 @@ def _form(flow, step, data):
         return VenueChoiceForm(data, venues=flow.venues(), initial={"venue": a.get("venue")})
     if step == "reason":
         return ReasonForm(data, initial={"reason": a.get("reason")})
-    return ConfirmForm(data, initial={"notes": a.get("notes", "")})
+    return ConfirmForm(data, initial={"notes": a.get("notes", ""), "answers": flow.fingerprint()})
 
 
 def _save_step(flow, step, data):
@@ -240,6 +248,9 @@ def _save_step(flow, step, data):
         flow.save(venue=int(data["venue"]))
     elif step == "reason":
         flow.save(reason=data["reason"])
+
+
+ANSWERS_CHANGED = "The answers were changed in another tab or window: check them, then confirm"
 
 
 def _claim_key(flow) -> str:
@@ -301,11 +312,18 @@ def step(request, session_id, child_id, programme_code, step):
     form = _form(flow, step, posted(request))
     if request.method == "POST" and form.is_valid():
         if step == "check":
-            if not _claim(flow):
+            shown = form.cleaned_data["answers"]
+            if shown and shown != flow.fingerprint():
+                data = request.POST.copy()
+                data["answers"] = flow.fingerprint()  # the page shows the answers as they are now
+                form = _form(flow, step, data)
+                form.is_valid()
+                form.add_error(None, ANSWERS_CHANGED)
+            elif not _claim(flow):
                 flow.clear()
                 messages.info(request, f"This outcome for {flow.child.full_name} was already submitted")
                 return redirect("sessions:child", flow.session.pk, flow.child.pk)
-            if record := _confirm(flow, form):
+            elif record := _confirm(flow, form):
                 messages.success(request, f"Vaccination outcome recorded for {flow.child.full_name}")
                 if not record.administered:
                     # The child's page shows what can follow (the clinic's Invite to community clinic).
@@ -327,6 +345,7 @@ def step(request, session_id, child_id, programme_code, step):
         else reverse("sessions:child", args=[flow.session.pk, flow.child.pk]),
         "rows": _summary(flow) if step == "check" else [],
         "no_batches": step == "batch" and not form.fields["batch"].choices,
+        "no_venues": step == "venue" and not form.fields["venue"].choices,
     }
     return render(request, "sessions/record_step.jinja", context)
 

@@ -5,11 +5,12 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from mavis import audit, roles
-from mavis.dates import date_long, date_short
+from mavis.dates import clock_time, date_long, date_short
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
@@ -235,16 +236,30 @@ def months_before(value: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(value.day, calendar.monthrange(year, month)[1]))
 
 
+def _hand_set_stands(session, field, first_date) -> bool:
+    """A date set by hand stays while it still fits the new first date (_message_date_fit_error);
+    one the new dates leave behind (the clinic moved before it, or more than 3 months after it)
+    follows the first date again, so no invitation goes out after the clinic."""
+    if not getattr(session, f"{field}_set_by_hand"):
+        return False
+    if first_date is None or _message_date_fit_error(getattr(session, field), first_date) is None:
+        return True
+    setattr(session, f"{field}_set_by_hand", False)
+    return False
+
+
 def _recompute_message_dates(session, first_date):
     """Dates derived from the first session date, unless set by hand (or frozen once sent)."""
     team = session.team
     if session.is_community_clinic:
-        if not session.invitation_date_set_by_hand and not selectors.invitation_sent(session):
+        if not _hand_set_stands(session, "invitation_date", first_date) and not selectors.invitation_sent(session):
             session.invitation_date = (
                 first_date - datetime.timedelta(days=team.days_before_invitations) if first_date else None
             )
     else:
-        if not session.consent_request_date_set_by_hand and not selectors.consent_request_sent(session):
+        if not _hand_set_stands(session, "consent_request_date", first_date) and not selectors.consent_request_sent(
+            session
+        ):
             session.consent_request_date = (
                 first_date - datetime.timedelta(days=team.days_before_consent_requests) if first_date else None
             )
@@ -272,6 +287,27 @@ def session_dates_errors(*, session, dates: list[datetime.date]) -> list[tuple[i
         seen.add(value)
     for locked in sorted(selectors.dates_with_records(session) - set(dates)):
         errors.append((None, f"You cannot remove or change {date_short(locked)}: something was recorded on that date"))
+    # Children booked on a date to come count as booked for it (selectors.booked_q): the date stays
+    # until they are moved. A booking for a date gone by no longer counts.
+    removed = set(date_values(session)) - set(dates)
+    booked = (
+        Booking.objects.filter(
+            session=session, status=Booking.Status.BOOKED, date__in=removed, date__gte=timezone.localdate()
+        )
+        .values("date")
+        .annotate(children=Count("pk"))
+        .order_by("date")
+    )
+    for row in booked:
+        n = row["children"]
+        who = "1 child is" if n == 1 else f"{n} children are"
+        errors.append(
+            (
+                None,
+                f"You cannot remove {date_short(row['date'])}: {who} booked on that date. "
+                f"Move their {'appointment' if n == 1 else 'appointments'} first",
+            )
+        )
     return errors
 
 
@@ -318,9 +354,14 @@ def message_date_error(*, session, value: datetime.date | None, field: str) -> s
     values = date_values(session)
     if not values:
         return "Add a session date first"
-    first = values[0]
     if value is None:
         return "Enter a date"
+    return _message_date_fit_error(value, values[0])
+
+
+def _message_date_fit_error(value: datetime.date, first: datetime.date) -> str | None:
+    """The rule of an invitation or consent-request date: before the first session date, at most
+    3 months before it."""
     if value >= first:
         return f"Enter a date before the first session date ({date_short(first)})"
     if value < months_before(first, 3):
@@ -350,6 +391,19 @@ def session_programmes_set(*, session, programmes) -> Session:
     programmes = list(programmes)
     if not programmes:
         raise ValidationError("Choose at least one programme")
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    # As a date with records: the session's pages show outcomes only for its programmes.
+    removed = session.programmes.exclude(pk__in=[p.pk for p in programmes])
+    recorded = Programme.objects.filter(
+        pk__in=VaccinationRecord.objects.filter(session_id=session.pk, programme__in=removed).values("programme")
+    ).order_by("name")
+    if recorded:
+        raise ValidationError(
+            [
+                f"You cannot remove {programme.name}: vaccination outcomes were recorded for it in this session"
+                for programme in recorded
+            ]
+        )
     before = sorted(session.programmes.values_list("code", flat=True))
     session.programmes.set(programmes)
     audit.record("session.programmes_set", session, before=before, after=sorted(p.code for p in programmes))
@@ -385,10 +439,26 @@ def _require_ready(*, session, child, programme, today):
     return consented_methods(programme, consent=status["consent"], injection_accepted=row.injection_accepted)
 
 
+def _vaccinated_today(*, session, child, today) -> bool:
+    """A dose given in the session today: the child was there, whatever the register says later."""
+    from django.db.models.functions import TruncDate
+
+    return (
+        VaccinationRecord.objects.filter(
+            session_id=session.pk, child=child, outcome=VaccinationRecord.Outcome.VACCINATED
+        )
+        .annotate(day=TruncDate("performed_at"))
+        .filter(day=today)
+        .exists()
+    )
+
+
 @transaction.atomic
 def attendance_record(*, session, child, status: str, user=None, today=None) -> Attendance:
     today = today or timezone.localdate()
     _require_session_day(session, today)
+    if status == Attendance.Status.ABSENT and _vaccinated_today(session=session, child=child, today=today):
+        raise ValidationError(f"You cannot mark {child.full_name} as absent: they were vaccinated today")
     attendance, _ = Attendance.objects.update_or_create(
         session=session, child=child, date=today, defaults={"status": status, "recorded_by": user}
     )
@@ -435,6 +505,20 @@ def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, toda
     return errors
 
 
+def _outcome_just_recorded(session, child, programme) -> VaccinationRecord | None:
+    return (
+        VaccinationRecord.objects.filter(
+            session_id=session.pk,
+            child=child,
+            programme=programme,
+            performed_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
+        )
+        .select_related("performed_by")
+        .order_by("-performed_at")
+        .first()
+    )
+
+
 @transaction.atomic
 def vaccination_record_add(
     *,
@@ -478,6 +562,16 @@ def vaccination_record_add(
     )
     if errors:
         raise ValidationError(errors)
+    if outcome != VaccinationRecord.Outcome.VACCINATED and (
+        repeat := _outcome_just_recorded(session, child, programme)
+    ):
+        # Two nurses (or a double click the Confirm claim missed) recording "not given" at once:
+        # the status lock above queued this one behind the first; it is not written twice.
+        raise ValidationError(
+            f"{_actor(repeat.performed_by)} recorded an outcome for {child.full_name} at "
+            f"{clock_time(timezone.localtime(repeat.performed_at))} "
+            f"({programme.name}: {VaccinationRecord.Outcome(repeat.outcome).label}): check it before recording another"
+        )
     if vaccine_batch is not None:
         vaccine, batch = vaccine_batch.vaccine.brand, vaccine_batch.number
     record = VaccinationRecord.objects.create(
@@ -537,9 +631,14 @@ def default_batch_set(*, user, date, vaccine_batch, today=None) -> DefaultBatch:
 @transaction.atomic
 def venue_add(*, team, name: str, address: str = "") -> Venue:
     name = name.strip()
+    duplicate = ValidationError(f"{name} is already in your list of venues")
     if Venue.objects.for_team(team).filter(name__iexact=name).exists():
-        raise ValidationError(f"{name} is already in your list of venues")
-    venue = Venue.objects.create(team=team, name=name, address=address.strip())
+        raise duplicate
+    try:
+        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
+            venue = Venue.objects.create(team=team, name=name, address=address.strip())
+    except IntegrityError:
+        raise duplicate from None
     audit.record("venue.added", venue)
     return venue
 

@@ -342,9 +342,13 @@ def edit_programmes(request, session_id):
     initial = {"programmes": [p.code for p in session.programmes.all()]}
     form = SessionProgrammesForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.session_programmes_set(session=session, programmes=form.cleaned_data["programmes"])
-        messages.success(request, "Programmes updated")
-        return redirect("sessions:edit", session.pk)
+        try:
+            services.session_programmes_set(session=session, programmes=form.cleaned_data["programmes"])
+        except ValidationError as error:
+            form.add_error("programmes", error)
+        else:
+            messages.success(request, "Programmes updated")
+            return redirect("sessions:edit", session.pk)
     return render(
         request, "sessions/edit_programmes.jinja", {"form": form, "session": SessionPresenter(session, today)}
     )

@@ -30,6 +30,27 @@ def test_cells_that_a_spreadsheet_would_run_are_made_text(value):
     assert safe_cell("Ava") == "Ava" and safe_cell(None) == ""
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\r=1",
+        " =1+1",
+        "   +44",
+        "\u00a0=1",
+        "\n=1",
+        "\uff1dHYPERLINK(evil)",
+        "\uff0b1",
+        "\uff0d2",
+        "\uff20SUM(A1)",
+        " \uff1d1",
+    ],
+)
+def test_a_formula_behind_spaces_or_in_fullwidth_is_made_text_too(value):
+    # LibreOffice and Excel skip leading spaces, and some locales read the fullwidth "＝" as "=".
+    assert safe_cell(value) == "'" + value
+    assert safe_cell("Ava-May") == "Ava-May" and safe_cell("O'Neil") == "O'Neil" and safe_cell(" Ava") == " Ava"
+
+
 def test_children_csv_has_the_page_filters(nurse_client, team):
     oak = SchoolFactory(team=team, name="Oak Academy")
     ChildFactory(team=team, given_name="Ava", family_name="Patel", school=oak)

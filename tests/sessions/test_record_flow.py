@@ -426,3 +426,62 @@ def test_confirm_still_records_when_redis_is_down(nurse_client, team, monkeypatc
     response = not_vaccinated(Walk(nurse_client, session, child, "hpv"), "absent")
     assert response.status_code == 302
     assert VaccinationRecord.objects.get(child=child).outcome == "absent"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_answers_changed_in_another_tab_are_shown_again_before_anything_is_recorded(nurse_client, team):
+    """Tab one shows Check and confirm for a dose; in tab two the nurse goes back and answers No.
+    Confirm in tab one must not record what its page did not show."""
+    import re
+
+    session, child = setup(team, codes=("flu",))
+    batches = stock(team)
+    walk = Walk(nurse_client, session, child, "flu")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer("pre-screening", {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction"]})
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["FL1"].pk}, "check")
+    tab_one = walk.page("check")
+    seen = re.search(r'name="answers"[^>]*value="([^"]+)"', tab_one) or re.search(
+        r'value="([^"]+)"[^>]*name="answers"', tab_one
+    )
+    assert seen, "the Check and confirm page says which answers it shows"
+
+    walk.answer("outcome", {"outcome": "no"})  # tab two
+    walk.answer("reason", {"reason": "refused"}, "check")
+
+    response = nurse_client.post(walk.url("check"), {"answers": seen.group(1), "notes": ""})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "The answers were changed in another tab or window: check them, then confirm" in text
+    assert "They refused it" in text
+    assert not VaccinationRecord.objects.exists()
+
+    fresh = re.search(r'name="answers"[^>]*value="([^"]+)"', text) or re.search(
+        r'value="([^"]+)"[^>]*name="answers"', text
+    )
+    assert nurse_client.post(walk.url("check"), {"answers": fresh.group(1), "notes": ""}).status_code == 302
+    assert VaccinationRecord.objects.get().outcome == "refused"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_clinic_with_no_venue_in_use_says_so_instead_of_an_empty_question(nurse_client, team):
+    from tests.text import visible_text
+
+    session, child = setup(team, codes=("hpv",), session=clinic(team, dates=[TODAY], programmes=["hpv"]))
+    batches = stock(team)
+    Venue.objects.create(team=team, name="Old Library", archived_at=NOW)
+    walk = Walk(nurse_client, session, child, "hpv")
+    walk.start()
+    walk.answer("identity", {"confirmed": "yes"})
+    walk.answer(
+        "pre-screening",
+        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
+    )
+    walk.answer("outcome", {"outcome": "yes"})
+    walk.answer("batch", {"batch": batches["GD1"].pk})
+    walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "venue")
+    page = walk.page("venue")
+    assert "There is no venue for the Community clinic in your list" in page
+    assert reverse("setup:venues") in page and "Continue" not in visible_text(page)

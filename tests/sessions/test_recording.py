@@ -184,3 +184,81 @@ def test_session_pages_run_a_fixed_number_of_queries(nurse_client, team):
         child = member(session)
         VaccinationRecordFactory(child=child, session_id=session.pk)
     assert counts() == small
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_child_vaccinated_today_cannot_then_be_marked_absent(nurse_client, team, nurse):
+    from sessions import services
+    from tests.text import visible_text
+
+    session = SessionFactory(team=team, dates=[TODAY])
+    here = member(session, given_name="Hereby")
+    consent_given(session, here)
+    register = reverse("sessions:register", args=[session.pk])
+    nurse_client.post(register, {"child_id": here.pk, "status": "attending"})
+    fluenz = Vaccine.objects.create(
+        team=team, programme=Programme.objects.get(code="flu"), brand="Fluenz", method="nasal"
+    )
+    batch = Batch.objects.create(team=team, vaccine=fluenz, number="AB12", expiry=datetime.date(2027, 6, 1))
+    services.vaccination_record_add(
+        session=session,
+        child=here,
+        programme=fluenz.programme,
+        outcome="vaccinated",
+        user=nurse,
+        vaccine_batch=batch,
+        method="nasal",
+        site="nose",
+    )
+    nurse_client.get(register)  # shows (and clears) the earlier messages
+    response = nurse_client.post(register, {"child_id": here.pk, "status": "absent"}, follow=True)
+    text = visible_text(response.content.decode())
+    assert f"You cannot mark {here.full_name} as absent: they were vaccinated today" in text
+    assert Attendance.objects.get(child=here).status == "attending"
+    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.ATTENDANCE).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_two_nurses_recording_a_not_given_outcome_at_once_write_it_once(team, nurse):
+    """Two nurses in the room both record that the child refused: the second is told, nothing is
+    written twice and the parents get one message."""
+    import pytest as _pytest
+    from django.core.exceptions import ValidationError
+
+    from notifications.models import Message
+    from sessions import services
+    from tests.factories import UserFactory
+
+    session = SessionFactory(team=team, dates=[TODAY])
+    child = member(session, given_name="Hereby")
+    consent_given(session, child)
+    Attendance.objects.create(session=session, child=child, date=TODAY, status="attending")
+    flu = Programme.objects.get(code="flu")
+    services.vaccination_record_add(session=session, child=child, programme=flu, outcome="refused", user=nurse)
+    other = UserFactory(team=team)
+    with _pytest.raises(ValidationError) as refused:
+        services.vaccination_record_add(session=session, child=child, programme=flu, outcome="unwell", user=other)
+    assert refused.value.messages == [
+        f"{services._actor(nurse)} recorded an outcome for {child.full_name} at 10:00 (Flu: Refused vaccine): "
+        "check it before recording another"
+    ]
+    assert VaccinationRecord.objects.filter(child=child).count() == 1
+    assert Message.objects.filter(child=child, kind="vaccination_not_given").count() <= 2  # one a channel
+    # A dose after a refusal (the child changed their mind) is not a repeat.
+    batch = Batch.objects.create(
+        team=team,
+        vaccine=Vaccine.objects.create(team=team, programme=flu, brand="Fluenz", method="nasal"),
+        number="AB12",
+        expiry=datetime.date(2027, 6, 1),
+    )
+    services.vaccination_record_add(
+        session=session,
+        child=child,
+        programme=flu,
+        outcome="vaccinated",
+        user=other,
+        vaccine_batch=batch,
+        method="nasal",
+        site="nose",
+    )
+    assert VaccinationRecord.objects.filter(child=child).count() == 2

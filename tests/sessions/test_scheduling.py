@@ -164,3 +164,101 @@ def test_an_earlier_clinic_date_after_invitations_is_explained(nurse_client, tea
     assert "because that clinic date was added after the invitations were sent" in text
     assert "Wednesday 16 December 2026" in text and "Wednesday 30 December 2026" in text
     assert "Send booking reminders" in text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_hand_set_invitation_date_the_new_dates_leave_behind_follows_them_again(nurse_client, team):
+    # Set by hand for a clinic on 12 January, then the clinic moves: the invitations must still go
+    # before the first date, and no more than 3 months before it.
+    session = clinic(team)
+    post_dates(nurse_client, session, ("12", "1", "2027"))
+    url = reverse("sessions:edit_message_date", args=[session.pk, "invitation-date"])
+    assert nurse_client.post(url, {"value_day": "1", "value_month": "12", "value_year": "2026"}).status_code == 302
+
+    assert post_dates(nurse_client, session, ("26", "11", "2026")).status_code == 302
+    session.refresh_from_db()
+    assert session.invitation_date == datetime.date(2026, 11, 5) and not session.invitation_date_set_by_hand
+    edit = visible_text(nurse_client.get(reverse("sessions:edit", args=[session.pk])).content.decode())
+    assert "Send on Thursday 5 November 2026" in edit
+
+    assert nurse_client.post(url, {"value_day": "20", "value_month": "11", "value_year": "2026"}).status_code == 302
+    assert post_dates(nurse_client, session, ("20", "4", "2027")).status_code == 302
+    session.refresh_from_db()
+    assert session.invitation_date == datetime.date(2027, 3, 30) and not session.invitation_date_set_by_hand
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_hand_set_consent_request_date_after_the_new_first_date_follows_it_again(nurse_client, team):
+    session = SessionFactory(team=team)
+    post_dates(nurse_client, session, ("20", "1", "2027"))
+    url = reverse("sessions:edit_message_date", args=[session.pk, "consent-request-date"])
+    assert nurse_client.post(url, {"value_day": "10", "value_month": "1", "value_year": "2027"}).status_code == 302
+    post_dates(nurse_client, session, ("5", "1", "2027"))
+    session.refresh_from_db()
+    assert session.consent_request_date == datetime.date(2026, 12, 15)
+    assert session.consent_request_date < datetime.date(2027, 1, 5)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_clinic_date_children_are_booked_on_cannot_be_removed(nurse_client, team):
+    from django.utils import timezone
+
+    from sessions.models import Booking
+
+    session = clinic(team, dates=[datetime.date(2027, 1, 12), datetime.date(2027, 1, 20)])
+    child = member(session)
+    Booking.objects.create(
+        team=team,
+        session=session,
+        child=child,
+        status=Booking.Status.BOOKED,
+        date=datetime.date(2027, 1, 12),
+        source=Booking.Source.IMPORT,
+        updated_at=timezone.now(),
+    )
+    response = post_dates(nurse_client, session, ("20", "1", "2027"))
+    text = visible_text(response.content.decode())
+    assert "You cannot remove 12 January 2027: 1 child is booked on that date. Move their appointment first" in text
+    assert stored(session) == [datetime.date(2027, 1, 12), datetime.date(2027, 1, 20)]
+    # Moved (or cancelled), the date can go.
+    Booking.objects.update(status=Booking.Status.CANCELLED)
+    assert post_dates(nurse_client, session, ("20", "1", "2027")).status_code == 302
+    assert stored(session) == [datetime.date(2027, 1, 20)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_programme_with_outcomes_recorded_in_the_session_cannot_be_removed(nurse_client, team):
+    from patients.models import Programme
+    from tests.factories import VaccinationRecordFactory
+
+    session = SessionFactory(team=team, programmes=["flu", "hpv"], dates=[datetime.date(2026, 11, 20)])
+    child = member(session)
+    VaccinationRecordFactory(child=child, session_id=session.pk, programme=Programme.objects.get(code="flu"))
+    url = reverse("sessions:edit_programmes", args=[session.pk])
+    response = nurse_client.post(url, {"programmes": ["hpv"]})
+    assert response.status_code == 200
+    text = visible_text(response.content.decode())
+    assert "You cannot remove Flu: vaccination outcomes were recorded for it in this session" in text
+    assert sorted(session.programmes.values_list("code", flat=True)) == ["flu", "hpv"]
+    assert nurse_client.post(url, {"programmes": ["flu"]}).status_code == 302  # HPV has none
+    assert list(session.programmes.values_list("code", flat=True)) == ["flu"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_past_clinic_date_with_bookings_gone_by_can_be_removed(nurse_client, team):
+    from django.utils import timezone
+
+    from sessions.models import Booking
+
+    session = clinic(team, dates=[datetime.date(2026, 11, 2), datetime.date(2027, 1, 20)])
+    Booking.objects.create(
+        team=team,
+        session=session,
+        child=member(session),
+        status=Booking.Status.BOOKED,
+        date=datetime.date(2026, 11, 2),
+        source=Booking.Source.IMPORT,
+        updated_at=timezone.now(),
+    )
+    assert post_dates(nurse_client, session, ("20", "1", "2027")).status_code == 302
+    assert stored(session) == [datetime.date(2027, 1, 20)]

@@ -152,3 +152,17 @@ def test_a_nurse_sets_a_default_batch_per_day_and_vaccine(team):
     assert DefaultBatch.objects.get(user=nurse, date=TODAY, vaccine=fluenz).batch == second
     with pytest.raises(ValidationError, match="expired"):
         services.default_batch_set(user=nurse, date=TODAY, vaccine_batch=batch(fluenz, "OLD", TODAY.replace(day=1)))
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(("year", "refused"), [("9999", True), ("2207", True), ("2042", True), ("2041", False)])
+def test_an_expiry_date_more_than_15_years_ahead_is_refused(nurse_client, team, year, refused):
+    # A typo ("2207" for "2027") would keep a batch usable for ever.
+    gardasil = vaccine(team)
+    url = reverse("setup:batch_add", args=[gardasil.pk])
+    response = nurse_client.post(url, {"number": "GD1", "expiry_day": "23", "expiry_month": "11", "expiry_year": year})
+    if refused:
+        assert "Enter an expiry date no more than 15 years from today" in response.content.decode()
+        assert not Batch.objects.exists()
+    else:
+        assert response.status_code == 302 and Batch.objects.get().expiry == datetime.date(2041, 11, 23)
