@@ -65,6 +65,16 @@ def reminded_message(count: int) -> str:
     return f"Booking reminders sent to the parents of {children_words(count)}"
 
 
+# A summary page left open while children were invited, vaccinated or added: the button sends nothing.
+INVITATIONS_CHANGED = (
+    "The children to invite have changed since you opened this page. No invitations were sent. "
+    "Check the children below and send clinic invitations again"
+)
+REMINDERS_CHANGED = (
+    "The children to remind have changed since you opened this page. No booking reminders were sent. "
+    "Check the children below and send booking reminders again"
+)
+
 SKIPPED_BOOKED = "Skipped because they booked"
 
 NO_CLINIC = "There is no community clinic with a date today or later. Schedule a clinic date first."

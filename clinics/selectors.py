@@ -102,6 +102,7 @@ class Summary:
     children: list = field(default_factory=list)  # who will be sent one, by name (the first 100)
     invited_before: int | None = None  # reminders only: children invited to this clinic at all
     skipped_booked: int = 0  # reminders only: children who would be reminded but have booked
+    seen: str = ""  # the digest of who will be sent one (Eligibility.snapshot), for the button to check
 
 
 def _first(eligibility: Eligibility) -> list:
@@ -111,10 +112,30 @@ def _first(eligibility: Eligibility) -> list:
 
 
 def _summary(clinic, clinic_date, eligible: Eligibility, unreachable: Eligibility, **extra) -> Summary:
-    count = eligible.count()
+    snapshot = eligible.snapshot()
+    count = len(snapshot.child_ids)
     return Summary(
-        clinic, clinic_date, count, _first(unreachable), unreachable.count(), _first(eligible) if count else [], **extra
+        clinic,
+        clinic_date,
+        count,
+        _first(unreachable),
+        unreachable.count(),
+        _first(eligible) if count else [],
+        seen=snapshot.digest,
+        **extra,
     )
+
+
+def school_invitations_eligibility(school_session, clinic, clinic_date, *, contactable=True) -> Eligibility:
+    """Who **Send clinic invitations** invites (or, not contactable, lists as cannot be contacted)."""
+    children = school_candidates(school_session, clinic)
+    programmes = school_programmes(school_session, clinic)
+    return Eligibility(clinic, clinic_date, children=children, programmes=programmes, contactable=contactable)
+
+
+def reminders_eligibility(clinic, today, clinic_date, *, contactable=True) -> Eligibility:
+    """Who **Send booking reminders** reminds (or, not contactable, lists as cannot be contacted)."""
+    return Eligibility(clinic, clinic_date, children=reminder_candidates(clinic, today), contactable=contactable)
 
 
 def school_invitations_summary(team, school_session, today) -> Summary:
@@ -122,10 +143,8 @@ def school_invitations_summary(team, school_session, today) -> Summary:
     if clinic is None:
         return Summary(None, None, 0, [], 0)
     clinic_date = next_clinic_date(clinic, today)
-    children = school_candidates(school_session, clinic)
-    programmes = school_programmes(school_session, clinic)
-    eligible = Eligibility(clinic, clinic_date, children=children, programmes=programmes)
-    unreachable = Eligibility(clinic, clinic_date, children=children, programmes=programmes, contactable=False)
+    eligible = school_invitations_eligibility(school_session, clinic, clinic_date)
+    unreachable = school_invitations_eligibility(school_session, clinic, clinic_date, contactable=False)
     return _summary(clinic, clinic_date, eligible, unreachable)
 
 
@@ -134,9 +153,8 @@ def reminders_summary(clinic, today) -> Summary:
     invited_before = Child.objects.filter(invited_to_session_q(clinic)).count()
     if clinic_date is None:
         return Summary(clinic, None, 0, [], 0, invited_before=invited_before)
-    children = reminder_candidates(clinic, today)
-    eligible = Eligibility(clinic, clinic_date, children=children)
-    unreachable = Eligibility(clinic, clinic_date, children=children, contactable=False)
+    eligible = reminders_eligibility(clinic, today, clinic_date)
+    unreachable = reminders_eligibility(clinic, today, clinic_date, contactable=False)
     skipped = reminders_skipped_booked(clinic, today, clinic_date).count()
     return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before, skipped_booked=skipped)
 

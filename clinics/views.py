@@ -60,15 +60,20 @@ def send_invitations(request, session_id):
     today = timezone.localdate()
     session = _school_session(team, session_id, today)
     back = reverse("sessions:session", args=[session.pk])
+    changed = None
     if request.method == "POST":
-        result = services.clinic_invitations_send_from_school(school_session=session, user=request.user, today=today)
-        messages.success(request, presenters.invited_message(result.invited))
-        return redirect(back)
+        result = services.clinic_invitations_send_from_school(
+            school_session=session, user=request.user, today=today, seen=request.POST.get("seen")
+        )
+        if not result.changed:
+            messages.success(request, presenters.invited_message(result.invited))
+            return redirect(back)
+        changed = presenters.INVITATIONS_CHANGED
     summary = selectors.school_invitations_summary(team, session, today)
     return render(
         request,
         "clinics/send_invitations.jinja",
-        {"session": session, "summary": presenters.SummaryPresenter(summary), "back": back},
+        {"session": session, "summary": presenters.SummaryPresenter(summary), "back": back, "changed": changed},
     )
 
 
@@ -81,15 +86,20 @@ def send_reminders(request, session_id):
     if not clinic.is_community_clinic or selectors.next_clinic_date(clinic, today) is None:
         raise Http404
     back = reverse("sessions:session", args=[clinic.pk])
+    changed = None
     if request.method == "POST":
-        result = services.booking_reminders_send(clinic=clinic, user=request.user, today=today)
-        messages.success(request, presenters.reminded_message(result.invited))
-        return redirect(back)
+        result = services.booking_reminders_send(
+            clinic=clinic, user=request.user, today=today, seen=request.POST.get("seen")
+        )
+        if not result.changed:
+            messages.success(request, presenters.reminded_message(result.invited))
+            return redirect(back)
+        changed = presenters.REMINDERS_CHANGED
     summary = selectors.reminders_summary(clinic, today)
     return render(
         request,
         "clinics/send_reminders.jinja",
-        {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back},
+        {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back, "changed": changed},
     )
 
 
