@@ -79,6 +79,8 @@ SKIPPED_BOOKED = "Skipped because they booked"
 
 NO_CLINIC = "There is no community clinic with a date today or later. Schedule a clinic date first."
 
+ARCHIVED_NOT_INVITED = "This child’s record is archived: they cannot be invited to a community clinic"
+
 
 def _invitation_words(plan, send_on) -> str:
     """The invitation half of **Invite to community clinic**: the same words before and after."""
@@ -111,6 +113,8 @@ def invite_child_message(result, child) -> tuple[int, str]:
     plan = result.plan
     if plan.clinic is None:
         return messages.ERROR, NO_CLINIC
+    if plan.archived:
+        return messages.ERROR, ARCHIVED_NOT_INVITED
     if plan.clinic_day_today:
         added = f"{child.full_name} is now on today’s list for the community clinic. "
     else:
@@ -119,8 +123,11 @@ def invite_child_message(result, child) -> tuple[int, str]:
     return level, added + _invitation_words(plan, result.scheduled_for)
 
 
-def child_invitation_text(state) -> str | None:
-    """What replaces the button once the child is invited (or will be)."""
+def child_invitation_text(state, child=None) -> str | None:
+    """What replaces the button once the child is invited (or will be), or when the child's record
+    is archived (selectors.child_invite_plan)."""
+    if child is not None and child.archived:
+        return ARCHIVED_NOT_INVITED
     if state.invited_on:
         return f"Invited to the clinic on {date_words(state.invited_on)}"
     if state.scheduled_for:

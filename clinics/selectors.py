@@ -213,12 +213,15 @@ class ChildInvitePlan:
     no_later_date: bool = False
     cannot_be_contacted: bool = False
     not_needed: bool = False
+    archived: bool = False  # out of the team's lists and messages (domain.md): neither added nor invited
 
 
 def child_invite_plan(team, child, today) -> ChildInvitePlan:
     clinic = current_clinic(team, today)
     if clinic is None:
         return ChildInvitePlan(None)
+    if child.archived:
+        return ChildInvitePlan(clinic, archived=True)
     plan = ChildInvitePlan(clinic, clinic_day_today=any(d.value == today for d in clinic.dates.all()))
     send_on = today + datetime.timedelta(days=1)
     # The date the next-day job will invite for: a walk-in on the last clinic day has none.

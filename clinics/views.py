@@ -220,7 +220,7 @@ def invite_child(request, child_id):
         messages.add_message(request, level, text)
         return redirect(back)
     state = selectors.child_invitation_state(team, child, today)
-    already = presenters.child_invitation_text(state)  # invited, or waiting: nothing to confirm
+    already = presenters.child_invitation_text(state, child)  # invited, waiting or archived: nothing to confirm
     plan = selectors.child_invite_plan(team, child, today) if state.clinic and not already else None
     context = {
         "child": child,

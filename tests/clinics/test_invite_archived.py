@@ -1,0 +1,50 @@
+"""Invite to community clinic for a child whose record is archived (moved away, deceased): out of the
+team's lists and messages, so neither added to the clinic nor invited, and the page says why."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from clinics.models import ClinicInvitationRequest
+from sessions.models import SessionMembership
+from tests.clinics.factories import child as make_child
+from tests.clinics.factories import clinic_session
+from tests.factories import SchoolFactory
+from tests.text import visible_text
+
+pytestmark = pytest.mark.django_db
+
+ARCHIVED = "This child’s record is archived: they cannot be invited to a community clinic"
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+def test_an_archived_child_is_not_added_to_the_clinic_nor_invited(nurse_client, team):
+    clinic = clinic_session(team, [datetime.date(2026, 12, 10)])
+    child = make_child(team, school=SchoolFactory(team=team))
+    child.archived_at, child.archive_reason = timezone.now(), "moved_out_of_area"
+    child.save()
+    record = reverse("patients:child", args=[child.pk])
+    invite = reverse("clinics:invite_child", args=[child.pk])
+
+    text = visible_text(nurse_client.get(record).content.decode())
+    assert ARCHIVED in text
+    assert "Invite to community clinic" not in text
+    text = visible_text(nurse_client.get(invite).content.decode())
+    assert ARCHIVED in text
+    assert "Yes, invite to community clinic" not in text
+
+    # A page opened before the record was archived, then submitted.
+    response = nurse_client.post(invite, {"next": record}, follow=True)
+    text = visible_text(response.content.decode())
+    assert ARCHIVED in text
+    assert "Added to the community clinic" not in text
+    assert not SessionMembership.objects.filter(session=clinic, child=child).exists()
+    assert not ClinicInvitationRequest.objects.exists()
