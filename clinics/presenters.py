@@ -88,6 +88,9 @@ def _invitation_words(plan, send_on) -> str:
         return "No invitation is needed: there are no later clinic dates"
     if plan.cannot_be_contacted:
         return f"No invitation can be sent: {REASON_IN_SENTENCE}"
+    if plan.year_group:
+        names = " and ".join(p.name for p in plan.clinic.programmes.all())
+        return f"No invitation is needed: the clinic’s vaccinations ({names}) are not for children in {plan.year_group}"
     if plan.not_needed:
         return "No invitation is needed: the child is vaccinated or consent was refused"
     later = " for later clinic dates" if plan.clinic_day_today else ""

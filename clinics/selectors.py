@@ -11,8 +11,9 @@ from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_d
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from mavis.memo import BUCKET, in_buckets, memoised_counts
 from notifications.models import Message
+from patients.academic import academic_year_of, year_group_label
 from patients.models import Child, Programme, ProgrammeStatus
-from patients.statuses import status_q
+from patients.statuses import applicable_programmes, status_q
 from sessions.models import Session, SessionDate, SessionMembership
 from sessions.selectors import booked_q, with_booking
 
@@ -214,6 +215,7 @@ class ChildInvitePlan:
     cannot_be_contacted: bool = False
     not_needed: bool = False
     archived: bool = False  # out of the team's lists and messages (domain.md): neither added nor invited
+    year_group: str = ""  # none of the clinic's programmes is for the child's year group ("Year 1")
 
 
 def child_invite_plan(team, child, today) -> ChildInvitePlan:
@@ -234,6 +236,8 @@ def child_invite_plan(team, child, today) -> ChildInvitePlan:
         plan.send_on = send_on
     elif Eligibility(clinic, clinic_date, children=one, contactable=False).count():
         plan.cannot_be_contacted = True
+    elif not applicable_programmes(child, clinic.programmes.all(), academic_year_of(clinic_date)):
+        plan.year_group = year_group_label(child.year_group(academic_year_of(clinic_date)))
     else:
         plan.not_needed = True
     return plan

@@ -48,3 +48,17 @@ def test_an_archived_child_is_not_added_to_the_clinic_nor_invited(nurse_client, 
     assert "Added to the community clinic" not in text
     assert not SessionMembership.objects.filter(session=clinic, child=child).exists()
     assert not ClinicInvitationRequest.objects.exists()
+
+
+def test_a_child_no_programme_of_the_clinic_is_for_is_told_so_not_vaccinated_or_refused(nurse_client, team):
+    """A Year 2 child and an HPV-only clinic: the reason is the year group, not a vaccination or a refusal."""
+    clinic_session(team, [datetime.date(2026, 12, 10)], codes=("hpv",))
+    child = make_child(team, school=SchoolFactory(team=team), date_of_birth=datetime.date(2020, 3, 1))
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    reason = "No invitation is needed: the clinic’s vaccinations (HPV) are not for children in Year 2"
+    text = visible_text(nurse_client.get(invite).content.decode())
+    assert reason in text
+    assert "vaccinated or consent was refused" not in text
+    text = visible_text(nurse_client.post(invite, follow=True).content.decode())
+    assert reason in text
+    assert not ClinicInvitationRequest.objects.exists()
