@@ -328,11 +328,14 @@ def sweep_preview(*, team: Team, today: datetime.date) -> list[SessionSweep]:
         if clinic_date is None:
             previews.append(preview)
             continue
-        preview.requested = Eligibility(session, clinic_date, children=_requests_candidates(session, today)).count()
+        requested = Eligibility(session, clinic_date, children=_requests_candidates(session, today))
+        preview.requested = requested.count()
         start = clinic_invitation_start_date(session)
         if team.automatic_clinic_invitations and start is not None and start <= today:
             candidates = selectors.automatic_candidates(session)
-            preview.automatic = Eligibility(session, clinic_date, children=candidates).count()
+            # The run invites those asked for one by one first: the automatic path then finds them invited.
+            automatic = candidates.exclude(pk__in=requested.child_ids_queryset().values("pk"))
+            preview.automatic = Eligibility(session, clinic_date, children=automatic).count()
             preview.cannot_contact = list(
                 Eligibility(session, clinic_date, children=candidates, contactable=False)
                 .child_ids_queryset()
