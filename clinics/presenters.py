@@ -53,13 +53,30 @@ class SummaryPresenter:
         return self.summary.cannot_contact_count - len(self.summary.cannot_contact)
 
 
-def invited_message(count: int) -> str:
+def invited_message(result) -> tuple[int, str]:
+    """The banner after **Send clinic invitations** (services.SendResult)."""
+    if result.clinic is None:  # the clinic's dates were removed since the page was opened
+        return messages.ERROR, f"No clinic invitations were sent. {NO_CLINIC}"
+    return messages.SUCCESS, _invited_words(result.invited)
+
+
+def _invited_words(count: int) -> str:
     if count == 0:
         return "No clinic invitations were sent: every child has already been invited or no longer needs one"
     return f"Clinic invitations sent to the parents of {children_words(count)}"
 
 
-def reminded_message(count: int) -> str:
+def reminded_message(result) -> tuple[int, str]:
+    """The banner after **Send booking reminders** (services.SendResult)."""
+    if result.clinic_date is None:  # the last clinic date is today (a page left open since yesterday)
+        return messages.ERROR, (
+            "No booking reminders were sent: the clinic has no date after today. "
+            "Add a later clinic date to send booking reminders"
+        )
+    return messages.SUCCESS, _reminded_words(result.invited)
+
+
+def _reminded_words(count: int) -> str:
     if count == 0:
         return "No booking reminders were sent: every child has already been sent one for the next clinic date"
     return f"Booking reminders sent to the parents of {children_words(count)}"

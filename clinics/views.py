@@ -66,7 +66,7 @@ def send_invitations(request, session_id):
             school_session=session, user=request.user, today=today, seen=request.POST.get("seen")
         )
         if not result.changed:
-            messages.success(request, presenters.invited_message(result.invited))
+            messages.add_message(request, *presenters.invited_message(result))
             return redirect(back)
         changed = presenters.INVITATIONS_CHANGED
     summary = selectors.school_invitations_summary(team, session, today)
@@ -92,7 +92,7 @@ def send_reminders(request, session_id):
             clinic=clinic, user=request.user, today=today, seen=request.POST.get("seen")
         )
         if not result.changed:
-            messages.success(request, presenters.reminded_message(result.invited))
+            messages.add_message(request, *presenters.reminded_message(result))
             return redirect(back)
         changed = presenters.REMINDERS_CHANGED
     summary = selectors.reminders_summary(clinic, today)

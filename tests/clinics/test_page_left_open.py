@@ -132,3 +132,33 @@ def test_send_reminders_page_left_open_while_another_child_is_invited_sends_noth
     again = nurse_client.post(url, form_fields(response.content.decode()), follow=True)
     assert ClinicInvitation.objects.filter(kind="booking_reminder").count() == 2
     assert "There is a problem" not in visible_text(again.content.decode())
+
+
+def test_send_reminders_page_left_open_until_the_last_clinic_day_says_why_nothing_was_sent(
+    nurse_client, nurse, team, clinic
+):
+    invited_before(team, clinic)
+    url = reverse("clinics:send_reminders", args=[clinic.pk])
+    with time_machine.travel(datetime.datetime(2026, 12, 9, 16, 0, tzinfo=datetime.UTC), tick=False):
+        nurse_client.force_login(nurse)
+        page = nurse_client.get(url).content.decode()
+    assert "parents of 1 child who have not yet been sent a reminder" in page
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 9, 0, tzinfo=datetime.UTC), tick=False):
+        nurse_client.force_login(nurse)  # signed in again: the page itself was left open overnight
+        text = visible_text(nurse_client.post(url, form_fields(page), follow=True).content.decode())
+    assert "No booking reminders were sent: the clinic has no date after today." in text
+    assert "already been sent one" not in text
+    assert not ClinicInvitation.objects.filter(kind="booking_reminder").exists()
+
+
+def test_send_invitations_page_left_open_while_the_clinic_dates_are_removed_says_why(
+    nurse_client, team, school, completed, clinic
+):
+    make_child(team, school=school, session=completed)
+    url = reverse("clinics:send_invitations", args=[completed.pk])
+    page = nurse_client.get(url).content.decode()
+    clinic.dates.all().delete()
+    text = visible_text(nurse_client.post(url, form_fields(page), follow=True).content.decode())
+    assert "No clinic invitations were sent. There is no community clinic with a date today or later." in text
+    assert "already been invited" not in text
+    assert not ClinicInvitation.objects.exists()
