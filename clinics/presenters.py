@@ -135,6 +135,8 @@ def invite_child_message(result, child) -> tuple[int, str]:
         return messages.ERROR, NO_CLINIC
     if plan.archived:
         return messages.ERROR, ARCHIVED_NOT_INVITED
+    if plan.invited_on:
+        return messages.INFO, _invited_on_words(plan.invited_on)
     if plan.clinic_day_today:
         added = f"{child.full_name} is now on today’s list for the community clinic. "
     else:
@@ -143,13 +145,17 @@ def invite_child_message(result, child) -> tuple[int, str]:
     return level, added + _invitation_words(plan, result.scheduled_for)
 
 
+def _invited_on_words(value) -> str:
+    return f"Invited to the clinic on {date_words(value)}"
+
+
 def child_invitation_text(state, child=None) -> str | None:
     """What replaces the button once the child is invited (or will be), or when the child's record
     is archived (selectors.child_invite_plan)."""
     if child is not None and child.archived:
         return ARCHIVED_NOT_INVITED
     if state.invited_on:
-        return f"Invited to the clinic on {date_words(state.invited_on)}"
+        return _invited_on_words(state.invited_on)
     if state.scheduled_for:
         return f"An invitation will be sent on {date_words(state.scheduled_for)}"
     return None

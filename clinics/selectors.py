@@ -175,16 +175,22 @@ class ChildInvitationState:
     booking_time: datetime.time | None = None
 
 
+def _latest_invitation_sent_on(clinic, child_id):
+    """When the child was last invited to the clinic (an invitation, not a reminder): once invited,
+    **Invite to community clinic** says so instead of inviting again."""
+    return (
+        ClinicInvitation.objects.filter(session=clinic, child_id=child_id, kind=ClinicInvitation.Kind.INVITATION)
+        .order_by("-sent_on")
+        .values("sent_on")[:1]
+    )
+
+
 def child_invitation_state(team, child, today, session=None) -> ChildInvitationState:
     """The child's standing with the current clinic, in one query besides the clinic's own."""
     clinic = current_clinic(team, today, loaded=session)
     if clinic is None:
         return ChildInvitationState(None, None)
-    latest_invitation = (
-        ClinicInvitation.objects.filter(session=clinic, child_id=OuterRef("pk"), kind=ClinicInvitation.Kind.INVITATION)
-        .order_by("-sent_on")
-        .values("sent_on")[:1]
-    )
+    latest_invitation = _latest_invitation_sent_on(clinic, OuterRef("pk"))
     pending_request = (
         ClinicInvitationRequest.objects.filter(session=clinic, child_id=OuterRef("pk"), processed_at__isnull=True)
         .order_by("scheduled_for")
@@ -216,6 +222,7 @@ class ChildInvitePlan:
     not_needed: bool = False
     archived: bool = False  # out of the team's lists and messages (domain.md): neither added nor invited
     year_group: str = ""  # none of the clinic's programmes is for the child's year group ("Year 1")
+    invited_on: datetime.date | None = None  # already invited to the clinic: nothing more to do
 
 
 def child_invite_plan(team, child, today) -> ChildInvitePlan:
@@ -225,6 +232,10 @@ def child_invite_plan(team, child, today) -> ChildInvitePlan:
     if child.archived:
         return ChildInvitePlan(clinic, archived=True)
     plan = ChildInvitePlan(clinic, clinic_day_today=any(d.value == today for d in clinic.dates.all()))
+    invited = _latest_invitation_sent_on(clinic, child.pk).first()
+    if invited is not None:  # a page opened before the invitation went (the sweep, Send clinic invitations)
+        plan.invited_on = invited["sent_on"]
+        return plan
     send_on = today + datetime.timedelta(days=1)
     # The date the next-day job will invite for: a walk-in on the last clinic day has none.
     clinic_date = next_clinic_date(clinic, send_on)

@@ -452,7 +452,7 @@ def clinic_invitation_request(*, child: Child, user, today: datetime.date) -> Ch
 
     plan = selectors.child_invite_plan(child.team, child, today)
     result = ChildInviteResult(plan)
-    if plan.clinic is None or plan.archived:
+    if plan.clinic is None or plan.archived or plan.invited_on:
         return result
     result.added = bool(
         session_membership_add(

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics.models import ClinicInvitationRequest
+from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from sessions.models import SessionMembership
 from tests.clinics.factories import child as make_child
 from tests.clinics.factories import clinic_session
@@ -61,4 +61,28 @@ def test_a_child_no_programme_of_the_clinic_is_for_is_told_so_not_vaccinated_or_
     assert "vaccinated or consent was refused" not in text
     text = visible_text(nurse_client.post(invite, follow=True).content.decode())
     assert reason in text
+    assert not ClinicInvitationRequest.objects.exists()
+
+
+def test_a_confirmation_page_left_open_while_the_child_is_invited_says_so_and_does_nothing_more(nurse_client, team):
+    clinic = clinic_session(team, [datetime.date(2026, 12, 10)])
+    child = make_child(team, session=clinic)
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    assert "Yes, invite to community clinic" in visible_text(nurse_client.get(invite).content.decode())
+    at = datetime.datetime(2026, 11, 23, 9, tzinfo=datetime.UTC)  # the sweep invites them meanwhile
+    ClinicInvitation.objects.create(
+        team=team,
+        child=child,
+        session=clinic,
+        clinic_date=datetime.date(2026, 12, 10),
+        kind="invitation",
+        programmes=["flu", "hpv"],
+        source="automatic",
+        created_at=at,
+        sent_at=at,
+        sent_on=at.date(),
+    )
+    text = visible_text(nurse_client.post(invite, follow=True).content.decode())
+    assert "Invited to the clinic on Monday 23 November 2026" in text
+    assert "vaccinated or consent was refused" not in text
     assert not ClinicInvitationRequest.objects.exists()
