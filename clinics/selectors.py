@@ -139,6 +139,26 @@ def reminders_eligibility(clinic, today, clinic_date, *, contactable=True) -> El
     return Eligibility(clinic, clinic_date, children=reminder_candidates(clinic, today), contactable=contactable)
 
 
+SUMMARY_LISTS = {"send": "Will be sent one", "cannot_be_contacted": "Cannot be contacted"}
+
+
+def summary_list(team, session, today, which: str) -> Eligibility | None:
+    """The children behind a count on **Send clinic invitations** (a completed school session) or
+    **Send booking reminders** (the clinic): `which` is "send" or "cannot_be_contacted". None when
+    the page has no such count (no clinic, no date after today)."""
+    contactable = which == "send"
+    if session.is_community_clinic:
+        clinic_date = reminder_clinic_date(session, today)
+        return (
+            None if clinic_date is None else reminders_eligibility(session, today, clinic_date, contactable=contactable)
+        )
+    clinic = current_clinic(team, today)
+    if clinic is None:
+        return None
+    clinic_date = next_clinic_date(clinic, today)
+    return school_invitations_eligibility(session, clinic, clinic_date, contactable=contactable)
+
+
 def school_invitations_summary(team, school_session, today) -> Summary:
     clinic = current_clinic(team, today)
     if clinic is None:

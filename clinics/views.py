@@ -103,6 +103,37 @@ def send_reminders(request, session_id):
     )
 
 
+def summary_children(request, session_id, which):
+    """Every child behind a count on Send clinic invitations or Send booking reminders (the page
+    names the first 100)."""
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    if which not in selectors.SUMMARY_LISTS:
+        raise Http404
+    if session.is_community_clinic:
+        back, back_text = reverse("clinics:send_reminders", args=[session.pk]), "Send booking reminders"
+    else:
+        session = _school_session(team, session_id, today)
+        back, back_text = reverse("clinics:send_invitations", args=[session.pk]), "Send clinic invitations"
+    eligibility = selectors.summary_list(team, session, today, which)
+    if eligibility is None:
+        raise Http404
+    children = eligibility.child_ids_queryset().order_by("family_name", "given_name", "pk")
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinics/invitation_children.jinja",
+        {
+            "session": session,
+            "label": selectors.SUMMARY_LISTS[which],
+            "page": page,
+            "back": back,
+            "back_text": back_text,
+        },
+    )
+
+
 def reminders_skipped(request, session_id):
     """The children behind **Send booking reminders**' "skipped because they booked"."""
     team = require_team(request)
