@@ -144,8 +144,12 @@ class Eligibility:
 
     def only(self, child_ids) -> "Eligibility":
         """The same rule among `child_ids` only (a snapshot's children: never anyone else)."""
+        from django.db.models.expressions import RawSQL
+
         children = self.children if self.children is not None else Child.objects.all()
-        return replace(self, children=children.filter(pk__in=child_ids))
+        # One array parameter, not one placeholder per child (a clinic may have tens of thousands).
+        ids = RawSQL("SELECT unnest(%s::bigint[])", [list(child_ids)])  # noqa: S611 - a parameter
+        return replace(self, children=children.filter(pk__in=ids))
 
     def rows(self) -> list[tuple[int, list[str]]]:
         sql, params = self.sql()
