@@ -4,6 +4,7 @@ from django.contrib import messages
 
 from clinics.eligibility import CANNOT_BE_CONTACTED_REASON
 from mavis.dates import date_long
+from patients.presenters import ChildPresenter
 
 REASON_IN_SENTENCE = CANNOT_BE_CONTACTED_REASON[0].lower() + CANNOT_BE_CONTACTED_REASON[1:]
 
@@ -105,6 +106,9 @@ def _invitation_words(plan, send_on) -> str:
         return "No invitation is needed: there are no later clinic dates"
     if plan.cannot_be_contacted:
         return f"No invitation can be sent: {REASON_IN_SENTENCE}"
+    if plan.not_messaged:
+        flags = [f"“{flag}”" for flag in ChildPresenter(plan.not_messaged).flags]
+        return f"No invitation can be sent: the child’s record is marked {' and '.join(flags)}"
     if plan.year_group:
         names = " and ".join(p.name for p in plan.clinic.programmes.all())
         return f"No invitation is needed: the clinic’s vaccinations ({names}) are not for children in {plan.year_group}"

@@ -243,6 +243,7 @@ class ChildInvitePlan:
     archived: bool = False  # out of the team's lists and messages (domain.md): neither added nor invited
     year_group: str = ""  # none of the clinic's programmes is for the child's year group ("Year 1")
     invited_on: datetime.date | None = None  # already invited to the clinic: nothing more to do
+    not_messaged: object = None  # the child, when their record is marked deceased, restricted or invalidated
 
 
 def child_invite_plan(team, child, today) -> ChildInvitePlan:
@@ -267,6 +268,8 @@ def child_invite_plan(team, child, today) -> ChildInvitePlan:
         plan.send_on = send_on
     elif Eligibility(clinic, clinic_date, children=one, contactable=False).count():
         plan.cannot_be_contacted = True
+    elif not one.not_blocked().exists():  # deceased, restricted or invalidated (patients.models)
+        plan.not_messaged = child
     elif not applicable_programmes(child, clinic.programmes.all(), academic_year_of(clinic_date)):
         plan.year_group = year_group_label(child.year_group(academic_year_of(clinic_date)))
     else:

@@ -86,3 +86,18 @@ def test_a_confirmation_page_left_open_while_the_child_is_invited_says_so_and_do
     assert "Invited to the clinic on Monday 23 November 2026" in text
     assert "vaccinated or consent was refused" not in text
     assert not ClinicInvitationRequest.objects.exists()
+
+
+@pytest.mark.parametrize(("flag", "words"), [("deceased", "“Deceased”"), ("restricted", "“Restricted record”")])
+def test_a_record_marked_so_no_message_can_go_says_why_not_vaccinated_or_refused(nurse_client, team, flag, words):
+    clinic_session(team, [datetime.date(2026, 12, 10)])
+    child = make_child(team, school=SchoolFactory(team=team))
+    setattr(child, flag, True)
+    child.save()
+    invite = reverse("clinics:invite_child", args=[child.pk])
+    reason = f"No invitation can be sent: the child’s record is marked {words}"
+    assert reason in visible_text(nurse_client.get(invite).content.decode())
+    text = visible_text(nurse_client.post(invite, follow=True).content.decode())
+    assert reason in text
+    assert "vaccinated or consent was refused" not in text
+    assert not ClinicInvitationRequest.objects.exists()
