@@ -82,7 +82,7 @@ def _invite_child(request, child, session, reasons=()):
     context = {
         "child": child,
         "state": state,
-        "text": presenters.child_invitation_text(state),
+        "text": presenters.child_invitation_text(state, child),
         "booking": booking_words(state.booking_state, state.booking_date, state.booking_time)
         if state.booking_state
         else "",

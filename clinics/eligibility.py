@@ -8,8 +8,10 @@ and no invitation exists for (child, S, D). Every count and every sender goes th
 """
 
 import datetime
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
@@ -46,6 +48,8 @@ def upcoming_clinic_dates(session, today: datetime.date) -> list[datetime.date]:
         SessionDate.objects.filter(session=session, value__gte=today).order_by("value").values_list("value", flat=True)
     )
 
+
+NOBODY = "SELECT NULL::bigint AS child_id, NULL::text[] AS programmes WHERE false"
 
 # Consent statuses that still need the clinic: neither vaccinated (not required) nor refused.
 STILL_NEEDED = [
@@ -108,9 +112,12 @@ class Eligibility:
 
     def _build_sql(self) -> tuple[str, list]:
         if not self._programmes:
-            return "SELECT NULL::bigint AS child_id, NULL::text[] AS programmes WHERE false", []
+            return NOBODY, []
         names = [f"needs_{i}" for i in range(len(self._programmes))]
-        inner, params = self._queryset().order_by().values("id", *names).query.sql_with_params()
+        try:
+            inner, params = self._queryset().order_by().values("id", *names).query.sql_with_params()
+        except EmptyResultSet:  # among no children (`only` an empty snapshot)
+            return NOBODY, []
         codes = ", ".join(f"CASE WHEN e.{name} THEN %s END" for name in names)
         any_need = " OR ".join(f"e.{name}" for name in names)
         # OFFSET 0 keeps the subquery whole: evaluate each programme's test once per child, not again in the WHERE.
@@ -123,6 +130,26 @@ class Eligibility:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM ({sql}) AS invitable", params)  # noqa: S608 - built from our ORM
             return cursor.fetchone()[0]
+
+    def snapshot(self) -> "Snapshot":
+        """The children who can be invited now, by id, with a digest of them, the clinic session and
+        the date: a summary page carries the digest, and its button sends only if it still matches
+        (a page left open never sends to more children than it said)."""
+        sql, params = self.sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT child_id FROM ({sql}) AS invitable ORDER BY child_id", params)  # noqa: S608
+            ids = [row[0] for row in cursor.fetchall()]
+        seen = f"{self.session.pk}:{self.clinic_date}:{','.join(map(str, ids))}"
+        return Snapshot(ids, hashlib.sha256(seen.encode()).hexdigest()[:32])
+
+    def only(self, child_ids) -> "Eligibility":
+        """The same rule among `child_ids` only (a snapshot's children: never anyone else)."""
+        from django.db.models.expressions import RawSQL
+
+        children = self.children if self.children is not None else Child.objects.all()
+        # One array parameter, not one placeholder per child (a clinic may have tens of thousands).
+        ids = RawSQL("SELECT unnest(%s::bigint[])", [list(child_ids)])  # noqa: S611 - a parameter
+        return replace(self, children=children.filter(pk__in=ids))
 
     def rows(self) -> list[tuple[int, list[str]]]:
         sql, params = self.sql()
@@ -139,6 +166,17 @@ class Eligibility:
         # joins were reordered into a plan that ran for over 13 minutes on a test's few children.
         subquery = f"WITH invitable AS MATERIALIZED ({sql}) SELECT child_id FROM invitable"  # noqa: S608 - built from our ORM
         return Child.objects.filter(pk__in=RawSQL(subquery, params))  # noqa: S611
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    child_ids: list
+    digest: str
+
+    def changed_since(self, seen: str | None) -> bool:
+        """True when a page that showed `seen` would now send to other children (a page showing no
+        digest, or the children all invited since, changes nothing: the button sends what it can)."""
+        return seen is not None and bool(self.child_ids) and seen != self.digest
 
 
 # --- Missed at school for a reason a clinic can fix (the child-in-session page offers the clinic) ----

@@ -11,8 +11,9 @@ from clinics.eligibility import Eligibility, next_clinic_date, reminder_clinic_d
 from clinics.models import ClinicInvitation, ClinicInvitationRequest
 from mavis.memo import BUCKET, in_buckets, memoised_counts
 from notifications.models import Message
+from patients.academic import academic_year_of, year_group_label
 from patients.models import Child, Programme, ProgrammeStatus
-from patients.statuses import status_q
+from patients.statuses import applicable_programmes, status_q
 from sessions.models import Session, SessionDate, SessionMembership
 from sessions.selectors import booked_q, with_booking
 
@@ -102,6 +103,7 @@ class Summary:
     children: list = field(default_factory=list)  # who will be sent one, by name (the first 100)
     invited_before: int | None = None  # reminders only: children invited to this clinic at all
     skipped_booked: int = 0  # reminders only: children who would be reminded but have booked
+    seen: str = ""  # the digest of who will be sent one (Eligibility.snapshot), for the button to check
 
 
 def _first(eligibility: Eligibility) -> list:
@@ -111,10 +113,50 @@ def _first(eligibility: Eligibility) -> list:
 
 
 def _summary(clinic, clinic_date, eligible: Eligibility, unreachable: Eligibility, **extra) -> Summary:
-    count = eligible.count()
+    snapshot = eligible.snapshot()
+    count = len(snapshot.child_ids)
     return Summary(
-        clinic, clinic_date, count, _first(unreachable), unreachable.count(), _first(eligible) if count else [], **extra
+        clinic,
+        clinic_date,
+        count,
+        _first(unreachable),
+        unreachable.count(),
+        _first(eligible) if count else [],
+        seen=snapshot.digest,
+        **extra,
     )
+
+
+def school_invitations_eligibility(school_session, clinic, clinic_date, *, contactable=True) -> Eligibility:
+    """Who **Send clinic invitations** invites (or, not contactable, lists as cannot be contacted)."""
+    children = school_candidates(school_session, clinic)
+    programmes = school_programmes(school_session, clinic)
+    return Eligibility(clinic, clinic_date, children=children, programmes=programmes, contactable=contactable)
+
+
+def reminders_eligibility(clinic, today, clinic_date, *, contactable=True) -> Eligibility:
+    """Who **Send booking reminders** reminds (or, not contactable, lists as cannot be contacted)."""
+    return Eligibility(clinic, clinic_date, children=reminder_candidates(clinic, today), contactable=contactable)
+
+
+SUMMARY_LISTS = {"send": "Will be sent one", "cannot_be_contacted": "Cannot be contacted"}
+
+
+def summary_list(team, session, today, which: str) -> Eligibility | None:
+    """The children behind a count on **Send clinic invitations** (a completed school session) or
+    **Send booking reminders** (the clinic): `which` is "send" or "cannot_be_contacted". None when
+    the page has no such count (no clinic, no date after today)."""
+    contactable = which == "send"
+    if session.is_community_clinic:
+        clinic_date = reminder_clinic_date(session, today)
+        return (
+            None if clinic_date is None else reminders_eligibility(session, today, clinic_date, contactable=contactable)
+        )
+    clinic = current_clinic(team, today)
+    if clinic is None:
+        return None
+    clinic_date = next_clinic_date(clinic, today)
+    return school_invitations_eligibility(session, clinic, clinic_date, contactable=contactable)
 
 
 def school_invitations_summary(team, school_session, today) -> Summary:
@@ -122,10 +164,8 @@ def school_invitations_summary(team, school_session, today) -> Summary:
     if clinic is None:
         return Summary(None, None, 0, [], 0)
     clinic_date = next_clinic_date(clinic, today)
-    children = school_candidates(school_session, clinic)
-    programmes = school_programmes(school_session, clinic)
-    eligible = Eligibility(clinic, clinic_date, children=children, programmes=programmes)
-    unreachable = Eligibility(clinic, clinic_date, children=children, programmes=programmes, contactable=False)
+    eligible = school_invitations_eligibility(school_session, clinic, clinic_date)
+    unreachable = school_invitations_eligibility(school_session, clinic, clinic_date, contactable=False)
     return _summary(clinic, clinic_date, eligible, unreachable)
 
 
@@ -134,9 +174,8 @@ def reminders_summary(clinic, today) -> Summary:
     invited_before = Child.objects.filter(invited_to_session_q(clinic)).count()
     if clinic_date is None:
         return Summary(clinic, None, 0, [], 0, invited_before=invited_before)
-    children = reminder_candidates(clinic, today)
-    eligible = Eligibility(clinic, clinic_date, children=children)
-    unreachable = Eligibility(clinic, clinic_date, children=children, contactable=False)
+    eligible = reminders_eligibility(clinic, today, clinic_date)
+    unreachable = reminders_eligibility(clinic, today, clinic_date, contactable=False)
     skipped = reminders_skipped_booked(clinic, today, clinic_date).count()
     return _summary(clinic, clinic_date, eligible, unreachable, invited_before=invited_before, skipped_booked=skipped)
 
@@ -156,16 +195,22 @@ class ChildInvitationState:
     booking_time: datetime.time | None = None
 
 
+def _latest_invitation_sent_on(clinic, child_id):
+    """When the child was last invited to the clinic (an invitation, not a reminder): once invited,
+    **Invite to community clinic** says so instead of inviting again."""
+    return (
+        ClinicInvitation.objects.filter(session=clinic, child_id=child_id, kind=ClinicInvitation.Kind.INVITATION)
+        .order_by("-sent_on")
+        .values("sent_on")[:1]
+    )
+
+
 def child_invitation_state(team, child, today, session=None) -> ChildInvitationState:
     """The child's standing with the current clinic, in one query besides the clinic's own."""
     clinic = current_clinic(team, today, loaded=session)
     if clinic is None:
         return ChildInvitationState(None, None)
-    latest_invitation = (
-        ClinicInvitation.objects.filter(session=clinic, child_id=OuterRef("pk"), kind=ClinicInvitation.Kind.INVITATION)
-        .order_by("-sent_on")
-        .values("sent_on")[:1]
-    )
+    latest_invitation = _latest_invitation_sent_on(clinic, OuterRef("pk"))
     pending_request = (
         ClinicInvitationRequest.objects.filter(session=clinic, child_id=OuterRef("pk"), processed_at__isnull=True)
         .order_by("scheduled_for")
@@ -195,13 +240,23 @@ class ChildInvitePlan:
     no_later_date: bool = False
     cannot_be_contacted: bool = False
     not_needed: bool = False
+    archived: bool = False  # out of the team's lists and messages (domain.md): neither added nor invited
+    year_group: str = ""  # none of the clinic's programmes is for the child's year group ("Year 1")
+    invited_on: datetime.date | None = None  # already invited to the clinic: nothing more to do
+    not_messaged: object = None  # the child, when their record is marked deceased, restricted or invalidated
 
 
 def child_invite_plan(team, child, today) -> ChildInvitePlan:
     clinic = current_clinic(team, today)
     if clinic is None:
         return ChildInvitePlan(None)
+    if child.archived:
+        return ChildInvitePlan(clinic, archived=True)
     plan = ChildInvitePlan(clinic, clinic_day_today=any(d.value == today for d in clinic.dates.all()))
+    invited = _latest_invitation_sent_on(clinic, child.pk).first()
+    if invited is not None:  # a page opened before the invitation went (the sweep, Send clinic invitations)
+        plan.invited_on = invited["sent_on"]
+        return plan
     send_on = today + datetime.timedelta(days=1)
     # The date the next-day job will invite for: a walk-in on the last clinic day has none.
     clinic_date = next_clinic_date(clinic, send_on)
@@ -213,6 +268,10 @@ def child_invite_plan(team, child, today) -> ChildInvitePlan:
         plan.send_on = send_on
     elif Eligibility(clinic, clinic_date, children=one, contactable=False).count():
         plan.cannot_be_contacted = True
+    elif not one.not_blocked().exists():  # deceased, restricted or invalidated (patients.models)
+        plan.not_messaged = child
+    elif not applicable_programmes(child, clinic.programmes.all(), academic_year_of(clinic_date)):
+        plan.year_group = year_group_label(child.year_group(academic_year_of(clinic_date)))
     else:
         plan.not_needed = True
     return plan

@@ -328,11 +328,14 @@ def sweep_preview(*, team: Team, today: datetime.date) -> list[SessionSweep]:
         if clinic_date is None:
             previews.append(preview)
             continue
-        preview.requested = Eligibility(session, clinic_date, children=_requests_candidates(session, today)).count()
+        requested = Eligibility(session, clinic_date, children=_requests_candidates(session, today))
+        preview.requested = requested.count()
         start = clinic_invitation_start_date(session)
         if team.automatic_clinic_invitations and start is not None and start <= today:
             candidates = selectors.automatic_candidates(session)
-            preview.automatic = Eligibility(session, clinic_date, children=candidates).count()
+            # The run invites those asked for one by one first: the automatic path then finds them invited.
+            automatic = candidates.exclude(pk__in=requested.child_ids_queryset().values("pk"))
+            preview.automatic = Eligibility(session, clinic_date, children=automatic).count()
             preview.cannot_contact = list(
                 Eligibility(session, clinic_date, children=candidates, contactable=False)
                 .child_ids_queryset()
@@ -351,22 +354,34 @@ class SendResult:
     clinic: Session | None
     clinic_date: datetime.date | None
     messages: int = 0
+    changed: bool = False  # the children have changed since the summary page was opened: nothing sent
+
+
+def _as_seen(eligibility: Eligibility, seen: str | None) -> Eligibility | None:
+    """The children a summary page showed (its digest, `seen`), if they are still who would be sent
+    one: None when they have changed since (the page must be read again). Without `seen`, all."""
+    if seen is None:
+        return eligibility
+    snapshot = eligibility.snapshot()
+    if snapshot.changed_since(seen):
+        return None
+    return eligibility.only(snapshot.child_ids)
 
 
 @transaction.atomic
-def clinic_invitations_send_from_school(*, school_session: Session, user, today: datetime.date) -> SendResult:
+def clinic_invitations_send_from_school(
+    *, school_session: Session, user, today: datetime.date, seen: str | None = None
+) -> SendResult:
     """Adds the school's children who still need a vaccination to the Community clinic and
-    invites them now."""
+    invites them now. `seen`: the summary page's digest (Eligibility.snapshot): if the children
+    have changed since, nothing is sent and the result says so."""
     clinic = selectors.current_clinic(school_session.team, today)
     if clinic is None:
         return SendResult(0, None, None)
     clinic_date = next_clinic_date(clinic, today)
-    eligibility = Eligibility(
-        clinic,
-        clinic_date,
-        children=selectors.school_candidates(school_session, clinic),
-        programmes=selectors.school_programmes(school_session, clinic),
-    )
+    eligibility = _as_seen(selectors.school_invitations_eligibility(school_session, clinic, clinic_date), seen)
+    if eligibility is None:
+        return SendResult(0, clinic, clinic_date, changed=True)
     rows, messages = _send(
         eligibility=eligibility,
         kind=ClinicInvitation.Kind.INVITATION,
@@ -399,12 +414,16 @@ def clinic_invitations_send_from_school(*, school_session: Session, user, today:
 
 
 @transaction.atomic
-def booking_reminders_send(*, clinic: Session, user, today: datetime.date) -> SendResult:
+def booking_reminders_send(*, clinic: Session, user, today: datetime.date, seen: str | None = None) -> SendResult:
+    """`seen`: the summary page's digest, as for clinic_invitations_send_from_school."""
     clinic_date = reminder_clinic_date(clinic, today)
     if clinic_date is None:
         return SendResult(0, clinic, None)
+    eligibility = _as_seen(selectors.reminders_eligibility(clinic, today, clinic_date), seen)
+    if eligibility is None:
+        return SendResult(0, clinic, clinic_date, changed=True)
     rows, messages = _send(
-        eligibility=Eligibility(clinic, clinic_date, children=selectors.reminder_candidates(clinic, today)),
+        eligibility=eligibility,
         kind=ClinicInvitation.Kind.BOOKING_REMINDER,
         source=ClinicInvitation.Source.REMINDERS,
         today=today,
@@ -433,7 +452,7 @@ def clinic_invitation_request(*, child: Child, user, today: datetime.date) -> Ch
 
     plan = selectors.child_invite_plan(child.team, child, today)
     result = ChildInviteResult(plan)
-    if plan.clinic is None:
+    if plan.clinic is None or plan.archived or plan.invited_on:
         return result
     result.added = bool(
         session_membership_add(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/send-reminders", views.send_reminders, name="send_reminders"),
     path("sessions/<int:session_id>/invitations/<str:key>", views.invitation_children, name="invitation_children"),
     path("sessions/<int:session_id>/send-reminders/booked", views.reminders_skipped, name="reminders_skipped"),
+    path("sessions/<int:session_id>/send/<str:which>", views.summary_children, name="summary_children"),
     path("sessions/<int:session_id>/import-bookings", views.import_bookings, name="import_bookings"),
     path("children/<int:child_id>/invite", views.invite_child, name="invite_child"),
     path("children/<int:child_id>/booking", views.booking, name="booking"),

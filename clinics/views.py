@@ -60,15 +60,20 @@ def send_invitations(request, session_id):
     today = timezone.localdate()
     session = _school_session(team, session_id, today)
     back = reverse("sessions:session", args=[session.pk])
+    changed = None
     if request.method == "POST":
-        result = services.clinic_invitations_send_from_school(school_session=session, user=request.user, today=today)
-        messages.success(request, presenters.invited_message(result.invited))
-        return redirect(back)
+        result = services.clinic_invitations_send_from_school(
+            school_session=session, user=request.user, today=today, seen=request.POST.get("seen")
+        )
+        if not result.changed:
+            messages.add_message(request, *presenters.invited_message(result))
+            return redirect(back)
+        changed = presenters.INVITATIONS_CHANGED
     summary = selectors.school_invitations_summary(team, session, today)
     return render(
         request,
         "clinics/send_invitations.jinja",
-        {"session": session, "summary": presenters.SummaryPresenter(summary), "back": back},
+        {"session": session, "summary": presenters.SummaryPresenter(summary), "back": back, "changed": changed},
     )
 
 
@@ -81,15 +86,51 @@ def send_reminders(request, session_id):
     if not clinic.is_community_clinic or selectors.next_clinic_date(clinic, today) is None:
         raise Http404
     back = reverse("sessions:session", args=[clinic.pk])
+    changed = None
     if request.method == "POST":
-        result = services.booking_reminders_send(clinic=clinic, user=request.user, today=today)
-        messages.success(request, presenters.reminded_message(result.invited))
-        return redirect(back)
+        result = services.booking_reminders_send(
+            clinic=clinic, user=request.user, today=today, seen=request.POST.get("seen")
+        )
+        if not result.changed:
+            messages.add_message(request, *presenters.reminded_message(result))
+            return redirect(back)
+        changed = presenters.REMINDERS_CHANGED
     summary = selectors.reminders_summary(clinic, today)
     return render(
         request,
         "clinics/send_reminders.jinja",
-        {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back},
+        {"session": clinic, "summary": presenters.SummaryPresenter(summary), "back": back, "changed": changed},
+    )
+
+
+def summary_children(request, session_id, which):
+    """Every child behind a count on Send clinic invitations or Send booking reminders (the page
+    names the first 100)."""
+    team = require_team(request)
+    today = timezone.localdate()
+    session = selectors.session_for_team(team, session_id)
+    if which not in selectors.SUMMARY_LISTS:
+        raise Http404
+    if session.is_community_clinic:
+        back, back_text = reverse("clinics:send_reminders", args=[session.pk]), "Send booking reminders"
+    else:
+        session = _school_session(team, session_id, today)
+        back, back_text = reverse("clinics:send_invitations", args=[session.pk]), "Send clinic invitations"
+    eligibility = selectors.summary_list(team, session, today, which)
+    if eligibility is None:
+        raise Http404
+    children = eligibility.child_ids_queryset().order_by("family_name", "given_name", "pk")
+    page = Paginator(children, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinics/invitation_children.jinja",
+        {
+            "session": session,
+            "label": selectors.SUMMARY_LISTS[which],
+            "page": page,
+            "back": back,
+            "back_text": back_text,
+        },
     )
 
 
@@ -210,7 +251,7 @@ def invite_child(request, child_id):
         messages.add_message(request, level, text)
         return redirect(back)
     state = selectors.child_invitation_state(team, child, today)
-    already = presenters.child_invitation_text(state)  # invited, or waiting: nothing to confirm
+    already = presenters.child_invitation_text(state, child)  # invited, waiting or archived: nothing to confirm
     plan = selectors.child_invite_plan(team, child, today) if state.clinic and not already else None
     context = {
         "child": child,

@@ -205,6 +205,11 @@ def _clinic_invitation_children(team):
     return {**_clinic_with_date_ahead(team), "key": "invited"}
 
 
+@object_url("clinics:summary_children")
+def _clinic_summary_children(team):
+    return {**_completed_school_session_with_clinic_ahead(team), "which": "send"}
+
+
 # Vaccines, batches and venues -----------------------------------------------------------------
 
 
