@@ -164,29 +164,21 @@ class CohortImportAdmin(ReadOnlyMixin, ModelAdmin):
     exclude = ["content"]
 
 
-class BatchInline(admin.TabularInline):
-    """Batches are archived (archived at), never deleted: records given from them keep them."""
+class BatchInline(ReadOnlyMixin, admin.TabularInline):
+    """Batches are added and archived on the team's Vaccines page (patients.services: expiry,
+    capitals, duplicates), never deleted: records given from them keep them."""
 
     model = Batch
     extra = 0
     fields = ["number", "expiry", "archived_at"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Vaccine)
-class VaccineAdmin(AuditedAdmin):
+class VaccineAdmin(ReadOnlyMixin, AuditedAdmin):
+    """Read-only: a vaccine's programme and method decide what its doses may be, so they change
+    only through the Vaccines page's services, never under doses already given."""
+
     list_display = ["brand", "programme", "method", "team"]
     list_filter = ["programme", "method", "team"]
     search_fields = ["brand"]
     inlines = [BatchInline]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_formset(self, request, form, formset, change):
-        for batch in formset.save(commit=False):
-            batch.team_id = form.instance.team_id  # a batch belongs to its vaccine's team
-            batch.save()
-        formset.save_m2m()

@@ -76,8 +76,16 @@ def test_admin_pages_add_vaccines_batches_and_venues(nurse_client, team):
 def test_django_admin_lists_vaccines_with_their_batches(admin_client, team):
     gardasil = vaccine(team)
     batch(gardasil)
-    html = admin_client.get(reverse("admin:patients_vaccine_change", args=[gardasil.pk])).content.decode()
+    change = reverse("admin:patients_vaccine_change", args=[gardasil.pk])
+    html = admin_client.get(change).content.decode()
     assert "GD1" in html and "Gardasil 9" in html
+    # Read-only: a vaccine's method and its batches' expiry change only through the Vaccines page.
+    assert 'name="_save"' not in html and 'name="batches-0-expiry' not in html
+    response = admin_client.post(change, {"brand": "Gardasil 9", "programme": gardasil.programme_id, "method": "nasal"})
+    assert response.status_code == 403
+    gardasil.refresh_from_db()
+    assert gardasil.method == "injection"
+    assert admin_client.get(reverse("admin:patients_vaccine_add")).status_code == 403
     assert admin_client.get(reverse("admin:vaccination_sessions_venue_changelist")).status_code == 200
 
 
