@@ -111,7 +111,13 @@ class MessageDateForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    status = forms.ChoiceField(choices=Attendance.Status.choices)
+    status = forms.ChoiceField(
+        choices=Attendance.Status.choices,
+        error_messages={
+            "required": "Choose attending or absent",
+            "invalid_choice": "Choose attending or absent",
+        },
+    )
 
 
 # --- Record vaccinations: one question per page (sessions.record_flow) ------------------------------

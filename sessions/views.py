@@ -229,6 +229,8 @@ def register(request, session_id):
             else:
                 label = Attendance.Status(form.cleaned_data["status"]).label.lower()
                 messages.success(request, f"{child.full_name} is {label} today")
+        else:  # a crafted or garbled request: nothing was recorded, and the page says so
+            messages.error(request, f"{child.full_name} was not registered. {form.errors['status'][0]}")
         return redirect(reverse("sessions:register", args=[session.pk]) + _next_query(request))
     form = ChildrenFilterForm(request.GET or None, programmes=session.programmes.all())
     filters = valid_filters(form)

@@ -262,3 +262,16 @@ def test_two_nurses_recording_a_not_given_outcome_at_once_write_it_once(team, nu
         site="nose",
     )
     assert VaccinationRecord.objects.filter(child=child).count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_register_request_with_no_status_it_knows_records_nothing_and_says_so(nurse_client, team):
+    from tests.text import visible_text
+
+    session = SessionFactory(team=team, dates=[TODAY])
+    child = member(session, given_name="Hereby", family_name="Jones")
+    register = reverse("sessions:register", args=[session.pk])
+    response = nurse_client.post(register, {"child_id": child.pk, "status": "vaccinated"}, follow=True)
+    text = visible_text(response.content.decode())
+    assert "Hereby Jones was not registered. Choose attending or absent" in text
+    assert not Attendance.objects.filter(child=child).exists()
