@@ -58,7 +58,7 @@ def test_each_service_has_its_own_pacer():
     control.pacer(other).acquire()  # the slow service's queue does not hold this one back
     other_waited = time.monotonic() - start
     thread.join()
-    assert other_waited < 0.5
+    assert other_waited < 1.0  # behind the slow service's queue it would wait past its 4th grant (1.5 s)
     assert time.monotonic() - start > 1.4  # 4 sends at 2 a second (less the headroom)
     assert all(b - a >= 0.45 for a, b in zip(granted, granted[1:], strict=False))
 
@@ -215,7 +215,9 @@ def test_a_paused_services_waiting_rows_do_not_hide_another_services_retry(team,
     control.pause("revoked", control.service_of(service))
     outbox_rows(north_team, 5)
     [retry] = outbox_rows(team, 1)
-    Message.objects.filter(pk=retry.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=3))
+    due = timezone.now() + timedelta(seconds=3)
+    Message.objects.filter(pk=retry.pk).update(next_attempt_at=due)
     assert tasks.dispatch_due()["claimed"] == 0
     scheduled = control.connection().get(tasks.SCHEDULED_KEY)
-    assert scheduled is not None and abs(float(scheduled) - (time.time() + 3)) < 1
+    # Scheduled for the retry's own time, however long the dispatch took on a busy machine.
+    assert scheduled is not None and abs(float(scheduled) - due.timestamp()) < 0.5
