@@ -26,11 +26,11 @@ from consent.models import (
 from consent.statuses import consent_status_refresh, counting_responses
 from mavis import audit, roles
 from mavis.dates import date_long, date_short
+from mavis.repeats import just_written
 from notifications.services import FamilyMessage, family_messages_enqueue, family_messages_enqueue_sql
 from patients.models import Child, Parent, ParentRelationship, VaccinationRecord
 from patients.phone import normalise_phone
 from sessions.models import ActivityEvent
-from sessions.services import DOUBLE_CLICK_WINDOW
 
 
 class ConsentError(Exception):
@@ -525,11 +525,7 @@ def triage_record(
             "notes": notes,
             "performed_by": performed_by,
         }
-        repeat = (
-            Triage.objects.filter(**decision, created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW)
-            .order_by("-created_at")
-            .first()
-        )
+        repeat = just_written(Triage.objects.filter(**decision))
         if repeat is not None:
             return repeat
         triage = Triage.objects.create(team=team, **decision)
@@ -562,13 +558,7 @@ def consent_request_send(*, team, session, child, programmes, sent_by=None) -> C
         raise ConsentError(window_closed_message(session))
     with transaction.atomic():
         locked = Child.objects.select_for_update().get(pk=child.pk)
-        recent = (
-            ConsentRequest.objects.filter(
-                child=locked, session=session, sent_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW
-            )
-            .order_by("-sent_at")
-            .first()
-        )
+        recent = just_written(ConsentRequest.objects.filter(child=locked, session=session), at="sent_at")
         if recent:
             return recent
         if not Child.objects.filter(pk=child.pk).can_be_messaged().exists():

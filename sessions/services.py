@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mavis import audit, roles
 from mavis.dates import clock_time, date_long, date_short
+from mavis.repeats import just_written
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
@@ -506,17 +507,8 @@ def _dose_errors(*, session, programme, vaccine_batch, method, site, venue, toda
 
 
 def _outcome_just_recorded(session, child, programme) -> VaccinationRecord | None:
-    return (
-        VaccinationRecord.objects.filter(
-            session_id=session.pk,
-            child=child,
-            programme=programme,
-            performed_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
-        )
-        .select_related("performed_by")
-        .order_by("-performed_at")
-        .first()
-    )
+    records = VaccinationRecord.objects.filter(session_id=session.pk, child=child, programme=programme)
+    return just_written(records.select_related("performed_by"), at="performed_at")
 
 
 @transaction.atomic
@@ -653,11 +645,6 @@ def venue_archive(*, venue) -> Venue:
     return venue
 
 
-# The same thing submitted again by the same person this soon is a double click (or a second tab):
-# the first one stands (a note, a triage decision, a consent request), nothing is written twice.
-DOUBLE_CLICK_WINDOW = datetime.timedelta(minutes=2)
-
-
 @transaction.atomic
 def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
     text = (text or "").strip()
@@ -666,17 +653,8 @@ def note_add(*, session, child, text: str, user=None) -> ActivityEvent:
     if len(text) > 1000:
         raise ValidationError("Note must be 1,000 characters or fewer")
     Child.objects.select_for_update().filter(pk=child.pk).first()  # a double click's second request waits here
-    repeat = (
-        ActivityEvent.objects.filter(
-            kind=ActivityEvent.Kind.NOTE,
-            child=child,
-            session=session,
-            user=user,
-            text=text,
-            created_at__gte=timezone.now() - DOUBLE_CLICK_WINDOW,
-        )
-        .order_by("-created_at")
-        .first()
+    repeat = just_written(
+        ActivityEvent.objects.filter(kind=ActivityEvent.Kind.NOTE, child=child, session=session, user=user, text=text)
     )
     if repeat is not None:
         return repeat
