@@ -84,11 +84,8 @@ def _load(token) -> _Link:
 
 
 def _booking(link):
-    booking = Booking.objects.filter(session=link.clinic, child=link.child).first()
-    today = timezone.localdate()
-    if booking and booking.status == Booking.Status.BOOKED and booking.date >= today:
-        return booking
-    return None
+    """The child's appointment at the clinic if it still counts (today or later), else None."""
+    return session_selectors.bookings_ahead(link.clinic, timezone.localdate()).filter(child=link.child).first()
 
 
 def _consent_url(link) -> str | None:

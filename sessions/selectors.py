@@ -100,12 +100,15 @@ def with_booking(children, session, today: datetime.date):
     )
 
 
+def bookings_ahead(session, today: datetime.date):
+    """The bookings that count: booked at the clinic for a date today or later (one gone by does
+    not). The one rule of "booked", for with_booking, booked_q and removing a clinic date."""
+    return Booking.objects.filter(session=session, status=Booking.Status.BOOKED, date__gte=today)
+
+
 def booked_q(session, today: datetime.date, prefix: str = "") -> Q:
     """Children booked at the clinic for a date today or later (the same rule as with_booking)."""
-    booked = Booking.objects.filter(
-        session=session, child_id=OuterRef(f"{prefix}pk"), status=Booking.Status.BOOKED, date__gte=today
-    )
-    return Q(Exists(booked))
+    return Q(Exists(bookings_ahead(session, today).filter(child_id=OuterRef(f"{prefix}pk"))))
 
 
 def booked_counts(session, dates) -> dict[tuple, int]:

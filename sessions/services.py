@@ -288,13 +288,11 @@ def session_dates_errors(*, session, dates: list[datetime.date]) -> list[tuple[i
         seen.add(value)
     for locked in sorted(selectors.dates_with_records(session) - set(dates)):
         errors.append((None, f"You cannot remove or change {date_short(locked)}: something was recorded on that date"))
-    # Children booked on a date to come count as booked for it (selectors.booked_q): the date stays
-    # until they are moved. A booking for a date gone by no longer counts.
+    # Children booked on a date to come (selectors.bookings_ahead): the date stays until they are moved.
     removed = set(date_values(session)) - set(dates)
     booked = (
-        Booking.objects.filter(
-            session=session, status=Booking.Status.BOOKED, date__in=removed, date__gte=timezone.localdate()
-        )
+        selectors.bookings_ahead(session, timezone.localdate())
+        .filter(date__in=removed)
         .values("date")
         .annotate(children=Count("pk"))
         .order_by("date")
