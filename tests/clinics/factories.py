@@ -2,6 +2,7 @@
 
 import datetime
 
+from clinics.models import ClinicInvitation
 from patients.models import Child, Programme
 from sessions.models import Session, SessionDate, SessionMembership
 from tests.factories import ChildFactory, ParentFactory, ParentRelationshipFactory, SchoolFactory
@@ -60,3 +61,20 @@ def child(team, *, session=None, status=Child.SchoolStatus.HOME_SCHOOLED, school
     if session is not None:
         SessionMembership.objects.create(session=session, child=made)
     return made
+
+
+def sent_invitation(team, clinic, child, *, programmes=("flu",)) -> ClinicInvitation:
+    """An invitation to the clinic's earlier date (2 November), sent on 12 October."""
+    at = datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC)
+    return ClinicInvitation.objects.create(
+        team=team,
+        child=child,
+        session=clinic,
+        clinic_date=datetime.date(2026, 11, 2),
+        kind=ClinicInvitation.Kind.INVITATION,
+        programmes=list(programmes),
+        source=ClinicInvitation.Source.AUTOMATIC,
+        created_at=at,
+        sent_at=at,
+        sent_on=at.date(),
+    )

@@ -10,11 +10,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clinics.models import ClinicInvitation
 from patients.models import Programme
 from sessions.models import Booking
 from tests.clinics.factories import child as make_child
-from tests.clinics.factories import clinic_session
+from tests.clinics.factories import clinic_session, sent_invitation
 from tests.factories import ParentFactory, ParentRelationshipFactory, VaccinationRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,19 +32,7 @@ def _today():
 
 
 def invite(team, clinic, child):
-    at = datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC)
-    ClinicInvitation.objects.create(
-        team=team,
-        child=child,
-        session=clinic,
-        clinic_date=datetime.date(2026, 11, 2),
-        kind="invitation",
-        programmes=["hpv"],
-        source="automatic",
-        created_at=at,
-        sent_at=at,
-        sent_on=at.date(),
-    )
+    sent_invitation(team, clinic, child, programmes=("hpv",))
 
 
 @pytest.mark.parametrize("codes", [("hpv",), ("flu", "hpv")])

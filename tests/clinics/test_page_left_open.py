@@ -12,7 +12,7 @@ from clinics.models import ClinicInvitation
 from notifications.models import Message
 from patients.models import Programme
 from tests.clinics.factories import child as make_child
-from tests.clinics.factories import clinic_session, school_session
+from tests.clinics.factories import clinic_session, school_session, sent_invitation
 from tests.factories import SchoolFactory, VaccinationRecordFactory
 from tests.text import visible_text
 
@@ -49,19 +49,7 @@ def form_fields(page: str) -> dict:
 
 def invited_before(team, clinic):
     child = make_child(team, session=clinic)
-    at = datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC)
-    ClinicInvitation.objects.create(
-        team=team,
-        child=child,
-        session=clinic,
-        clinic_date=datetime.date(2026, 11, 2),
-        kind="invitation",
-        programmes=["flu"],
-        source="automatic",
-        created_at=at,
-        sent_at=at,
-        sent_on=at.date(),
-    )
+    sent_invitation(team, clinic, child)
     return child
 
 

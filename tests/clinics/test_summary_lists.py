@@ -9,9 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from clinics import selectors
-from clinics.models import ClinicInvitation
 from tests.clinics.factories import child as make_child
-from tests.clinics.factories import clinic_session, school_session
+from tests.clinics.factories import clinic_session, school_session, sent_invitation
 from tests.factories import SchoolFactory
 from tests.text import visible_text
 
@@ -47,23 +46,11 @@ def test_send_clinic_invitations_counts_link_to_every_child(nurse_client, team):
 
 def test_send_booking_reminders_counts_link_to_every_child(nurse_client, team):
     clinic = clinic_session(team, [CLINIC_DAY])
-    at = datetime.datetime(2026, 10, 12, 9, tzinfo=datetime.UTC)
     groups = {"remind": set(), "unreachable": set()}
     for key, parent in (("remind", True), ("unreachable", UNREACHABLE)):
         for _ in range(3):
             child = make_child(team, session=clinic, parent=parent)
-            ClinicInvitation.objects.create(
-                team=team,
-                child=child,
-                session=clinic,
-                clinic_date=datetime.date(2026, 11, 2),
-                kind="invitation",
-                programmes=["flu"],
-                source="automatic",
-                created_at=at,
-                sent_at=at,
-                sent_on=at.date(),
-            )
+            sent_invitation(team, clinic, child)
             groups[key].add(child.pk)
     page = nurse_client.get(reverse("clinics:send_reminders", args=[clinic.pk])).content.decode()
     assert listed(nurse_client, page, "see all 3 children") == groups["remind"]
