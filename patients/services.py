@@ -9,10 +9,11 @@ import logging
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mavis import audit
+from mavis.repeats import refused_as
 from patients import cohort, hooks
 from patients.models import Batch, Child, CohortImport, Parent, ParentRelationship, School, Vaccine
 from patients.nhs_number import normalise_nhs_number
@@ -351,11 +352,8 @@ def vaccine_add(*, team, programme, brand: str, method: str) -> Vaccine:
         raise duplicate
     if not programme.is_flu and method == Vaccine.Method.NASAL:
         raise ValidationError(f"{programme.name} vaccines are injected")
-    try:
-        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
-            vaccine = Vaccine.objects.create(team=team, programme=programme, brand=brand, method=method)
-    except IntegrityError:
-        raise duplicate from None
+    with refused_as(duplicate):
+        vaccine = Vaccine.objects.create(team=team, programme=programme, brand=brand, method=method)
     audit.record("vaccine.added", vaccine, programme=programme.code, method=method)
     return vaccine
 
@@ -387,11 +385,8 @@ def batch_add(*, vaccine, number: str, expiry: datetime.date, today: datetime.da
     duplicate = ValidationError({"number": f"Batch {number} of {vaccine.brand} is already in the list"})
     if Batch.objects.filter(vaccine=vaccine, number=number).exists():
         raise duplicate
-    try:
-        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
-            batch = Batch.objects.create(team=vaccine.team, vaccine=vaccine, number=number, expiry=expiry)
-    except IntegrityError:
-        raise duplicate from None
+    with refused_as(duplicate):
+        batch = Batch.objects.create(team=vaccine.team, vaccine=vaccine, number=number, expiry=expiry)
     audit.record("batch.added", batch, vaccine=vaccine.brand, expiry=expiry.isoformat())
     return batch
 

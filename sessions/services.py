@@ -5,13 +5,13 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from mavis import audit, roles
 from mavis.dates import clock_time, date_long, date_short
-from mavis.repeats import just_written
+from mavis.repeats import just_written, refused_as
 from patients.academic import academic_year_bounds, current_academic_year
 from patients.models import Child, Programme, School, VaccinationRecord, Vaccine
 from patients.statuses import (
@@ -624,11 +624,8 @@ def venue_add(*, team, name: str, address: str = "") -> Venue:
     duplicate = ValidationError(f"{name} is already in your list of venues")
     if Venue.objects.for_team(team).filter(name__iexact=name).exists():
         raise duplicate
-    try:
-        with transaction.atomic():  # a double click's second request: the unique constraint, not a 500
-            venue = Venue.objects.create(team=team, name=name, address=address.strip())
-    except IntegrityError:
-        raise duplicate from None
+    with refused_as(duplicate):
+        venue = Venue.objects.create(team=team, name=name, address=address.strip())
     audit.record("venue.added", venue)
     return venue
 
