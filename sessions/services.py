@@ -439,17 +439,11 @@ def _require_ready(*, session, child, programme, today):
 
 
 def _vaccinated_today(*, session, child, today) -> bool:
-    """A dose given in the session today: the child was there, whatever the register says later."""
-    from django.db.models.functions import TruncDate
-
-    return (
-        VaccinationRecord.objects.filter(
-            session_id=session.pk, child=child, outcome=VaccinationRecord.Outcome.VACCINATED
-        )
-        .annotate(day=TruncDate("performed_at"))
-        .filter(day=today)
-        .exists()
-    )
+    """A dose given in the session today (London time): the child was there, whatever the register
+    says later."""
+    return VaccinationRecord.objects.filter(
+        session_id=session.pk, child=child, outcome=VaccinationRecord.Outcome.VACCINATED, performed_at__date=today
+    ).exists()
 
 
 @transaction.atomic
