@@ -6,6 +6,7 @@ import argparse
 from django.core.management.base import CommandError
 
 from mavis.models import Team
+from mavis.text import ascii_whole_number
 
 
 def team_by_ods_code(code: str | None) -> Team:
@@ -29,9 +30,11 @@ def whole_number(low: int, high: int, error: str = ""):
 
     def parse(text: str) -> int:
         text = text.strip()
-        digits = text.removeprefix("-")
-        if not (digits.isascii() and digits.isdigit()) or not low <= int(text) <= high:
+        value = ascii_whole_number(text.removeprefix("-"))
+        if value is not None and text.startswith("-"):
+            value = -value
+        if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(error or f"must be a whole number from {low:,} to {high:,}")
-        return int(text)
+        return value
 
     return parse

@@ -38,3 +38,10 @@ def has_visible_text(value: str) -> bool:
 
 def hidden_character_message(label: str, character: str) -> str:
     return f"{label} contains a control or invisible character (U+{ord(character):04X})"
+
+
+def ascii_whole_number(text) -> int | None:
+    """A whole number written in the digits 0 to 9, or None. ("²" and "٣" are digits to
+    str.isdigit(), but int() refuses the first and nobody typed the second on purpose.)"""
+    text = str(text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None

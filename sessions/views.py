@@ -18,6 +18,7 @@ from mavis.dates import clock_time
 from mavis.forms import posted, valid_filters
 from mavis.jinja2 import date_long
 from mavis.middleware import require_team
+from mavis.text import ascii_whole_number
 from patients import selectors as patient_selectors
 from patients.academic import current_academic_year
 from patients.models import VaccinationRecord
@@ -356,16 +357,10 @@ def edit_programmes(request, session_id):
     )
 
 
-def _ascii_number(text) -> int | None:
-    """A count or index posted by the page itself: ASCII digits ("²".isdigit() is true, int("²") fails)."""
-    text = str(text or "")
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
 def _posted_dates(post) -> list[list[str]] | None:
     """The posted rows; None when the page's row count is missing or not a number (a save would
     otherwise count no rows and remove every date)."""
-    rows = _ascii_number(post.get("rows"))
+    rows = ascii_whole_number(post.get("rows"))
     if rows is None:
         return None
     return [[post.get(f"date_{i}_{part}", "") for part in ("day", "month", "year")] for i in range(min(rows, 100))]
@@ -393,8 +388,8 @@ def edit_dates(request, session_id):
         if action == "add":
             rows = rows + [["", "", ""]]
             form = _dates_form(rows)
-        elif action.startswith("remove-") and _ascii_number(action[7:]) is not None:
-            index = _ascii_number(action[7:])
+        elif action.startswith("remove-") and ascii_whole_number(action[7:]) is not None:
+            index = ascii_whole_number(action[7:])
             rows = [row for i, row in enumerate(rows) if i != index]
             form = _dates_form(rows)
         else:
