@@ -63,6 +63,9 @@ def setup(team, *, codes=("flu", "hpv"), flu_method="nasal", session=None, **chi
     return session, pupil
 
 
+EVERY_CHECK = ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]
+
+
 class Walk:
     def __init__(self, client, session, child, code):
         self.client, self.session, self.child, self.code = client, session, child, code
@@ -84,6 +87,13 @@ class Walk:
 
     def page(self, step):
         return self.client.get(self.url(step)).content.decode()
+
+    def to_the_batch(self):
+        """Identity confirmed, every pre-screening check true, "Yes" to the vaccine: the batch is next."""
+        self.start()
+        self.answer("identity", {"confirmed": "yes"})
+        self.answer("pre-screening", {"checks": EVERY_CHECK})
+        self.answer("outcome", {"outcome": "yes"}, "batch")
 
 
 @time_machine.travel(NOW, tick=False)
@@ -239,13 +249,7 @@ def test_the_community_clinic_asks_for_the_venue(nurse_client, team):
     Venue.objects.create(team=team, name="Riverside Health Centre")
     Venue.objects.create(team=team, name="Old Library", archived_at=NOW)
     walk = Walk(nurse_client, session, child, "hpv")
-    walk.start()
-    walk.answer("identity", {"confirmed": "yes"})
-    walk.answer(
-        "pre-screening",
-        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
-    )
-    walk.answer("outcome", {"outcome": "yes"})
+    walk.to_the_batch()
     walk.answer("batch", {"batch": batches["GD1"].pk})
     walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "venue")
     page = walk.page("venue")
@@ -284,13 +288,7 @@ def test_a_vaccinated_child_goes_back_to_the_record_list(nurse_client, team):
     session, child = setup(team, codes=("hpv",))
     batches = stock(team)
     walk = Walk(nurse_client, session, child, "hpv")
-    walk.start()
-    walk.answer("identity", {"confirmed": "yes"})
-    walk.answer(
-        "pre-screening",
-        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
-    )
-    walk.answer("outcome", {"outcome": "yes"})
+    walk.to_the_batch()
     walk.answer("batch", {"batch": batches["GD1"].pk})
     walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
     response = nurse_client.post(walk.url("check"), {})
@@ -303,13 +301,7 @@ def test_a_venue_archived_in_another_tab_is_refused_and_the_answers_kept(nurse_c
     batches = stock(team)
     venue = Venue.objects.create(team=team, name="Riverside Health Centre")
     walk = Walk(nurse_client, session, child, "hpv")
-    walk.start()
-    walk.answer("identity", {"confirmed": "yes"})
-    walk.answer(
-        "pre-screening",
-        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
-    )
-    walk.answer("outcome", {"outcome": "yes"})
+    walk.to_the_batch()
     walk.answer("batch", {"batch": batches["GD1"].pk})
     walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"})
     walk.answer("venue", {"venue": venue.pk}, "check")
@@ -354,13 +346,7 @@ def test_parents_without_contact_details_get_nothing_and_the_record_is_whole(nur
     Parent.objects.filter(relationships__child=child).update(email="", phone="")
     batches = stock(team)
     walk = Walk(nurse_client, session, child, "hpv")
-    walk.start()
-    walk.answer("identity", {"confirmed": "yes"})
-    walk.answer(
-        "pre-screening",
-        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
-    )
-    walk.answer("outcome", {"outcome": "yes"})
+    walk.to_the_batch()
     walk.answer("batch", {"batch": batches["GD1"].pk})
     walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "check")
     assert nurse_client.post(walk.url("check"), {}).status_code == 302
@@ -473,13 +459,7 @@ def test_a_clinic_with_no_venue_in_use_says_so_instead_of_an_empty_question(nurs
     batches = stock(team)
     Venue.objects.create(team=team, name="Old Library", archived_at=NOW)
     walk = Walk(nurse_client, session, child, "hpv")
-    walk.start()
-    walk.answer("identity", {"confirmed": "yes"})
-    walk.answer(
-        "pre-screening",
-        {"checks": ["feeling_well", "no_allergies", "no_medication", "no_previous_reaction", "not_pregnant"]},
-    )
-    walk.answer("outcome", {"outcome": "yes"})
+    walk.to_the_batch()
     walk.answer("batch", {"batch": batches["GD1"].pk})
     walk.answer("site", {"method": "intramuscular", "site": "left_arm_upper"}, "venue")
     page = walk.page("venue")
