@@ -76,6 +76,17 @@ def test_send_clinic_invitations_from_a_completed_school(page, live_server, nurs
     expect(page.get_by_text("Thursday 10 December 2026")).to_be_visible()
     expect(page.get_by_role("link", name=unreachable.full_name)).to_be_visible()
     assert_accessible(page)
+    # The count of those who cannot be sent one is a link to exactly them, read at 375 px too.
+    page.get_by_role("link", name="1 child", exact=True).click()
+    expect(page.get_by_role("heading", name="Clinic invitations: Cannot be contacted")).to_be_visible()
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        main = page.inner_text("main")
+        assert "1 child\n" in main and list_name(unreachable) in main and list_name(missed[0]) not in main
+        assert "<" not in main and page.evaluate("document.documentElement.scrollWidth") <= width
+        assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Send clinic invitations").click()
     # 5. Click the Send clinic invitations button
     page.get_by_role("button", name="Send clinic invitations").click()
     expect(page.get_by_text("Clinic invitations sent to the parents of 2 children")).to_be_visible()
